@@ -1,0 +1,40 @@
+import { ExitCode, exitCodeFor, isPhaseName, type LifecyclePhase, type RunOptions } from '@mlci/core'
+import { setErrorRedactor } from '../main.js'
+import { listFlag } from '../options.js'
+import { openProject } from '../session.js'
+import { colorsEnabled, isInteractive } from '../ui/color.js'
+import { createRenderer } from '../ui/renderer.js'
+import type { Command } from './index.js'
+
+const command: Command = {
+  summary: 'Run the model lifecycle: verify → test → train → evaluate → gate → version → deploy → monitor',
+  usage: 'mlci build [--only p,q] [--skip p] [--dry-run [--check]] [--force [p]] [--explain] [--json]',
+  flags: ['only', 'skip', 'dry-run', 'check', 'force', 'explain', 'json', 'channel', 'wait-for-lock'],
+  async run(args, io) {
+    const mlci = await openProject(args, io.env)
+    setErrorRedactor((t) => mlci.redact(t))
+    const force = listFlag(args.flags.force)
+    const options: RunOptions = {
+      only: listFlag(args.flags.only) as LifecyclePhase[] | undefined,
+      skip: listFlag(args.flags.skip) as LifecyclePhase[] | undefined,
+      dryRun: Boolean(args.flags['dry-run'] || args.flags.check),
+      check: Boolean(args.flags.check),
+      force: force?.includes('*') ? true : (force?.filter(isPhaseName) as LifecyclePhase[] | undefined),
+      explain: Boolean(args.flags.explain),
+      channel: args.flags.channel as string | undefined,
+      command: io.commandLine,
+    }
+    const json = Boolean(args.flags.json)
+    const renderer = json ? undefined : await createRenderer({
+      stream: io.stdout, verbose: Boolean(args.flags.verbose) || options.explain === true,
+      color: colorsEnabled(io.stdout, io.env), interactive: isInteractive(io.stdout, io.env),
+    })
+    renderer?.attach(mlci)
+    const result = await mlci.run(options, io.signal, { waitForLock: Boolean(args.flags['wait-for-lock']) })
+    if (json) io.stdout.write(JSON.stringify(result.record, null, 2) + '\n')
+    else await renderer!.finish(result)
+    if (result.error) throw result.error
+    return result.error ? exitCodeFor(result.error) : ExitCode.OK
+  },
+}
+export default command

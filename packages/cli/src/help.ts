@@ -1,0 +1,44 @@
+import { createRequire } from 'node:module'
+import { COMMANDS, type Command } from './commands/index.js'
+import { FLAGS, GLOBAL_FLAGS, type FlagName } from './options.js'
+
+export function version(): string {
+  return (createRequire(import.meta.url)('../package.json') as { version: string }).version
+}
+
+function flagLines(names: FlagName[]): string {
+  return names.map((name) => {
+    const f = FLAGS[name] as { short?: string; value?: string; description: string }
+    const left = `${f.short ? `-${f.short}, ` : '    '}--${name}${f.value ? ` <${f.value}>` : ''}`
+    return `  ${left.padEnd(30)} ${f.description}`
+  }).join('\n')
+}
+
+export function mainHelp(): string {
+  const commands = Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(12)} ${c.summary}`).join('\n')
+  return `mlci ${version()} — test, train, version, deploy, monitor and roll back ML models
+
+Usage: mlci <command> [options]
+
+Commands:
+${commands}
+
+Global options:
+${flagLines(GLOBAL_FLAGS)}
+      --version                  Show the mlci version
+
+Exit codes: 0 ok, 1 failed, 2 usage/config error, 3 vetoed by a gate, 130 interrupted.
+Run \`mlci <command> --help\` for a command's options.
+`
+}
+
+export function commandHelp(name: string, command: Command): string {
+  const own = command.flags.filter((f) => !GLOBAL_FLAGS.includes(f))
+  return `mlci ${name} — ${command.summary}
+
+Usage: ${command.usage}
+
+${own.length ? `Options:\n${flagLines(own)}\n\n` : ''}Global options:
+${flagLines(GLOBAL_FLAGS)}
+`
+}

@@ -1,0 +1,69 @@
+import { ExitCode, MlciError, ErrorCode, exitCodeFor, liveProcessGroups, killProcessGroup } from '@mlci/core'
+import { COMMANDS, type CommandIo } from './commands/index.js'
+import { parse } from './options.js'
+import { colorsEnabled, palette } from './ui/color.js'
+import { formatError } from './ui/format-error.js'
+import { commandHelp, mainHelp, version } from './help.js'
+
+/** Redaction for errors printed before a project (and its redactor) exists. */
+let redact: (text: string) => string = (t) => t
+export function setErrorRedactor(fn: (text: string) => string): void {
+  redact = fn
+}
+
+/** The only place that prints errors and exits. */
+export async function main(argv: string[]): Promise<void> {
+  const controller = new AbortController()
+  let interrupts = 0
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupts++
+    controller.abort(new MlciError(ErrorCode.INTERRUPTED, `Interrupted by ${signal}.`))
+    // A second Ctrl-C: stop waiting for graceful shutdown.
+    if (interrupts > 1) {
+      for (const pid of liveProcessGroups) killProcessGroup(pid, 'SIGKILL')
+      process.exit(ExitCode.INTERRUPTED)
+    }
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  const io: CommandIo = {
+    stdout: process.stdout, stderr: process.stderr, env: process.env, signal: controller.signal,
+    commandLine: ['mlci', ...argv].join(' '),
+  }
+  let code: number
+  try {
+    code = await dispatch(argv, io)
+  } catch (error) {
+    const c = palette(colorsEnabled(process.stderr))
+    process.stderr.write(formatError(error, c, redact, argv.includes('--verbose') || argv.includes('-v')) + '\n')
+    code = exitCodeFor(error)
+  }
+  if (controller.signal.aborted && code !== ExitCode.OK) code = ExitCode.INTERRUPTED
+  for (const pid of liveProcessGroups) killProcessGroup(pid, 'SIGKILL')
+  process.exitCode = code
+  // Let stdout drain, then exit even if a plugin left a handle open.
+  setTimeout(() => process.exit(code), 50).unref()
+}
+
+async function dispatch(argv: string[], io: CommandIo): Promise<number> {
+  const [name, ...rest] = argv
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout.write(mainHelp())
+    return name ? ExitCode.OK : ExitCode.USAGE
+  }
+  if (name === '--version' || name === '-V') {
+    io.stdout.write(`${version()}\n`)
+    return ExitCode.OK
+  }
+  const entry = COMMANDS[name]
+  if (!entry) {
+    throw new MlciError(ErrorCode.USAGE, `Unknown command "${name}".`, { hint: `Commands: ${Object.keys(COMMANDS).join(', ')}. See \`mlci --help\`.` })
+  }
+  const command = (await entry.load()).default
+  const args = parse(rest, command.flags)
+  if (args.flags.help) {
+    io.stdout.write(commandHelp(name, command))
+    return ExitCode.OK
+  }
+  return command.run(args, io)
+}

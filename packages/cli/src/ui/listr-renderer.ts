@@ -1,0 +1,96 @@
+import { Listr, PRESET_TIMER, type ListrTaskWrapper } from 'listr2'
+import type { Mlci, PhaseRecord, RunResult, TapInfo, TapRecord } from '@mlci/core'
+import { formatDuration, palette, type Palette } from './color.js'
+import type { Renderer, RendererOptions } from './renderer.js'
+import { summaryLine } from './summary.js'
+
+class Deferred<T> {
+  resolve!: (value: T) => void
+  readonly promise = new Promise<T>((resolve) => (this.resolve = resolve))
+}
+
+type AnyTask = ListrTaskWrapper<unknown, never, never>
+
+function bar(fraction: number, width = 20): string {
+  const filled = Math.round(fraction * width)
+  return `${'█'.repeat(filled)}${'░'.repeat(width - filled)} ${Math.round(fraction * 100)}%`
+}
+
+/**
+ * listr2's default renderer driven by the core's events: a task per phase, a subtask per tap.
+ * The core runs the lifecycle; listr2 only displays it, so each task awaits the event that ends
+ * it. Signals are ours (registerSignalListeners: false): listr2 would exit 127 on Ctrl-C.
+ */
+export class ListrRenderer implements Renderer {
+  private readonly c: Palette
+  private phaseDone = new Map<string, Deferred<PhaseRecord | undefined>>()
+  private tapDone = new Map<string, Deferred<TapRecord | undefined>>()
+  private tapTasks = new Map<string, AnyTask>()
+  private listr: Promise<unknown> | undefined
+
+  constructor(private readonly options: RendererOptions) {
+    this.c = palette(options.color)
+  }
+
+  attach(mlci: Mlci): void {
+    mlci.on('run:start', ({ phases }) => {
+      const withRollback = mlci.hooks.rollback.taps.length ? [...phases, { name: 'rollback' as const, taps: mlci.tapsOf('rollback') }] : phases
+      for (const p of withRollback) {
+        this.phaseDone.set(p.name, new Deferred())
+        for (const t of p.taps) this.tapDone.set(`${p.name}/${t.name}`, new Deferred())
+      }
+      const listr = new Listr(withRollback.map((p) => ({
+        title: p.name,
+        task: (_: unknown, task: AnyTask) => this.phaseTask(p.name, p.taps, task),
+      })), {
+        renderer: 'default',
+        registerSignalListeners: false,
+        exitOnError: false,
+        collectErrors: false,
+        rendererOptions: { collapseSubtasks: false, collapseSkips: true, timer: PRESET_TIMER, showErrorMessage: true },
+      } as never)
+      this.listr = listr.run().catch(() => undefined)
+    })
+    mlci.on('phase:end', (p) => this.phaseDone.get(p.name)?.resolve(p))
+    mlci.on('tap:end', ({ phase, tap, record }) => this.tapDone.get(`${phase}/${tap.name}`)?.resolve(record))
+    mlci.on('log', (entry) => {
+      if (entry.level === 'debug' && !this.options.verbose) return
+      const task = this.tapTasks.get(`${entry.phase}/${entry.plugin}`)
+      if (task) task.output = entry.level === 'warn' ? `⚠ ${entry.message}` : entry.message
+    })
+    mlci.on('progress', (u) => {
+      const task = this.tapTasks.get(`${u.phase}/${u.plugin}`)
+      if (!task) return
+      if (u.fraction !== undefined) task.title = `${u.plugin} ${bar(u.fraction)}${u.label ? ` ${u.label}` : ''}`
+      if (u.status) task.title = `${u.plugin} ${this.c.dim(u.status)}`
+    })
+  }
+
+  private async phaseTask(phase: string, taps: TapInfo[], task: AnyTask) {
+    const sub = task.newListr(taps.map((tap) => ({
+      title: tap.plugin,
+      task: async (_: unknown, subtask: AnyTask) => {
+        this.tapTasks.set(`${phase}/${tap.plugin}`, subtask)
+        const record = await Promise.race([this.tapDone.get(`${phase}/${tap.name}`)!.promise, this.phaseDone.get(phase)!.promise.then(() => undefined)])
+        if (!record) return subtask.skip(tap.plugin)
+        subtask.title = `${tap.plugin} ${this.c.dim(formatDuration(record.durationMs))}`
+        if (record.status === 'failed') throw new Error(record.error?.message ?? 'failed')
+      },
+    })), { concurrent: true, exitOnError: false } as never)
+    const phaseRecord = this.phaseDone.get(phase)!.promise
+    void phaseRecord.then((p) => {
+      if (!p) return
+      const note = p.status === 'ok' || p.status === 'failed' ? formatDuration(p.durationMs) : `${p.status}${p.reason ? `: ${p.reason}` : ''}`
+      task.title = `${phase} ${this.c.dim(note)}`
+    })
+    return sub
+  }
+
+  async finish(result: RunResult): Promise<void> {
+    // Phases that never started (a failure stopped the run) end as skipped.
+    for (const d of this.phaseDone.values()) d.resolve(undefined)
+    for (const d of this.tapDone.values()) d.resolve(undefined)
+    await this.listr
+    this.options.stream.write(summaryLine(result, this.c) + '\n')
+  }
+}

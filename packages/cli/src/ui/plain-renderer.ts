@@ -1,0 +1,57 @@
+import type { Mlci, RunResult } from '@mlci/core'
+import { formatDuration, palette, type Palette } from './color.js'
+import type { Renderer, RendererOptions } from './renderer.js'
+import { summaryLine } from './summary.js'
+
+/**
+ * One line per event, no cursor movement: for CI logs, pipes, TERM=dumb. Child output lines are
+ * shown with --verbose; warnings, errors and plugin info always.
+ */
+export class PlainRenderer implements Renderer {
+  private readonly c: Palette
+  private lastStatus = new Map<string, string>()
+
+  constructor(private readonly options: RendererOptions) {
+    this.c = palette(options.color)
+  }
+
+  private write(line: string): void {
+    this.options.stream.write(line + '\n')
+  }
+
+  attach(mlci: Mlci): void {
+    const { c } = this
+    mlci.on('run:start', ({ phases }) => {
+      this.write(c.dim(`mlci: ${phases.map((p) => p.name).join(' → ')}`))
+    })
+    mlci.on('tap:start', ({ phase, tap }) => this.write(`${c.cyan(`[${phase}]`)} ${tap.plugin} …`))
+    mlci.on('tap:end', ({ phase, record }) => {
+      const mark = record.status === 'ok' ? c.green('✓') : c.red('✖')
+      this.write(`${c.cyan(`[${phase}]`)} ${mark} ${record.plugin} ${c.dim(formatDuration(record.durationMs))}`)
+    })
+    mlci.on('phase:end', (p) => {
+      if (p.status === 'ok' || p.status === 'failed') return // taps already reported
+      const reason = p.reason ? ` (${p.reason})` : ''
+      this.write(`${c.cyan(`[${p.name}]`)} ${p.status === 'cached' ? c.green('↺ cached') : c.dim(`↓ ${p.status}`)}${c.dim(reason)}`)
+    })
+    mlci.on('log', (entry) => {
+      if (entry.level === 'output' && !this.options.verbose) return
+      if (entry.level === 'debug' && !this.options.verbose) return
+      const scope = [entry.phase, entry.plugin].filter(Boolean).join(' ')
+      const tag = entry.level === 'warn' ? c.yellow('warn ') : entry.level === 'error' ? c.red('error ') : ''
+      this.write(`${c.cyan(`[${scope || 'mlci'}]`)} ${tag}${entry.message}`)
+    })
+    mlci.on('progress', (u) => {
+      // Only status text changes are worth a line in a log; progress bars are for TTYs.
+      if (!u.status) return
+      const key = `${u.phase}/${u.plugin}`
+      if (this.lastStatus.get(key) === u.status) return
+      this.lastStatus.set(key, u.status)
+      if (this.options.verbose) this.write(`${c.cyan(`[${u.phase} ${u.plugin}]`)} ${u.status}`)
+    })
+  }
+
+  async finish(result: RunResult): Promise<void> {
+    this.write(summaryLine(result, this.c))
+  }
+}

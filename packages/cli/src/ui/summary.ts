@@ -1,0 +1,13 @@
+import type { RunResult } from '@mlci/core'
+import { formatDuration, type Palette } from './color.js'
+
+/** The one-line outcome at the end of a run. */
+export function summaryLine(result: RunResult, c: Palette): string {
+  const r = result.record
+  const counts: Record<string, number> = {}
+  for (const p of r.phases) counts[p.status] = (counts[p.status] ?? 0) + 1
+  const parts = Object.entries(counts).map(([s, n]) => `${n} ${s}`).join(', ')
+  const head = r.status === 'ok' ? c.green('✔ build ok') : r.status === 'vetoed' ? c.yellow('✖ vetoed') : r.status === 'interrupted' ? c.yellow('✖ interrupted') : c.red('✖ build failed')
+  const version = r.version ? ` · version ${r.version}` : ''
+  return `${head}${version} · ${parts || 'nothing to do'} · ${formatDuration(r.durationMs ?? 0)}${r.dryRun ? ' · dry run' : ''}`
+}

@@ -1,0 +1,173 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join, relative } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import semver from 'semver'
+import { ErrorCode, MlciError, errorMessage } from './errors.js'
+import { validateOptions, type Shape } from './options.js'
+import { isPlugin, type MlciPlugin } from './plugin.js'
+import { CORE_VERSION } from './version.js'
+
+/** A plugin entry in config: an instance, a specifier, `[specifier, options]`, nested lists, or falsy (ignored). */
+export type PluginEntry = MlciPlugin | string | [string, unknown?] | PluginEntry[] | false | null | undefined | 0 | ''
+
+/** What users write in mlci.config.ts (`export default defineConfig({...})`). */
+export interface UserConfig {
+  plugins?: PluginEntry[]
+  /** Extra literal secrets to redact everywhere (env vars with secret-looking names are redacted anyway). */
+  secrets?: string[]
+  cache?: { maxSizeMB?: number }
+  runs?: { keep?: number }
+  watch?: { debounce?: number; phases?: string[]; deploy?: boolean; ignore?: string[] }
+  /** Reports and alerts (see docs). */
+  report?: unknown
+  alerts?: unknown
+  registry?: unknown
+}
+
+export interface LoadedPlugin {
+  plugin: MlciPlugin
+  /** Where it came from: `config` (instance) or the specifier. */
+  source: string
+  version?: string
+}
+
+export interface ResolvedConfig extends Omit<UserConfig, 'plugins'> {
+  /** The config file (absent for inline configs in tests). */
+  file?: string
+  /** The project root: the config file's folder. */
+  root: string
+  plugins: LoadedPlugin[]
+}
+
+export function defineConfig(config: UserConfig): UserConfig {
+  return config
+}
+
+/**
+ * Top-level config keys and their shapes. Later features add their key here so a typo in the
+ * config is caught before anything runs.
+ */
+export const CONFIG_SHAPE: Shape = {
+  plugins: 'any',
+  secrets: 'string[]',
+  cache: { shape: { maxSizeMB: 'number' } },
+  runs: { shape: { keep: 'integer' } },
+  watch: { shape: { debounce: 'number', phases: 'string[]', deploy: 'boolean', ignore: 'string[]' } },
+  report: 'any',
+  alerts: 'any',
+  registry: 'any',
+}
+
+function findPackageJson(file: string, name: string): { version?: string } | undefined {
+  let dir = dirname(file)
+  for (;;) {
+    const candidate = join(dir, 'package.json')
+    if (existsSync(candidate)) {
+      try {
+        const pkg = JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string; version?: string }
+        if (pkg.name === name) return pkg
+      } catch {
+        // keep walking
+      }
+    }
+    const parent = dirname(dir)
+    if (parent === dir) return undefined
+    dir = parent
+  }
+}
+
+function packageName(specifier: string): string {
+  const parts = specifier.split('/')
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]
+}
+
+/** Resolve a specifier from the config file's folder (node_modules lookup, or a relative path). */
+function resolveSpecifier(specifier: string, fromDir: string, configFile: string): string {
+  const require = createRequire(join(fromDir, 'noop.js'))
+  try {
+    return require.resolve(specifier)
+  } catch (error) {
+    throw new MlciError(ErrorCode.PLUGIN_NOT_FOUND, `Cannot find plugin "${specifier}" (from ${configFile}).`, {
+      hint: `Install it next to your config (npm install -D ${packageName(specifier)}) or fix the name in ${configFile}.`,
+      cause: error,
+    })
+  }
+}
+
+async function loadSpecifier(specifier: string, options: unknown, fromDir: string, configFile: string): Promise<LoadedPlugin> {
+  const file = resolveSpecifier(specifier, fromDir, configFile)
+  let mod: Record<string, unknown>
+  try {
+    mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>
+  } catch (error) {
+    throw new MlciError(ErrorCode.PLUGIN_INVALID, `Plugin "${specifier}" failed to load: ${errorMessage(error)}`, {
+      hint: `Check that ${specifier} is built and is an ES module or CommonJS module exporting a plugin factory.`, cause: error,
+    })
+  }
+  const factory = (mod.default ?? mod.plugin) as unknown
+  let plugin: unknown
+  if (typeof factory === 'function') plugin = (factory as (o: unknown) => unknown)(options)
+  else if (isPlugin(factory)) plugin = factory
+  if (!isPlugin(plugin)) {
+    throw new MlciError(ErrorCode.PLUGIN_INVALID, `"${specifier}" (from ${configFile}) is not an mlci plugin: its default export must be a factory returning { name, apply }.`, {
+      hint: 'Export `definePlugin((options) => ({ name, apply(mlci) { … } }))` as the default export.',
+    })
+  }
+  const version = plugin.version ?? (specifier.startsWith('.') ? undefined : findPackageJson(file, packageName(specifier))?.version)
+  return { plugin, source: specifier, version }
+}
+
+function checkCompatibility(loaded: LoadedPlugin): void {
+  const range = loaded.plugin.core
+  if (range && !semver.satisfies(CORE_VERSION, range, { includePrerelease: true })) {
+    throw new MlciError(ErrorCode.PLUGIN_INCOMPATIBLE,
+      `Plugin ${loaded.plugin.name}${loaded.version ? `@${loaded.version}` : ''} supports @mlci/core ${range}, but this is @mlci/core ${CORE_VERSION}.`,
+      { hint: `Upgrade the plugin (or mlci) so the versions match.`, plugin: loaded.plugin.name })
+  }
+}
+
+/** Flatten, drop falsy entries, resolve specifiers, check each plugin. */
+export async function resolvePlugins(entries: unknown, root: string, configFile: string): Promise<LoadedPlugin[]> {
+  const out: LoadedPlugin[] = []
+  const visit = async (entry: unknown, path: string): Promise<void> => {
+    if (!entry) return
+    if (isPlugin(entry)) {
+      out.push({ plugin: entry, source: 'config', version: entry.version })
+    } else if (typeof entry === 'string') {
+      out.push(await loadSpecifier(entry, undefined, root, configFile))
+    } else if (Array.isArray(entry) && typeof entry[0] === 'string' && entry.length <= 2 && !isPlugin(entry[1]) && (entry.length === 1 || typeof entry[1] !== 'string')) {
+      out.push(await loadSpecifier(entry[0], entry[1], root, configFile))
+    } else if (Array.isArray(entry)) {
+      for (const [i, item] of entry.entries()) await visit(item, `${path}[${i}]`)
+    } else {
+      throw new MlciError(ErrorCode.CONFIG_INVALID,
+        `${path} in ${configFile} is not a plugin (got ${typeof entry === 'function' ? 'a function — did you forget to call it?' : JSON.stringify(entry)}).`,
+        { hint: 'A plugin entry is a plugin instance, "specifier", or ["specifier", options].' })
+    }
+  }
+  if (entries !== undefined && !Array.isArray(entries)) {
+    throw new MlciError(ErrorCode.CONFIG_INVALID, `"plugins" in ${configFile} must be an array.`, { hint: 'Write plugins: [pytest(), trainer({...})].' })
+  }
+  for (const [i, entry] of ((entries as unknown[]) ?? []).entries()) await visit(entry, `plugins[${i}]`)
+  const seen = new Set<string>()
+  for (const loaded of out) {
+    checkCompatibility(loaded)
+    if (seen.has(loaded.plugin.name)) {
+      throw new MlciError(ErrorCode.CONFIG_INVALID, `Plugin "${loaded.plugin.name}" is listed twice in ${configFile}.`, {
+        hint: 'Give each instance a distinct name (most plugins accept a `name` option) or remove the duplicate.',
+      })
+    }
+    seen.add(loaded.plugin.name)
+  }
+  return out
+}
+
+/** Validate a raw config object and resolve its plugins. */
+export async function resolveConfig(raw: unknown, file: string | undefined, root: string): Promise<ResolvedConfig> {
+  const shown = file ? relative(process.cwd(), file) || file : 'inline config'
+  validateOptions(shown, raw, CONFIG_SHAPE, { root: 'config', code: ErrorCode.CONFIG_INVALID })
+  const config = raw as UserConfig
+  const plugins = await resolvePlugins(config.plugins, root, shown)
+  return { ...config, file, root, plugins }
+}

@@ -1,0 +1,54 @@
+import type { RunData } from './data.js'
+import type { Exec } from './exec.js'
+import type { Logger } from './logger.js'
+import type { PhaseName } from './phases.js'
+import type { Registry } from './registry/types.js'
+import type { ResolvedConfig } from './config.js'
+
+/** Options of the current command that plugins may read (e.g. `channel` for prereleases). */
+export interface RunOptions {
+  /** Phases to run (default: all). */
+  only?: PhaseName[]
+  skip?: PhaseName[]
+  dryRun?: boolean
+  /** With dryRun: fail when any cacheable phase would run (CI freshness gate). */
+  check?: boolean
+  /** true = ignore the cache for every phase; a list = for those phases. */
+  force?: boolean | PhaseName[]
+  explain?: boolean
+  /** Prerelease channel for the version phase, e.g. `rc`. */
+  channel?: string
+  /** The command line that started the run, recorded in the lock, ledger and run record. */
+  command?: string
+  /** Extra options for third-party commands. */
+  [key: string]: unknown
+}
+
+/** What every tap receives (last argument of every hook). Scoped to the tap's plugin. */
+export interface RunContext {
+  /** Project root: the config file's folder (or --cwd). */
+  cwd: string
+  /** Where mlci keeps state: `<cwd>/.mlci`. */
+  stateDir: string
+  env: NodeJS.ProcessEnv
+  config: ResolvedConfig
+  options: RunOptions
+  dryRun: boolean
+  /** Aborted on Ctrl-C, on watch invalidation and when the run fails. */
+  signal: AbortSignal
+  /** Logger scoped to this plugin (and phase). */
+  log: Logger
+  /** Run a command (argv array) in its own process group; output redacted and logged. */
+  exec: Exec
+  /** Data shared between phases and plugins. */
+  data: RunData
+  runId: string
+  /** The plugin this context is scoped to (set per tap). */
+  plugin?: string
+  registry: Registry
+  redact(text: string): string
+}
+
+export interface PhaseContext extends RunContext {
+  phase: PhaseName
+}

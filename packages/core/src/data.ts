@@ -1,0 +1,116 @@
+/**
+ * Typed run data that plugins share through the context (`ctx.data`). Plugins never import each
+ * other: a producer writes a field, a consumer reads it. Third-party plugins add their own fields
+ * by declaration merging:
+ *
+ *   declare module '@mlci/core' { interface RunData { modelCard?: { path: string } } }
+ */
+export interface RunData {
+  /** Published by the test phase (pytest plugin). */
+  tests?: TestSummary
+  /** Training/evaluation params, as passed to the training command (trainer). */
+  params?: Record<string, unknown>
+  /** Metrics of the candidate model, all finite numbers (trainer, evaluate). */
+  metrics?: Record<string, number>
+  /** Files the training produced, with content digests (trainer). */
+  artifacts?: ArtifactRef[]
+  /** The model's input/output signature (trainer). */
+  signature?: ModelSignature
+  /** Gate outcome (semver plugin's gate, or any gate plugin). */
+  gate?: GateReport
+  /** The version this run proposes/records (semver plugin's version tap). */
+  candidate?: VersionProposal
+  /** What is running after deploy (deployer). */
+  deployment?: DeploymentInfo
+  /** Monitor analysis results. */
+  analysis?: AnalysisReport[]
+  /** Set by the rollback plugin when it ran. */
+  rollback?: RollbackReport
+}
+
+export interface TestSummary {
+  passed: number
+  failed: number
+  skipped: number
+  errors: number
+  total: number
+  durationMs: number
+  failures: { id: string; message: string }[]
+}
+
+export interface ArtifactRef {
+  /** Path relative to the project root. */
+  path: string
+  /** `sha256:<hex>` of the content. */
+  digest: string
+  size: number
+}
+
+export interface ModelSignature {
+  inputs: { name: string; type: string }[]
+  outputs: unknown
+}
+
+export interface GateVerdict {
+  metric: string
+  candidate?: number
+  live?: number
+  threshold: string
+  pass: boolean
+  reason?: string
+}
+
+export interface GateReport {
+  passed: boolean
+  liveVersion?: string
+  verdicts: GateVerdict[]
+}
+
+/** A version decision. Threaded through the `version` waterfall hook. */
+export interface VersionProposal {
+  version: string
+  /** major | minor | patch | prerelease | none (an existing version is reused). */
+  bump: string
+  reason: string
+  previous?: string
+  /** True when an existing ready version has exactly these inputs: nothing new is recorded. */
+  reused?: boolean
+  /** Input fingerprint the version was computed from. */
+  fingerprint?: string
+}
+
+export interface DeploymentInfo {
+  version: string
+  target: string
+  url?: string
+  /** e.g. container id, pid, image digest. */
+  ref?: string
+  image?: string
+  imageDigest?: string
+  /** True when the version was already live and nothing was changed. */
+  unchanged?: boolean
+}
+
+export interface AnalysisSample {
+  index: number
+  time: string
+  values: Record<string, number | null>
+  verdict: 'success' | 'failure' | 'inconclusive' | 'error'
+  message?: string
+}
+
+export interface AnalysisReport {
+  name: string
+  version: string
+  verdict: 'success' | 'failure' | 'inconclusive'
+  samples: AnalysisSample[]
+  message?: string
+}
+
+export interface RollbackReport {
+  from?: string
+  to?: string
+  ok: boolean
+  reason: string
+  error?: string
+}

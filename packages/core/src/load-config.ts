@@ -1,0 +1,178 @@
+import { createHash } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { mkdir, readFile, stat } from 'node:fs/promises'
+import { basename, dirname, join, relative, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { writeFileAtomic, writeJsonAtomic } from './atomic.js'
+import { resolveConfig, type ResolvedConfig } from './config.js'
+import { ErrorCode, MlciError, errorMessage } from './errors.js'
+
+export const MODULE_NAME = 'mlci'
+export const SEARCH_PLACES = [
+  'package.json',
+  'mlci.config.ts', 'mlci.config.mts', 'mlci.config.cts',
+  'mlci.config.mjs', 'mlci.config.js', 'mlci.config.cjs',
+  'mlci.config.json', 'mlci.config.yaml', 'mlci.config.yml',
+  '.mlcirc', '.mlcirc.json', '.mlcirc.yaml', '.mlcirc.yml',
+]
+
+interface CompiledManifest {
+  inputs: { path: string; mtimeMs: number; size: number }[]
+  output: string
+}
+
+function cacheDirFor(configFile: string): string {
+  const dir = dirname(configFile)
+  // Beside node_modules when there is one (bare imports in the config resolve from there).
+  return existsSync(join(dir, 'node_modules')) ? join(dir, 'node_modules', '.cache', 'mlci') : join(dir, '.mlci', 'config-cache')
+}
+
+async function fresh(manifest: CompiledManifest): Promise<boolean> {
+  for (const input of manifest.inputs) {
+    const s = await stat(input.path).catch(() => undefined)
+    if (!s || s.mtimeMs !== input.mtimeMs || s.size !== input.size) return false
+  }
+  return existsSync(manifest.output)
+}
+
+/**
+ * Load a TypeScript config fast: bundle it (and its relative imports) with esbuild into a real
+ * ES module once, keyed by the inputs' stat; later loads only stat the inputs and import the
+ * cached module (cosmiconfig's own TS loader loads the TypeScript compiler: ~0.9 s a run).
+ * Packages stay external and resolve from the config's folder as usual.
+ */
+export async function loadTsConfigModule(configFile: string): Promise<unknown> {
+  const cacheDir = cacheDirFor(configFile)
+  const key = createHash('sha256').update(resolve(configFile)).digest('hex').slice(0, 16)
+  const manifestFile = join(cacheDir, `${basename(configFile)}.${key}.json`)
+  let manifest = await readFile(manifestFile, 'utf8').then((t) => JSON.parse(t) as CompiledManifest, () => undefined)
+  if (!manifest || !(await fresh(manifest))) manifest = await compile(configFile, cacheDir, key, manifestFile)
+  return importConfigModule(manifest.output, configFile)
+}
+
+async function compile(configFile: string, cacheDir: string, key: string, manifestFile: string): Promise<CompiledManifest> {
+  const esbuild = await import('esbuild')
+  let result: import('esbuild').BuildResult<{ write: false; metafile: true }>
+  try {
+    result = await esbuild.build({
+      entryPoints: [configFile],
+      bundle: true,
+      packages: 'external',
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      write: false,
+      metafile: true,
+      sourcemap: 'inline',
+      logLevel: 'silent',
+      absWorkingDir: dirname(configFile),
+    })
+  } catch (error) {
+    const failure = error as { errors?: import('esbuild').Message[] }
+    const first = failure.errors?.[0]
+    if (first?.location) {
+      const loc = first.location
+      const file = resolve(dirname(configFile), loc.file)
+      throw new MlciError(ErrorCode.CONFIG_SYNTAX, `${relative(process.cwd(), file) || file}:${loc.line}:${loc.column + 1}: ${first.text}`, {
+        hint: `Fix the syntax error in ${relative(process.cwd(), file) || file}.`,
+        details: loc.lineText ? `  ${loc.line} | ${loc.lineText}\n  ${' '.repeat(String(loc.line).length)} | ${' '.repeat(loc.column)}^` : undefined,
+      })
+    }
+    throw new MlciError(ErrorCode.CONFIG_LOAD, `Could not compile ${configFile}: ${errorMessage(error)}`, { cause: error })
+  }
+  const code = result.outputFiles[0].text
+  const output = join(cacheDir, `${basename(configFile)}.${createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`)
+  await mkdir(cacheDir, { recursive: true })
+  if (!existsSync(output)) await writeFileAtomic(output, code)
+  const inputs = await Promise.all(Object.keys(result.metafile.inputs).map(async (p) => {
+    const path = resolve(dirname(configFile), p)
+    const s = await stat(path)
+    return { path, mtimeMs: s.mtimeMs, size: s.size }
+  }))
+  const manifest: CompiledManifest = { inputs, output }
+  await writeJsonAtomic(manifestFile, manifest)
+  void key
+  return manifest
+}
+
+async function importConfigModule(file: string, configFile: string): Promise<unknown> {
+  try {
+    const mod = (await import(pathToFileURL(file).href)) as { default?: unknown }
+    return mod.default ?? mod
+  } catch (error) {
+    throw configLoadError(configFile, error)
+  }
+}
+
+function configLoadError(configFile: string, error: unknown): MlciError {
+  if (MlciError.is(error)) return error
+  const shown = relative(process.cwd(), configFile) || configFile
+  return new MlciError(ErrorCode.CONFIG_LOAD, `${shown} threw while loading: ${errorMessage(error)}`, {
+    hint: `Fix the error in ${shown} (the config module runs when mlci starts).`, cause: error,
+  })
+}
+
+async function loadJsModule(file: string): Promise<unknown> {
+  try {
+    // A query string busts Node's module cache so watch mode sees edits.
+    const s = await stat(file)
+    const mod = (await import(`${pathToFileURL(file).href}?mtime=${s.mtimeMs}`)) as { default?: unknown }
+    return mod.default ?? mod
+  } catch (error) {
+    if (error instanceof SyntaxError) {
+      throw new MlciError(ErrorCode.CONFIG_SYNTAX, `${relative(process.cwd(), file) || file}: ${error.message}`, {
+        hint: 'Fix the syntax error in the config file.',
+      })
+    }
+    throw configLoadError(file, error)
+  }
+}
+
+export interface LoadConfigOptions {
+  /** Folder to search from (default process.cwd()). */
+  cwd?: string
+  /** Explicit config file (--config). */
+  file?: string
+}
+
+/** Find (cosmiconfig) and load the config, then validate it and resolve its plugins. */
+export async function loadConfig(options: LoadConfigOptions = {}): Promise<ResolvedConfig> {
+  const { cosmiconfig } = await import('cosmiconfig')
+  const jsLoader = (file: string) => loadJsModule(file)
+  const explorer = cosmiconfig(MODULE_NAME, {
+    searchPlaces: SEARCH_PLACES,
+    searchStrategy: 'project',
+    cache: false,
+    loaders: {
+      '.ts': loadTsConfigModule, '.mts': loadTsConfigModule, '.cts': loadTsConfigModule,
+      '.mjs': jsLoader, '.js': jsLoader, '.cjs': jsLoader,
+    },
+  })
+  const cwd = resolve(options.cwd ?? process.cwd())
+  let found: { config: unknown; filepath: string; isEmpty?: boolean } | null
+  try {
+    if (options.file) {
+      const file = resolve(cwd, options.file)
+      if (!existsSync(file)) {
+        throw new MlciError(ErrorCode.CONFIG_NOT_FOUND, `Config file ${options.file} does not exist.`, { hint: 'Check the --config path.' })
+      }
+      found = await explorer.load(file)
+    } else {
+      found = await explorer.search(cwd)
+    }
+  } catch (error) {
+    if (MlciError.is(error)) throw error
+    const file = (error as { filepath?: string }).filepath ?? options.file ?? cwd
+    const message = errorMessage(error)
+    throw new MlciError(/JSON|YAML|Unexpected|parse/i.test(message) ? ErrorCode.CONFIG_SYNTAX : ErrorCode.CONFIG_LOAD,
+      `${relative(process.cwd(), file) || file}: ${message}`, { hint: 'Fix the config file.' })
+  }
+  if (!found) {
+    throw new MlciError(ErrorCode.CONFIG_NOT_FOUND, `No mlci config found in ${cwd} or its parents.`, {
+      hint: 'Create mlci.config.ts (run `mlci init`), or pass --config <file> / --cwd <dir>.',
+    })
+  }
+  let raw = found.config
+  if (typeof raw === 'function') raw = await (raw as () => unknown)()
+  return resolveConfig(raw ?? {}, found.filepath, dirname(found.filepath))
+}

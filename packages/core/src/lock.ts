@@ -1,0 +1,91 @@
+import { open, readFile, rm, stat, mkdir } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { ErrorCode, MlciError } from './errors.js'
+
+/** What a lock file says about its holder. */
+export interface LockHolder {
+  pid: number
+  command: string
+  startedAt: string
+  hostname?: string
+}
+
+export interface LockOptions {
+  command: string
+  /** Wait for the holder to finish instead of failing fast. */
+  wait?: boolean
+  /** Give up waiting after this long (ms). */
+  timeoutMs?: number
+  signal?: AbortSignal
+  /** Called when a lock left by a dead process is reclaimed. */
+  onStale?: (holder: LockHolder | undefined) => void
+}
+
+export interface Lock {
+  readonly file: string
+  release(): Promise<void>
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+async function readHolder(file: string): Promise<LockHolder | undefined> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as LockHolder
+  } catch {
+    return undefined
+  }
+}
+
+// A lock file that exists but holds no readable holder was left between create and write;
+// after this long nobody is still writing it.
+const UNREADABLE_LOCK_GRACE_MS = 2000
+
+/**
+ * One lock per repo (`.mlci/lock`): created with O_EXCL so exactly one process wins; holds PID,
+ * command and start time so the loser can name the holder. A lock whose PID is dead is reclaimed.
+ */
+export async function acquireLock(file: string, options: LockOptions): Promise<Lock> {
+  await mkdir(dirname(file), { recursive: true })
+  const me: LockHolder = { pid: process.pid, command: options.command, startedAt: new Date().toISOString() }
+  const deadline = Date.now() + (options.timeoutMs ?? 10 * 60_000)
+  for (;;) {
+    try {
+      const handle = await open(file, 'wx')
+      await handle.writeFile(JSON.stringify(me))
+      await handle.close()
+      return {
+        file,
+        async release() {
+          const holder = await readHolder(file)
+          if (holder?.pid === me.pid && holder.startedAt === me.startedAt) await rm(file, { force: true })
+        },
+      }
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+    }
+    const holder = await readHolder(file)
+    const stale = holder
+      ? !isAlive(holder.pid)
+      : Date.now() - (await stat(file).then((s) => s.mtimeMs, () => 0)) > UNREADABLE_LOCK_GRACE_MS
+    if (stale) {
+      options.onStale?.(holder)
+      await rm(file, { force: true })
+      continue
+    }
+    if (!options.wait || Date.now() > deadline || options.signal?.aborted) {
+      const who = holder ? `PID ${holder.pid} (\`${holder.command}\`, since ${holder.startedAt})` : 'another process'
+      throw new MlciError(ErrorCode.LOCKED, `Another mlci run holds the repo lock: ${who}.`, {
+        hint: `Wait for it to finish, or pass --wait-for-lock. The lock file is ${file}.`,
+      })
+    }
+    await sleep(100)
+  }
+}

@@ -1,0 +1,440 @@
+import { EventEmitter } from 'node:events'
+import { join } from 'node:path'
+import type { CacheCheck, PhaseCache, PhaseDeclaration } from './cache/types.js'
+import type { LoadedPlugin, ResolvedConfig } from './config.js'
+import type { PhaseContext, RunContext, RunOptions } from './context.js'
+import { ErrorCode, MlciError, errorMessage, wrapTapError } from './errors.js'
+import { createExec } from './exec.js'
+import { createHooks, type HookName, type Hooks } from './hooks.js'
+import { acquireLock, type Lock } from './lock.js'
+import { createLogger, type LogEntry, type Logger } from './logger.js'
+import { PHASES, selectPhases, type PhaseName, type PhaseRow } from './phases.js'
+import { Redactor, secretsFromEnv } from './redact.js'
+import type { Registry } from './registry/types.js'
+import {
+  RUN_RECORD_SCHEMA, newRunId, toErrorRecord, writeRunRecord,
+  type PhaseRecord, type PhaseStatus, type RunRecord, type TapRecord,
+} from './run-record.js'
+import { CORE_VERSION } from './version.js'
+
+/** Everything the CLI renders, emitted as the run goes. */
+export interface RunEvents {
+  'run:start': [{ runId: string; phases: { name: PhaseName; taps: TapInfo[] }[] }]
+  'phase:start': [{ phase: PhaseName }]
+  'phase:end': [PhaseRecord]
+  'tap:start': [{ phase: string; tap: TapInfo }]
+  'tap:end': [{ phase: string; tap: TapInfo; record: TapRecord }]
+  log: [LogEntry]
+  progress: [{ phase?: string; plugin?: string; fraction?: number; label?: string; status?: string }]
+  'run:end': [RunResult]
+}
+
+/** A registered tap, as `mlci plugins` shows it. */
+export interface TapInfo {
+  hook: HookName
+  name: string
+  stage: number
+  plugin: string
+  version?: string
+  before?: string | string[]
+}
+
+export interface RunResult {
+  record: RunRecord
+  error?: unknown
+}
+
+export interface MlciOptions {
+  config: ResolvedConfig
+  env?: NodeJS.ProcessEnv
+  registry?: Registry
+  /** The phase cache; `false` disables caching. */
+  cache?: PhaseCache | false
+}
+
+/**
+ * The core: hooks, the plugins that tapped them, and `run()`, a loop over the PHASES table.
+ * Headless: it emits events and returns a result; it never prints and never exits.
+ */
+export class Mlci extends EventEmitter<RunEvents> {
+  readonly hooks: Hooks = createHooks()
+  readonly config: ResolvedConfig
+  readonly env: NodeJS.ProcessEnv
+  readonly redactor: Redactor
+  readonly stateDir: string
+  readonly declarations: PhaseDeclaration[] = []
+  readonly taps: TapInfo[] = []
+  private applying: LoadedPlugin | undefined
+  private registryInstance: Registry | undefined
+  private cacheInstance: PhaseCache | false | undefined
+  private readonly collected = new WeakMap<object, MlciError[]>()
+
+  constructor(options: MlciOptions) {
+    super()
+    this.config = options.config
+    this.env = options.env ?? process.env
+    this.stateDir = join(this.config.root, '.mlci')
+    this.redactor = new Redactor([...secretsFromEnv(this.env), ...(this.config.secrets ?? [])])
+    this.registryInstance = options.registry
+    this.cacheInstance = options.cache
+    for (const name of Object.keys(this.hooks) as HookName[]) this.interceptHook(name)
+    for (const loaded of this.config.plugins) {
+      this.applying = loaded
+      try {
+        loaded.plugin.apply(this)
+      } catch (error) {
+        throw new MlciError(ErrorCode.PLUGIN_INVALID, `Plugin ${loaded.plugin.name} failed to apply: ${errorMessage(error)}`, {
+          plugin: loaded.plugin.name, cause: error, hint: 'apply() must only register taps; move I/O into a tap.',
+        })
+      } finally {
+        this.applying = undefined
+      }
+    }
+  }
+
+  /** Declare a phase's inputs/outputs/params/env (call from apply) so it can be cached and watched. */
+  declare(declaration: Omit<PhaseDeclaration, 'plugin'> & { plugin?: string }): void {
+    const plugin = declaration.plugin ?? this.applying?.plugin.name ?? 'unknown'
+    this.declarations.push({ ...declaration, plugin })
+  }
+
+  get registry(): Registry {
+    if (!this.registryInstance) throw new MlciError(ErrorCode.NOT_FOUND, 'No model registry is configured.')
+    return this.registryInstance
+  }
+
+  setRegistry(registry: Registry): void {
+    this.registryInstance = registry
+  }
+
+  setCache(cache: PhaseCache | false): void {
+    this.cacheInstance = cache
+  }
+
+  redact(text: string): string {
+    return this.redactor.redact(text)
+  }
+
+  /** Taps of a hook in execution order (stage, then registration order — tapable's rule). */
+  tapsOf(hook: HookName): TapInfo[] {
+    return this.hooks[hook].taps.map((tap) => this.taps.find((t) => t.hook === hook && t.name === tap.name)!).filter(Boolean)
+  }
+
+  /** Wrap every tap: scope the context to its plugin, time it, emit events, wrap its errors once. */
+  private interceptHook(hookName: HookName): void {
+    const hook = this.hooks[hookName] as unknown as { intercept(i: object): void }
+    hook.intercept({
+      register: (tap: { name: string; type: string; fn: (...args: unknown[]) => unknown; stage?: number; before?: string | string[] }) => {
+        const owner = this.applying
+        const info: TapInfo = {
+          hook: hookName, name: tap.name, stage: tap.stage ?? 0, before: tap.before,
+          plugin: owner?.plugin.name ?? tap.name, version: owner?.version,
+        }
+        this.taps.push(info)
+        const original = tap.fn
+        const callOriginal = (args: unknown[]) =>
+          tap.type === 'async'
+            ? new Promise((resolve, reject) => original(...args, (err: unknown, r: unknown) => (err ? reject(err) : resolve(r))))
+            : original(...args)
+        if (hookName === 'invalid') {
+          return { ...tap, fn: (...args: unknown[]) => callOriginal(this.scopeArgs(args, info)) }
+        }
+        const wrapped = async (...args: unknown[]) => {
+          const base = args[args.length - 1] as PhaseContext
+          const phase = base.phase ?? hookName
+          this.emit('tap:start', { phase, tap: info })
+          const started = performance.now()
+          try {
+            const result = await callOriginal(this.scopeArgs(args, info))
+            this.emit('tap:end', { phase, tap: info, record: { name: info.name, plugin: info.plugin, version: info.version, status: 'ok', durationMs: Math.round(performance.now() - started) } })
+            return result
+          } catch (error) {
+            const wrappedError = wrapTapError(error, phase, info.plugin)
+            this.emit('tap:end', { phase, tap: info, record: { name: info.name, plugin: info.plugin, version: info.version, status: 'failed', durationMs: Math.round(performance.now() - started), error: toErrorRecord(wrappedError) } })
+            const sink = this.collected.get(base)
+            if (sink) {
+              sink.push(wrappedError)
+              return undefined
+            }
+            throw wrappedError
+          }
+        }
+        return { ...tap, type: 'promise', fn: wrapped }
+      },
+    })
+  }
+
+  private scopeArgs(args: unknown[], info: TapInfo): unknown[] {
+    const base = args[args.length - 1] as RunContext & { phase?: string }
+    return [...args.slice(0, -1), this.scopeContext(base, info.plugin)]
+  }
+
+  /** A context for one plugin: its own logger and exec; data, signal and registry shared. */
+  scopeContext<C extends RunContext>(base: C, plugin: string): C {
+    const log = base.log.child({ plugin, phase: (base as { phase?: string }).phase })
+    return {
+      ...base,
+      plugin,
+      log,
+      exec: createExec({ cwd: base.cwd, env: base.env, signal: base.signal, logger: log, redact: (t) => this.redact(t) }),
+    }
+  }
+
+  /** A run-level context (not scoped to a plugin). */
+  createContext(options: RunOptions, signal: AbortSignal, runId: string, log: LogEntry[]): RunContext {
+    const logger: Logger = createLogger({
+      log: (entry) => {
+        log.push(entry)
+        this.emit('log', entry)
+      },
+      progress: (update) => this.emit('progress', update),
+    }, this.redactor)
+    const registry = this.registryInstance ?? unavailableRegistry()
+    return {
+      cwd: this.config.root,
+      stateDir: this.stateDir,
+      env: this.env,
+      config: this.config,
+      options,
+      dryRun: Boolean(options.dryRun),
+      signal,
+      log: logger,
+      exec: createExec({ cwd: this.config.root, env: this.env, signal, logger, redact: (t) => this.redact(t) }),
+      data: {},
+      runId,
+      registry,
+      redact: (t) => this.redact(t),
+    }
+  }
+
+  private async cache(): Promise<PhaseCache | false> {
+    if (this.cacheInstance === undefined) {
+      const { createPhaseCache } = await import('./cache/phase-cache.js')
+      this.cacheInstance = createPhaseCache(this)
+    }
+    return this.cacheInstance
+  }
+
+  /**
+   * Run the lifecycle: for each selected row, fingerprint → cached? restore : call the hook.
+   * A failure of a row whose onFailure is `rollback` runs the rollback hook before the run fails.
+   */
+  async run(options: RunOptions = {}, outerSignal?: AbortSignal, runOpts: { lock?: boolean; waitForLock?: boolean } = {}): Promise<RunResult> {
+    const controller = new AbortController()
+    const onOuterAbort = () => controller.abort(outerSignal?.reason)
+    if (outerSignal?.aborted) controller.abort(outerSignal.reason)
+    outerSignal?.addEventListener('abort', onOuterAbort, { once: true })
+    const signal = controller.signal
+    const runId = newRunId()
+    const log: LogEntry[] = []
+    const ctx = this.createContext(options, signal, runId, log)
+    const command = options.command ?? 'mlci build'
+    const startedAt = new Date()
+    const record: RunRecord = {
+      schema: RUN_RECORD_SCHEMA, id: runId, command, cwd: this.config.root, configFile: this.config.file,
+      mlciVersion: CORE_VERSION, startedAt: startedAt.toISOString(), status: 'ok', dryRun: ctx.dryRun,
+      phases: [], data: ctx.data,
+      plugins: this.config.plugins.map((p) => ({ name: p.plugin.name, version: p.version, source: p.source })),
+    }
+    let error: unknown
+    let lock: Lock | undefined
+    try {
+      const selected = selectPhases(options.only, options.skip)
+      if (runOpts.lock !== false) {
+        lock = await acquireLock(join(this.stateDir, 'lock'), {
+          command, wait: runOpts.waitForLock, signal,
+          onStale: (holder) => ctx.log.warn(`Reclaimed a stale repo lock left by PID ${holder?.pid ?? '?'} (${holder?.command ?? 'unknown command'}).`),
+        })
+      }
+      this.emit('run:start', { runId, phases: selected.map((row) => ({ name: row.name, taps: this.tapsOf(row.name) })) })
+      await this.hooks.initialize.promise(ctx)
+      await this.runPhases(selected, ctx, record)
+    } catch (caught) {
+      error = caught
+    } finally {
+      outerSignal?.removeEventListener('abort', onOuterAbort)
+    }
+    if (!error && signal.aborted) error = new MlciError(ErrorCode.INTERRUPTED, 'Interrupted.')
+    if (error && !MlciError.is(error)) error = wrapUnexpected(error)
+    record.status = !error ? 'ok' : statusOf(error)
+    if (error) record.error = toErrorRecord(error)
+    record.version = ctx.data.candidate?.version
+    const ended = new Date()
+    record.endedAt = ended.toISOString()
+    record.durationMs = ended.getTime() - startedAt.getTime()
+    const finalCtx = { ...ctx, signal: new AbortController().signal }
+    let finalRecord = record
+    try {
+      finalRecord = await this.hooks.report.promise(record, finalCtx)
+      if (error) await this.hooks.failed.promise(error, finalRecord, finalCtx)
+      else await this.hooks.done.promise(finalRecord, finalCtx)
+    } catch (hookError) {
+      ctx.log.warn(`A done/failed/report hook failed (ignored): ${errorMessage(hookError)}`)
+    }
+    try {
+      if (!ctx.dryRun && lock) finalRecord = await writeRunRecord(this.stateDir, finalRecord, log, this.redactor, this.config.runs?.keep ?? 50)
+      else finalRecord = this.redactor.redactDeep(finalRecord)
+    } finally {
+      await lock?.release()
+    }
+    const result: RunResult = { record: finalRecord, error }
+    this.emit('run:end', result)
+    return result
+  }
+
+  private async runPhases(selected: PhaseRow[], ctx: RunContext, record: RunRecord): Promise<void> {
+    const options = ctx.options
+    const fingerprints: Record<string, string> = {}
+    const stale: CacheCheck[] = []
+    const cache = selected.some((r) => r.cacheable) ? await this.cache() : false
+    for (const row of selected) {
+      if (ctx.signal.aborted) throw new MlciError(ErrorCode.INTERRUPTED, 'Interrupted.')
+      const pctx: PhaseContext = { ...ctx, phase: row.name }
+      const hookTaps = this.hooks[row.name].taps.length
+      const phaseRecord: PhaseRecord = { name: row.name, status: 'ok', durationMs: 0, taps: [] }
+      const started = performance.now()
+      const finish = (status: PhaseStatus, extra: Partial<PhaseRecord> = {}) => {
+        Object.assign(phaseRecord, { status, durationMs: Math.round(performance.now() - started) }, extra)
+        record.phases.push(phaseRecord)
+        this.emit('phase:end', phaseRecord)
+      }
+      this.emit('phase:start', { phase: row.name })
+      if (!hookTaps) {
+        finish('skipped', { reason: 'no plugin taps this phase' })
+        continue
+      }
+      let check: CacheCheck | undefined
+      if (row.cacheable && cache) {
+        const upstream = Object.fromEntries(row.dependsOn.filter((d) => fingerprints[d]).map((d) => [d, fingerprints[d]]))
+        check = await cache.check(row.name, pctx, upstream)
+        fingerprints[row.name] = check.fingerprint
+        phaseRecord.fingerprint = check.fingerprint
+        phaseRecord.reasons = check.reasons
+        if (options.explain) pctx.log.info(`${row.name}: ${check.hit ? 'cached' : 'runs'} — ${check.reasons.join('; ') || 'inputs unchanged'}`)
+        const forced = options.force === true || (Array.isArray(options.force) && options.force.includes(row.name))
+        if (check.hit && !forced && !options.check) {
+          const restored = await cache.restore(check, pctx)
+          if (restored) {
+            Object.assign(ctx.data, restored.data)
+            for (const entry of restored.log) pctx.log.debug(`(replay) ${entry.message}`)
+            finish('cached', { reason: 'inputs unchanged' })
+            continue
+          }
+        }
+        if (forced && check.hit) check.reasons = ['forced', ...check.reasons]
+      }
+      if (options.check) {
+        if (check && !check.hit) {
+          stale.push(check)
+          finish('stale', { reason: check.reasons.join('; ') })
+        } else finish(check ? 'cached' : 'skipped', { reason: check ? 'up to date' : 'not checked by --check' })
+        continue
+      }
+      if (options.dryRun && !row.dryRun) {
+        finish('skipped', { reason: check ? `dry run (would run: ${check.reasons.join('; ')})` : 'dry run' })
+        continue
+      }
+      const tapListener = (event: { phase: string; record: TapRecord }) => {
+        if (event.phase === row.name) phaseRecord.taps.push(event.record)
+      }
+      this.on('tap:end', tapListener)
+      const dataBefore = JSON.stringify(ctx.data)
+      const phaseLog: LogEntry[] = []
+      const logListener = (entry: LogEntry) => {
+        if (entry.phase === row.name) phaseLog.push(entry)
+      }
+      this.on('log', logListener)
+      try {
+        if (row.collectErrors) this.collected.set(pctx, [])
+        await row.invoke(this.hooks, pctx)
+        const errors = this.collected.get(pctx)
+        if (errors?.length) throw aggregate(row.name, errors)
+      } catch (caught) {
+        const failure = ctx.signal.aborted && !MlciError.is(caught) ? new MlciError(ErrorCode.INTERRUPTED, 'Interrupted.') : caught
+        const interrupted = MlciError.is(failure) && failure.code === ErrorCode.INTERRUPTED
+        finish(interrupted ? 'interrupted' : 'failed', { error: toErrorRecord(failure) })
+        if (row.onFailure === 'rollback' && !interrupted) await this.runRollback(failure, row, ctx, record)
+        throw failure
+      } finally {
+        this.off('tap:end', tapListener)
+        this.off('log', logListener)
+      }
+      if (ctx.signal.aborted) throw new MlciError(ErrorCode.INTERRUPTED, 'Interrupted.')
+      finish('ok', check ? { reason: check.reasons.join('; ') } : {})
+      if (check && cache) await cache.save(check, pctx, { data: dataDelta(dataBefore, ctx.data), log: phaseLog })
+    }
+    if (options.check && stale.length) {
+      throw new MlciError(ErrorCode.STALE, `Out of date: ${stale.map((s) => s.phase).join(', ')} would run.`, {
+        details: stale.map((s) => `- ${s.phase}: ${s.reasons.join('; ')}`).join('\n'),
+        hint: 'Run `mlci build` and commit the result, or see `mlci build --explain`.',
+      })
+    }
+  }
+
+  /** Rollback after a deploy/monitor failure. The original error stays the headline. */
+  private async runRollback(error: unknown, row: PhaseRow, ctx: RunContext, record: RunRecord): Promise<void> {
+    if (!this.hooks.rollback.taps.length) return
+    const pctx: PhaseContext = { ...ctx, phase: 'rollback', signal: new AbortController().signal }
+    const started = performance.now()
+    this.emit('phase:start', { phase: 'rollback' })
+    const phaseRecord: PhaseRecord = { name: 'rollback', status: 'ok', durationMs: 0, taps: [], reason: `${row.name} failed` }
+    const tapListener = (event: { phase: string; record: TapRecord }) => {
+      if (event.phase === 'rollback') phaseRecord.taps.push(event.record)
+    }
+    this.on('tap:end', tapListener)
+    try {
+      await this.hooks.rollback.promise({ error, failedPhase: row.name, candidate: ctx.data.candidate?.version }, pctx)
+    } catch (rollbackError) {
+      phaseRecord.status = 'failed'
+      phaseRecord.error = toErrorRecord(rollbackError)
+      record.rollbackError = phaseRecord.error
+      if (MlciError.is(error)) {
+        error.details = [error.details, `Rollback also failed: ${errorMessage(rollbackError)}`].filter(Boolean).join('\n\n')
+      }
+    } finally {
+      this.off('tap:end', tapListener)
+    }
+    phaseRecord.durationMs = Math.round(performance.now() - started)
+    record.phases.push(phaseRecord)
+    this.emit('phase:end', phaseRecord)
+  }
+}
+
+/** Stands in when no registry is configured: every call explains, nothing crashes early. */
+function unavailableRegistry(): Registry {
+  const fail = async (): Promise<never> => {
+    throw new MlciError(ErrorCode.NOT_FOUND, 'No model registry is configured.', { hint: 'Configure `registry` in mlci.config.ts.' })
+  }
+  return { list: fail, get: fail, resolve: fail, create: fail, update: fail, aliases: fail, moveAlias: fail, ledger: fail }
+}
+
+function aggregate(phase: string, errors: MlciError[]): MlciError {
+  if (errors.length === 1) return errors[0]
+  return new MlciError(ErrorCode.VERIFY_FAILED, `${errors.length} checks failed in ${phase}.`, {
+    phase,
+    details: errors.map((e) => `- [${e.plugin}] ${e.message}${e.hint ? `\n  ${e.hint}` : ''}`).join('\n'),
+    hint: 'Fix each problem listed above.',
+  })
+}
+
+function statusOf(error: unknown): RunRecord['status'] {
+  if (MlciError.is(error) && error.code === ErrorCode.INTERRUPTED) return 'interrupted'
+  if (MlciError.is(error) && error.code === ErrorCode.VETOED) return 'vetoed'
+  return 'failed'
+}
+
+function wrapUnexpected(error: unknown): MlciError {
+  return new MlciError('MLCI_UNEXPECTED', errorMessage(error), { cause: error, hint: 'This looks like a bug in mlci; please report it with the run log.' })
+}
+
+/** The run-data fields a phase added or changed (stored with its cache entry). */
+function dataDelta(beforeJson: string, after: object): Record<string, unknown> {
+  const before = JSON.parse(beforeJson) as Record<string, unknown>
+  const delta: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(after)) {
+    if (JSON.stringify(before[key]) !== JSON.stringify(value)) delta[key] = value
+  }
+  return delta
+}
+
+export { PHASES }

@@ -1,0 +1,69 @@
+import type { AnalysisReport, ArtifactRef, ModelSignature } from '../data.js'
+
+export type VersionStatus = 'pending' | 'ready' | 'failed'
+
+/** One model version with its lineage. Written once; only status and deployment facts change. */
+export interface ModelVersion {
+  version: string
+  status: VersionStatus
+  /** Why it failed (set with status `failed`). */
+  reason?: string
+  createdAt: string
+  updatedAt: string
+  runId: string
+  git?: { commit: string; dirty: boolean }
+  /** Fingerprint of everything the model was built from (train inputs, params, code). */
+  fingerprint: string
+  /** Per-phase fingerprints of the run that produced it. */
+  fingerprints?: Record<string, string>
+  params?: Record<string, unknown>
+  metrics?: Record<string, number>
+  artifacts?: ArtifactRef[]
+  signature?: ModelSignature
+  /** Filled by the deployer. */
+  image?: { name: string; tag?: string; digest?: string; pushed?: string }
+  analysis?: AnalysisReport[]
+  /** Free-form lineage third-party plugins may add. */
+  extra?: Record<string, unknown>
+}
+
+export type NewModelVersion = Omit<ModelVersion, 'status' | 'createdAt' | 'updatedAt'> & { status?: 'pending' }
+
+/** One alias move, appended to the ledger. */
+export interface AliasMove {
+  time: string
+  alias: string
+  from?: string
+  to?: string
+  /** The command that moved it, e.g. `mlci build` or `mlci rollback`. */
+  by: string
+  runId?: string
+  reason: string
+}
+
+export interface MoveAliasOptions {
+  /** Compare-and-swap: the move fails unless the alias currently points here (undefined = unset). */
+  expected: string | undefined
+  reason: string
+  by: string
+  runId?: string
+}
+
+/**
+ * The model registry as plugins see it (`ctx.registry`). The embedded backend lives under
+ * `.mlci/registry/`; a shared store (object storage, PostgreSQL) implements the same interface.
+ */
+export interface Registry {
+  list(): Promise<ModelVersion[]>
+  get(version: string): Promise<ModelVersion | undefined>
+  /** A version or an alias (`live`, `previous`, `champion`, …). */
+  resolve(ref: string): Promise<ModelVersion | undefined>
+  /** Create-if-absent; fails with MLCI_STATE_CONFLICT-like error when the version exists. */
+  create(version: NewModelVersion): Promise<ModelVersion>
+  /** Status transitions pending→ready|failed (and ready→failed for a broken release), lineage additions. */
+  update(version: string, patch: Partial<Omit<ModelVersion, 'version' | 'createdAt'>>): Promise<ModelVersion>
+  aliases(): Promise<Record<string, string>>
+  /** Move (or with `to` undefined, remove) an alias by compare-and-swap; appends to the ledger. */
+  moveAlias(alias: string, to: string | undefined, options: MoveAliasOptions): Promise<void>
+  ledger(): Promise<AliasMove[]>
+}
