@@ -4,6 +4,7 @@ import type { Logger } from './logger.js'
 import type { PhaseName } from './phases.js'
 import type { Registry } from './registry/types.js'
 import type { ResolvedConfig } from './config.js'
+import type { ContentStore } from './store/content-store.js'
 
 /** Options of the current command that plugins may read (e.g. `channel` for prereleases). */
 export interface RunOptions {
@@ -46,6 +47,8 @@ export interface RunContext {
   /** The plugin this context is scoped to (set per tap). */
   plugin?: string
   registry: Registry
+  /** Content-addressed blob store under `.mlci/objects` (artifacts, cache outputs). */
+  store: ContentStore
   redact(text: string): string
 }
 

@@ -16,6 +16,7 @@ import {
   type PhaseRecord, type PhaseStatus, type RunRecord, type TapRecord,
 } from './run-record.js'
 import { CORE_VERSION } from './version.js'
+import { ContentStore } from './store/content-store.js'
 
 /** Everything the CLI renders, emitted as the run goes. */
 export interface RunEvents {
@@ -62,6 +63,7 @@ export class Mlci extends EventEmitter<RunEvents> {
   readonly env: NodeJS.ProcessEnv
   readonly redactor: Redactor
   readonly stateDir: string
+  readonly store: ContentStore
   readonly declarations: PhaseDeclaration[] = []
   readonly taps: TapInfo[] = []
   private applying: LoadedPlugin | undefined
@@ -74,6 +76,7 @@ export class Mlci extends EventEmitter<RunEvents> {
     this.config = options.config
     this.env = options.env ?? process.env
     this.stateDir = join(this.config.root, '.mlci')
+    this.store = new ContentStore(join(this.stateDir, 'objects'))
     this.redactor = new Redactor([...secretsFromEnv(this.env), ...(this.config.secrets ?? [])])
     this.registryInstance = options.registry
     this.cacheInstance = options.cache
@@ -203,6 +206,7 @@ export class Mlci extends EventEmitter<RunEvents> {
       data: {},
       runId,
       registry,
+      store: this.store,
       redact: (t) => this.redact(t),
     }
   }
