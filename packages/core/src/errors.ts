@@ -26,6 +26,7 @@ export const ErrorCode = {
   STATE_CORRUPT: 'MLCI_STATE_CORRUPT',
   NOT_FOUND: 'MLCI_NOT_FOUND',
   VERIFY_FAILED: 'MLCI_VERIFY_FAILED',
+  UNHEALTHY: 'MLCI_UNHEALTHY',
 } as const
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode]
 

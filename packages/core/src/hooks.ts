@@ -24,6 +24,8 @@ export interface DeployRequest {
   reason: 'release' | 'rollback'
   /** The registry entry (lineage: artifacts, image digest). */
   record?: ModelVersion
+  /** Why, for the alias ledger (e.g. "rollback: v2 unhealthy"). */
+  note?: string
 }
 
 /** Why the rollback hook fires. */

@@ -1,0 +1,28 @@
+// Shared helpers for benchmarks: medians of whole-process runs, printed as ratios.
+import { spawnSync } from 'node:child_process'
+
+export function median(values) {
+  const s = [...values].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
+}
+
+/** Median wall time (ms) of running argv `runs` times (after `warmup` runs). */
+export function timeCommand(argv, { runs = 15, warmup = 2, cwd, env } = {}) {
+  const times = []
+  for (let i = 0; i < runs + warmup; i++) {
+    const t0 = process.hrtime.bigint()
+    const r = spawnSync(argv[0], argv.slice(1), { cwd, env: { ...process.env, ...env }, stdio: 'ignore' })
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6
+    if (r.status !== 0) throw new Error(`${argv.join(' ')} exited ${r.status}`)
+    if (i >= warmup) times.push(ms)
+  }
+  return median(times)
+}
+
+/** Print rows of [label, ms, ratio-vs-baseline]. */
+export function table(rows, baselineMs) {
+  for (const [label, ms] of rows) {
+    console.log(`${label.padEnd(58)} ${ms.toFixed(1).padStart(8)} ms   ${(ms / baselineMs).toFixed(2)}×`)
+  }
+}
