@@ -20,6 +20,24 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }
 
+/** Hex digits of a byte, letters matched in either case: 2f → 2[fF]. */
+function hexPattern(byte: number): string {
+  return byte.toString(16).toUpperCase().padStart(2, '0').replace(/[A-F]/g, (d) => `[${d}${d.toLowerCase()}]`)
+}
+
+/**
+ * A pattern matching the secret as is and in any URL-encoded form: each character either
+ * literal or percent-encoded (either hex case), a space also as `+` (form encoding).
+ */
+function urlTolerantPattern(secret: string): string {
+  return [...secret].map((ch) => {
+    const encoded = [...Buffer.from(ch, 'utf8')].map((b) => `%${hexPattern(b)}`).join('')
+    const options = [escapeRegExp(ch), encoded]
+    if (ch === ' ') options.push('\\+')
+    return `(?:${options.join('|')})`
+  }).join('')
+}
+
 export class Redactor {
   private pattern: RegExp | undefined
   private readonly secrets = new Set<string>()
@@ -31,13 +49,12 @@ export class Redactor {
   add(secrets: Iterable<string>): void {
     for (const secret of secrets) {
       if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) continue
-      for (const form of [secret, encodeURIComponent(secret), Buffer.from(secret).toString('base64')]) {
-        this.secrets.add(form)
-      }
+      this.secrets.add(secret)
     }
     // Longest first so a secret that contains another is masked whole.
-    const sorted = [...this.secrets].sort((a, b) => b.length - a.length).map(escapeRegExp)
-    this.pattern = sorted.length ? new RegExp(sorted.join('|'), 'g') : undefined
+    const sorted = [...this.secrets].sort((a, b) => b.length - a.length)
+    const alternatives = sorted.flatMap((s) => [urlTolerantPattern(s), escapeRegExp(Buffer.from(s).toString('base64'))])
+    this.pattern = alternatives.length ? new RegExp(alternatives.join('|'), 'g') : undefined
   }
 
   get size(): number {

@@ -1,0 +1,60 @@
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+
+/** Alive and not a zombie (an orphan may wait for a reaper that this sandbox lacks). */
+function running(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+  } catch {
+    return false
+  }
+}
+import { createExec } from './exec.js'
+import { createLogger, type LogEntry } from './logger.js'
+import { Redactor } from './redact.js'
+
+function setup(secrets: string[] = []) {
+  const entries: LogEntry[] = []
+  const redactor = new Redactor(secrets)
+  const controller = new AbortController()
+  const logger = createLogger({ log: (e) => entries.push(e), progress: () => undefined }, redactor)
+  const exec = createExec({ cwd: process.cwd(), env: process.env, signal: controller.signal, logger, redact: (t) => redactor.redact(t) })
+  return { exec, entries, controller }
+}
+
+describe('exec', () => {
+  it('redacts a secret split across output chunks', async () => {
+    const { exec, entries } = setup(['abcdef-SECRET-123456'])
+    const result = await exec(['sh', '-c', 'printf "key=abcdef-SEC"; sleep 0.1; printf "RET-123456 end\\n"'])
+    expect(result.stdout).toBe('key=[redacted] end\n')
+    expect(entries.map((e) => e.message)).toEqual(['key=[redacted] end'])
+  })
+  it('rejects shell strings and reports a missing program with a hint', async () => {
+    const { exec } = setup()
+    await expect(exec('ls -la' as unknown as string[])).rejects.toThrow(/argv array/)
+    await expect(exec(['definitely-not-a-program-xyz'])).rejects.toMatchObject({ code: 'MLCI_EXEC_NOT_FOUND' })
+  })
+  it('fails on a non-zero exit with the output tail, unless reject is false', async () => {
+    const { exec } = setup()
+    await expect(exec(['sh', '-c', 'echo boom >&2; exit 3'])).rejects.toMatchObject({ code: 'MLCI_EXEC_FAILED', details: 'boom' })
+    expect((await exec(['sh', '-c', 'exit 3'], { reject: false })).exitCode).toBe(3)
+  })
+  it('kills the whole process group on abort, including background children', async () => {
+    const { exec, controller } = setup()
+    const pids: number[] = []
+    const running = exec(['sh', '-c', 'sleep 30 & echo $!; sleep 30 & echo $!; wait'], {
+      killGraceMs: 500,
+      onLine: (line) => {
+        pids.push(Number(line))
+        if (pids.length === 2) controller.abort()
+      },
+    })
+    await expect(running).rejects.toMatchObject({ code: 'MLCI_INTERRUPTED' })
+    await new Promise((r) => setTimeout(r, 200))
+    for (const pid of pids) expect(running(pid)).toBe(false)
+  })
+  it('times out, killing the group', async () => {
+    const { exec } = setup()
+    await expect(exec(['sleep', '10'], { timeoutMs: 200, killGraceMs: 100 })).rejects.toMatchObject({ code: 'MLCI_TIMEOUT' })
+  })
+})

@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest'
+import { Redactor, secretsFromEnv } from './redact.js'
+
+describe('Redactor', () => {
+  const r = new Redactor(['s3cr3t pass/word'])
+  it('masks the literal, URL-encoded (either hex case, + for space) and base64 forms', () => {
+    expect(r.redact('a s3cr3t pass/word b')).toBe('a [redacted] b')
+    expect(r.redact('u=s3cr3t%20pass%2Fword')).toBe('u=[redacted]')
+    expect(r.redact('u=s3cr3t+pass%2fword&x')).toBe('u=[redacted]&x')
+    expect(r.redact(Buffer.from('s3cr3t pass/word').toString('base64'))).toBe('[redacted]')
+  })
+  it('picks secrets from env names that look secret, ignores short values', () => {
+    const s = secretsFromEnv({ GITHUB_TOKEN: 'ghp_abcdef123', DB_PASSWORD: 'pw-long-enough', HOME: '/root', API_KEY: 'x' })
+    expect(s).toEqual(['ghp_abcdef123', 'pw-long-enough', 'x'])
+    expect(new Redactor(s).redact('ghp_abcdef123 pw-long-enough /root x')).toBe('[redacted] [redacted] /root x')
+  })
+  it('redacts deep JSON values', () => {
+    expect(r.redactDeep({ a: ['s3cr3t pass/word'] })).toEqual({ a: ['[redacted]'] })
+  })
+})
