@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 
 /** Alive and not a zombie (an orphan may wait for a reaper that this sandbox lacks). */
-function running(pid: number): boolean {
+function isRunning(pid: number): boolean {
   try {
     return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
   } catch {
@@ -51,7 +51,7 @@ describe('exec', () => {
     })
     await expect(running).rejects.toMatchObject({ code: 'MLCI_INTERRUPTED' })
     await new Promise((r) => setTimeout(r, 200))
-    for (const pid of pids) expect(running(pid)).toBe(false)
+    for (const pid of pids) expect(isRunning(pid)).toBe(false)
   })
   it('times out, killing the group', async () => {
     const { exec } = setup()
