@@ -11,6 +11,8 @@ import { createLogger, type LogEntry, type Logger } from './logger.js'
 import { PHASES, selectPhases, type PhaseName, type PhaseRow } from './phases.js'
 import { Redactor, secretsFromEnv } from './redact.js'
 import type { Registry } from './registry/types.js'
+import { createEmbeddedRegistry } from './registry/registry.js'
+import type { RunData } from './data.js'
 import {
   RUN_RECORD_SCHEMA, newRunId, toErrorRecord, writeRunRecord,
   type PhaseRecord, type PhaseStatus, type RunRecord, type TapRecord,
@@ -101,8 +103,9 @@ export class Mlci extends EventEmitter<RunEvents> {
     this.declarations.push({ ...declaration, plugin })
   }
 
+  /** The model registry: the one given in MlciOptions, else the embedded one under `.mlci/registry` (created on first use, no I/O until then). */
   get registry(): Registry {
-    if (!this.registryInstance) throw new MlciError(ErrorCode.NOT_FOUND, 'No model registry is configured.')
+    this.registryInstance ??= createEmbeddedRegistry(this.stateDir)
     return this.registryInstance
   }
 
@@ -192,7 +195,7 @@ export class Mlci extends EventEmitter<RunEvents> {
       },
       progress: (update) => this.emit('progress', update),
     }, this.redactor)
-    const registry = this.registryInstance ?? unavailableRegistry()
+    const registry = this.registry
     return {
       cwd: this.config.root,
       stateDir: this.stateDir,
@@ -223,7 +226,7 @@ export class Mlci extends EventEmitter<RunEvents> {
    * Run the lifecycle: for each selected row, fingerprint → cached? restore : call the hook.
    * A failure of a row whose onFailure is `rollback` runs the rollback hook before the run fails.
    */
-  async run(options: RunOptions = {}, outerSignal?: AbortSignal, runOpts: { lock?: boolean; waitForLock?: boolean } = {}): Promise<RunResult> {
+  async run(options: RunOptions = {}, outerSignal?: AbortSignal, runOpts: { lock?: boolean; waitForLock?: boolean; data?: RunData } = {}): Promise<RunResult> {
     const controller = new AbortController()
     const onOuterAbort = () => controller.abort(outerSignal?.reason)
     if (outerSignal?.aborted) controller.abort(outerSignal.reason)
@@ -232,6 +235,8 @@ export class Mlci extends EventEmitter<RunEvents> {
     const runId = newRunId()
     const log: LogEntry[] = []
     const ctx = this.createContext(options, signal, runId, log)
+    // Watch mode runs a subset of phases; the data of those it skips carries over from earlier cycles.
+    if (runOpts.data) ctx.data = runOpts.data
     const command = options.command ?? 'mlci build'
     const startedAt = new Date()
     const record: RunRecord = {
@@ -302,7 +307,6 @@ export class Mlci extends EventEmitter<RunEvents> {
         record.phases.push(phaseRecord)
         this.emit('phase:end', phaseRecord)
       }
-      this.emit('phase:start', { phase: row.name })
       if (!hookTaps) {
         finish('skipped', { reason: 'no plugin taps this phase' })
         continue
@@ -348,6 +352,7 @@ export class Mlci extends EventEmitter<RunEvents> {
         if (entry.phase === row.name) phaseLog.push(entry)
       }
       this.on('log', logListener)
+      this.emit('phase:start', { phase: row.name })
       try {
         if (row.collectErrors) this.collected.set(pctx, [])
         await row.invoke(this.hooks, pctx)
@@ -402,14 +407,6 @@ export class Mlci extends EventEmitter<RunEvents> {
     record.phases.push(phaseRecord)
     this.emit('phase:end', phaseRecord)
   }
-}
-
-/** Stands in when no registry is configured: every call explains, nothing crashes early. */
-function unavailableRegistry(): Registry {
-  const fail = async (): Promise<never> => {
-    throw new MlciError(ErrorCode.NOT_FOUND, 'No model registry is configured.', { hint: 'Configure `registry` in mlci.config.ts.' })
-  }
-  return { list: fail, get: fail, resolve: fail, create: fail, update: fail, aliases: fail, moveAlias: fail, ledger: fail }
 }
 
 function aggregate(phase: string, errors: MlciError[]): MlciError {

@@ -22,4 +22,5 @@ export interface Command {
 export const COMMANDS: Record<string, { summary: string; load: () => Promise<{ default: Command }> }> = {
   build: { summary: 'Run the model lifecycle: test → train → evaluate → gate → version → deploy → monitor', load: () => import('./build.js') },
   plugins: { summary: 'List every hook with its taps in execution order', load: () => import('./plugins.js') },
+  watch: { summary: 'Re-run the affected phases on every change (tests on a test edit, train and downstream on a training edit)', load: () => import('./watch.js') },
 }

@@ -1,6 +1,6 @@
 import { Listr, PRESET_TIMER, type ListrTaskWrapper } from 'listr2'
 import type { Mlci, PhaseRecord, RunResult, TapInfo, TapRecord } from '@mlci/core'
-import { formatDuration, palette, type Palette } from './color.js'
+import { palette, type Palette } from './color.js'
 import type { Renderer, RendererOptions } from './renderer.js'
 import { summaryLine } from './summary.js'
 
@@ -23,6 +23,7 @@ function bar(fraction: number, width = 20): string {
  */
 export class ListrRenderer implements Renderer {
   private readonly c: Palette
+  private phaseStarted = new Map<string, Deferred<void>>()
   private phaseDone = new Map<string, Deferred<PhaseRecord | undefined>>()
   private tapDone = new Map<string, Deferred<TapRecord | undefined>>()
   private tapTasks = new Map<string, AnyTask>()
@@ -36,6 +37,7 @@ export class ListrRenderer implements Renderer {
     mlci.on('run:start', ({ phases }) => {
       const withRollback = mlci.hooks.rollback.taps.length ? [...phases, { name: 'rollback' as const, taps: mlci.tapsOf('rollback') }] : phases
       for (const p of withRollback) {
+        this.phaseStarted.set(p.name, new Deferred())
         this.phaseDone.set(p.name, new Deferred())
         for (const t of p.taps) this.tapDone.set(`${p.name}/${t.name}`, new Deferred())
       }
@@ -47,10 +49,11 @@ export class ListrRenderer implements Renderer {
         registerSignalListeners: false,
         exitOnError: false,
         collectErrors: false,
-        rendererOptions: { collapseSubtasks: false, collapseSkips: true, timer: PRESET_TIMER, showErrorMessage: true },
+        rendererOptions: { collapseSubtasks: false, collapseSkips: true, collapseErrors: false, timer: PRESET_TIMER, showErrorMessage: true },
       } as never)
       this.listr = listr.run().catch(() => undefined)
     })
+    mlci.on('phase:start', ({ phase }) => this.phaseStarted.get(phase)?.resolve())
     mlci.on('phase:end', (p) => this.phaseDone.get(p.name)?.resolve(p))
     mlci.on('tap:end', ({ phase, tap, record }) => this.tapDone.get(`${phase}/${tap.name}`)?.resolve(record))
     mlci.on('log', (entry) => {
@@ -61,33 +64,36 @@ export class ListrRenderer implements Renderer {
     mlci.on('progress', (u) => {
       const task = this.tapTasks.get(`${u.phase}/${u.plugin}`)
       if (!task) return
-      if (u.fraction !== undefined) task.title = `${u.plugin} ${bar(u.fraction)}${u.label ? ` ${u.label}` : ''}`
+      if (u.fraction !== undefined) task.title = `${u.plugin} ${bar(u.fraction)}${u.label ? ` ${this.c.dim(u.label)}` : ''}`
       if (u.status) task.title = `${u.plugin} ${this.c.dim(u.status)}`
     })
   }
 
+  /** A phase that runs gets a subtask per tap; a cached or skipped one is shown as skipped. */
   private async phaseTask(phase: string, taps: TapInfo[], task: AnyTask) {
-    const sub = task.newListr(taps.map((tap) => ({
+    const done = this.phaseDone.get(phase)!.promise
+    const started = await Promise.race([this.phaseStarted.get(phase)!.promise.then(() => true), done.then(() => false)])
+    if (!started) {
+      const record = await done
+      if (!record) return task.skip(`${phase} ${this.c.dim('not run')}`)
+      if (record.status === 'cached') return task.skip(`${phase} ${this.c.green('↺ cached')}`)
+      return task.skip(`${phase} ${this.c.dim(`${record.status}${record.reason ? `: ${record.reason}` : ''}`)}`)
+    }
+    return task.newListr(taps.map((tap) => ({
       title: tap.plugin,
       task: async (_: unknown, subtask: AnyTask) => {
         this.tapTasks.set(`${phase}/${tap.plugin}`, subtask)
-        const record = await Promise.race([this.tapDone.get(`${phase}/${tap.name}`)!.promise, this.phaseDone.get(phase)!.promise.then(() => undefined)])
-        if (!record) return subtask.skip(tap.plugin)
-        subtask.title = `${tap.plugin} ${this.c.dim(formatDuration(record.durationMs))}`
+        const record = await Promise.race([this.tapDone.get(`${phase}/${tap.name}`)!.promise, done.then(() => undefined)])
+        if (!record) return subtask.skip(`${tap.plugin} ${this.c.dim('not run')}`)
+        subtask.title = tap.plugin
         if (record.status === 'failed') throw new Error(record.error?.message ?? 'failed')
       },
-    })), { concurrent: true, exitOnError: false } as never)
-    const phaseRecord = this.phaseDone.get(phase)!.promise
-    void phaseRecord.then((p) => {
-      if (!p) return
-      const note = p.status === 'ok' || p.status === 'failed' ? formatDuration(p.durationMs) : `${p.status}${p.reason ? `: ${p.reason}` : ''}`
-      task.title = `${phase} ${this.c.dim(note)}`
-    })
-    return sub
+    // A failed parent keeps listr2's red pointer (its convention for "a subtask failed").
+    })), { concurrent: true, exitOnError: true } as never)
   }
 
   async finish(result: RunResult): Promise<void> {
-    // Phases that never started (a failure stopped the run) end as skipped.
+    // Phases that never started (a failure stopped the run) end as "not run".
     for (const d of this.phaseDone.values()) d.resolve(undefined)
     for (const d of this.tapDone.values()) d.resolve(undefined)
     await this.listr
