@@ -35,7 +35,8 @@ export class ListrRenderer implements Renderer {
 
   attach(mlci: Mlci): void {
     mlci.on('run:start', ({ phases }) => {
-      const withRollback = mlci.hooks.rollback.taps.length ? [...phases, { name: 'rollback' as const, taps: mlci.tapsOf('rollback') }] : phases
+      const tapped = phases.filter((p) => p.taps.length)
+      const withRollback = mlci.hooks.rollback.taps.length ? [...tapped, { name: 'rollback' as const, taps: mlci.tapsOf('rollback') }] : tapped
       for (const p of withRollback) {
         this.phaseStarted.set(p.name, new Deferred())
         this.phaseDone.set(p.name, new Deferred())

@@ -7,6 +7,8 @@ import { summaryLine } from './summary.js'
  * One line per event, no cursor movement: for CI logs, pipes, TERM=dumb. Child output lines are
  * shown with --verbose; warnings, errors and plugin info always.
  */
+const NO_TAPS = 'no plugin taps this phase'
+
 export class PlainRenderer implements Renderer {
   private readonly c: Palette
   private lastStatus = new Map<string, string>()
@@ -22,7 +24,7 @@ export class PlainRenderer implements Renderer {
   attach(mlci: Mlci): void {
     const { c } = this
     mlci.on('run:start', ({ phases }) => {
-      this.write(c.dim(`mlci: ${phases.map((p) => p.name).join(' → ')}`))
+      this.write(c.dim(`mlci: ${phases.filter((p) => p.taps.length).map((p) => p.name).join(' → ') || 'no phase has a plugin'}`))
     })
     mlci.on('tap:start', ({ phase, tap }) => this.write(`${c.cyan(`[${phase}]`)} ${tap.plugin} …`))
     mlci.on('tap:end', ({ phase, record }) => {
@@ -31,6 +33,7 @@ export class PlainRenderer implements Renderer {
     })
     mlci.on('phase:end', (p) => {
       if (p.status === 'ok' || p.status === 'failed') return // taps already reported
+      if (!p.taps.length && p.status === 'skipped' && !p.fingerprint && p.reason === NO_TAPS) return
       const reason = p.reason ? ` (${p.reason})` : ''
       this.write(`${c.cyan(`[${p.name}]`)} ${p.status === 'cached' ? c.green('↺ cached') : c.dim(`↓ ${p.status}`)}${c.dim(reason)}`)
     })
