@@ -1,0 +1,59 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { runCli } from './helpers/cli.js'
+import { testdir } from './helpers/testdir.js'
+
+// A local plugin standing in for a versioner, so the configs below need no Python.
+const PROPOSER = `
+import { definePlugin } from '@mlci/core'
+export default definePlugin((o = {}) => ({ name: 'proposer', apply(mlci) {
+  mlci.hooks.evaluate.tapPromise('proposer', async (ctx) => { ctx.data.metrics = { accuracy: 0.93 } })
+  mlci.hooks.version.tapPromise('proposer', async () => ({ version: o.version ?? '2.0.0', bump: 'major', reason: 'signature changed' }))
+} }))
+`
+
+describe('a published-style third-party plugin', () => {
+  it('works imported in a .ts config', async () => {
+    const dir = testdir({
+      'proposer.mjs': PROPOSER,
+      'mlci.config.ts': `
+        import { defineConfig } from '@mlci/core'
+        import modelCard from 'mlci-plugin-model-card'
+        import proposer from './proposer.mjs'
+        export default defineConfig({ plugins: [proposer({ version: '1.1.0' }), modelCard({ title: 'Demo' })] })`,
+    })
+    const r = await runCli(['build'], { cwd: dir })
+    expect(r.code, r.output).toBe(0)
+    expect(readFileSync(join(dir, 'MODEL_CARD.md'), 'utf8')).toContain('# Demo 1.1.0')
+    const plugins = await runCli(['plugins'], { cwd: dir })
+    expect(plugins.stdout).toMatch(/version\n\s+1\. proposer\s+stage NORMAL\n\s+2\. mlci-plugin-model-card@1\.0\.0\s+stage LATE/)
+  })
+
+  it('works as ["specifier", options] from a .json config', async () => {
+    const dir = testdir({
+      'proposer.mjs': PROPOSER,
+      'mlci.config.json': JSON.stringify({ plugins: [['./proposer.mjs', { version: '3.0.0' }], ['mlci-plugin-model-card', { path: 'CARD.md' }]] }),
+    })
+    const r = await runCli(['build'], { cwd: dir })
+    expect(r.code, r.output).toBe(0)
+    expect(readFileSync(join(dir, 'CARD.md'), 'utf8')).toContain('| accuracy | 0.93 |')
+  })
+
+  it('a wrong option from JSON exits 2 naming the key path', async () => {
+    const dir = testdir({ 'mlci.config.json': JSON.stringify({ plugins: [['mlci-plugin-model-card', { path: 7 }]] }) })
+    const r = await runCli(['build'], { cwd: dir })
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('mlci-plugin-model-card.path must be a string, got a number')
+  })
+
+  it('a plugin built for another core version fails with both versions named', async () => {
+    const dir = testdir({
+      'old.mjs': `export default () => ({ name: 'mlci-plugin-old', version: '0.3.0', core: '^9.0.0', apply() {} })`,
+      'mlci.config.json': JSON.stringify({ plugins: ['./old.mjs'] }),
+    })
+    const r = await runCli(['build'], { cwd: dir })
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/mlci-plugin-old@0\.3\.0 supports @mlci\/core \^9\.0\.0, but this is @mlci\/core 0\.1\.0/)
+  })
+})
