@@ -7,7 +7,9 @@ export function summaryLine(result: RunResult, c: Palette): string {
   const counts: Record<string, number> = {}
   for (const p of r.phases) counts[p.status] = (counts[p.status] ?? 0) + 1
   const parts = Object.entries(counts).map(([s, n]) => `${n} ${s}`).join(', ')
-  const head = r.status === 'ok' ? c.green('✔ build ok') : r.status === 'vetoed' ? c.yellow('✖ vetoed') : r.status === 'interrupted' ? c.yellow('✖ interrupted') : c.red('✖ build failed')
+  // `mlci monitor …` → "monitor": the summary names the command that ran.
+  const verb = r.command.split(' ')[1] ?? 'build'
+  const head = r.status === 'ok' ? c.green(`✔ ${verb} ok`) : r.status === 'vetoed' ? c.yellow('✖ vetoed') : r.status === 'interrupted' ? c.yellow('✖ interrupted') : c.red(`✖ ${verb} failed`)
   const version = r.version ? ` · version ${r.version}` : ''
   return `${head}${version} · ${parts || 'nothing to do'} · ${formatDuration(r.durationMs ?? 0)}${r.dryRun ? ' · dry run' : ''}`
 }
