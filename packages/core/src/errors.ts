@@ -24,9 +24,35 @@ export const ErrorCode = {
   VETOED: 'MLCI_VETOED',
   STALE: 'MLCI_STALE',
   STATE_CORRUPT: 'MLCI_STATE_CORRUPT',
+  /** A compare-and-swap lost, or a write-once record already exists (registry versions, aliases). */
+  STATE_CONFLICT: 'MLCI_STATE_CONFLICT',
   NOT_FOUND: 'MLCI_NOT_FOUND',
   VERIFY_FAILED: 'MLCI_VERIFY_FAILED',
   UNHEALTHY: 'MLCI_UNHEALTHY',
+  /** No version could be rolled back to (every target missing, broken or unhealthy); what ran is left alone. */
+  ROLLBACK_FAILED: 'MLCI_ROLLBACK_FAILED',
+  /** A monitor analysis failed (failures over failureLimit, or too many measurement errors): not promoted. */
+  ANALYSIS_FAILED: 'MLCI_ANALYSIS_FAILED',
+  /** A monitor analysis was inconclusive (policy `inconclusive`): not promoted either. */
+  ANALYSIS_INCONCLUSIVE: 'MLCI_ANALYSIS_INCONCLUSIVE',
+  /** A monitor analysis failed because its metrics had no data (empty body, missing series, NaN). */
+  ANALYSIS_NO_DATA: 'MLCI_ANALYSIS_NO_DATA',
+  /** The image/artifact of the version to deploy no longer exists (the rollback policy then tries an older version). */
+  DEPLOY_TARGET_MISSING: 'MLCI_DEPLOY_TARGET_MISSING',
+  /** Login to or push to a container registry failed. */
+  PUSH_FAILED: 'MLCI_PUSH_FAILED',
+  /** The configured Python interpreter is missing, does not start, or lacks a required module. */
+  PYTHON_NOT_FOUND: 'MLCI_PYTHON_NOT_FOUND',
+  /** The test run had failing or erroring tests. */
+  TESTS_FAILED: 'MLCI_TESTS_FAILED',
+  /** The test runner collected no tests. */
+  NO_TESTS: 'MLCI_NO_TESTS',
+  /** A command exited 0 but a declared output (model, signature, metrics) was not written. */
+  OUTPUT_MISSING: 'MLCI_OUTPUT_MISSING',
+  /** A declared output exists but cannot be read as what it should be (e.g. a signature that is not JSON). */
+  OUTPUT_INVALID: 'MLCI_OUTPUT_INVALID',
+  /** A metric is missing, not a number, NaN or infinite. */
+  METRIC_INVALID: 'MLCI_METRIC_INVALID',
 } as const
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode]
 

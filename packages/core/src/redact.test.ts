@@ -14,6 +14,9 @@ describe('Redactor', () => {
     expect(s).toEqual(['ghp_abcdef123', 'pw-long-enough', 'x'])
     expect(new Redactor(s).redact('ghp_abcdef123 pw-long-enough /root x')).toBe('[redacted] [redacted] /root x')
   })
+  it('does not treat the shell\'s PWD/OLDPWD (paths in every message) as secrets, but DB_PWD is one', () => {
+    expect(secretsFromEnv({ PWD: '/work/project', OLDPWD: '/work', DB_PWD: 'hunter2-long' })).toEqual(['hunter2-long'])
+  })
   it('redacts deep JSON values', () => {
     expect(r.redactDeep({ a: ['s3cr3t pass/word'] })).toEqual({ a: ['[redacted]'] })
   })

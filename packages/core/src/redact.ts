@@ -8,10 +8,13 @@ export const SECRET_NAME = /(token|passw(or)?d|pwd|secret|key|auth|credential|pr
 const MIN_SECRET_LENGTH = 6
 export const MASK = '[redacted]'
 
+// Names that match SECRET_NAME but hold paths every message contains (`pwd` is meant for DB_PWD).
+const NOT_SECRET = new Set(['PWD', 'OLDPWD'])
+
 export function secretsFromEnv(env: NodeJS.ProcessEnv): string[] {
   const out: string[] = []
   for (const [name, value] of Object.entries(env)) {
-    if (value && SECRET_NAME.test(name)) out.push(value)
+    if (value && SECRET_NAME.test(name) && !NOT_SECRET.has(name)) out.push(value)
   }
   return out
 }

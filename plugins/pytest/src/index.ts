@@ -1,0 +1,43 @@
+import { createHash } from 'node:crypto'
+import { createRequire } from 'node:module'
+import { definePlugin, validateOptions } from '@mlci/core'
+import { DEFAULT_INPUTS, OPTIONS_SHAPE, type PytestOptions } from './options.js'
+import { resolveInterpreter } from './python.js'
+import { runPytest } from './run-pytest.js'
+
+const NAME = '@mlci/plugin-pytest'
+const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version
+
+/** Runs the project's pytest suite in the `test` phase; checks the interpreter in `verify`. */
+export default definePlugin((options: PytestOptions = {}) => {
+  validateOptions<PytestOptions>(NAME, options, OPTIONS_SHAPE)
+  return {
+    name: NAME,
+    version: VERSION,
+    core: '^0.1.0',
+    apply(mlci) {
+      mlci.declare({
+        phase: 'test',
+        cwd: options.cwd,
+        inputs: options.inputs ?? DEFAULT_INPUTS,
+        // What changes the result. env values only as a digest: they may hold secrets.
+        params: {
+          python: options.python, args: options.args, markers: options.markers, keywords: options.keywords,
+          allowNoTests: options.allowNoTests, disablePluginAutoload: options.disablePluginAutoload,
+          env: options.env && createHash('sha256').update(JSON.stringify(options.env)).digest('hex'),
+        },
+        env: ['MLCI_PYTHON', 'PYTEST_ADDOPTS', 'PYENV_VERSION', 'VIRTUAL_ENV', 'CONDA_PREFIX'],
+      })
+      mlci.hooks.verify.tapPromise(NAME, async (ctx) => {
+        const python = await resolveInterpreter(ctx, options.python, true)
+        ctx.log.debug(`python ${python.version} (${python.executable}), pytest ${python.pytest?.version}`)
+      })
+      mlci.hooks.test.tapPromise(NAME, async (ctx) => {
+        const python = await resolveInterpreter(ctx, options.python, true)
+        await runPytest(ctx, python.executable, options)
+      })
+    },
+  }
+})
+
+export type { PytestOptions } from './options.js'

@@ -1,0 +1,66 @@
+import { createHash } from 'node:crypto'
+import { createRequire } from 'node:module'
+import { relative, resolve } from 'node:path'
+import { ErrorCode, MlciError, definePlugin, validateOptions } from '@mlci/core'
+import { readMetrics } from './metrics.js'
+import { OPTIONS_SHAPE, defaultInputs, writtenPaths, type TrainerOptions } from './options.js'
+import { envName } from './params.js'
+import { findExecutable, isPython, notFound, requestedProgram } from './python.js'
+import { runTraining } from './train.js'
+
+const NAME = '@mlci/plugin-trainer'
+const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version
+
+/** Trains the model (`train`) and records its metrics (`evaluate`). */
+export default definePlugin((options: TrainerOptions) => {
+  validateOptions<TrainerOptions>(NAME, options, OPTIONS_SHAPE, { required: ['command'] })
+  if (!options.command.length) {
+    throw new MlciError(ErrorCode.PLUGIN_OPTIONS, `Invalid option: ${NAME}.command must not be empty.`, { hint: "Write the command as an argv array, e.g. command: ['python3', 'train.py'].", plugin: NAME })
+  }
+  const inlineParams = typeof options.params === 'object' ? options.params : {}
+  return {
+    name: NAME,
+    version: VERSION,
+    core: '^0.1.0',
+    apply(mlci) {
+      mlci.declare({
+        phase: 'train',
+        cwd: options.cwd,
+        inputs: options.inputs ?? defaultInputs(options),
+        outputs: writtenPaths(options),
+        // env values only as a digest: they may hold secrets.
+        params: {
+          command: options.command, params: options.params, paramsMode: options.paramsMode, paramsFile: options.paramsFile,
+          env: options.env && createHash('sha256').update(JSON.stringify(options.env)).digest('hex'),
+        },
+        // Param env vars override params (train.py reads MLCI_PARAM_<NAME>): the inline ones, and any set now.
+        env: [...new Set([
+          ...(isPython(options.command[0]) ? ['MLCI_PYTHON'] : []),
+          ...Object.keys(inlineParams).map(envName),
+          ...Object.keys(mlci.env).filter((name) => name.startsWith('MLCI_PARAM_')),
+        ])],
+      })
+      if (options.metrics) {
+        mlci.declare({ phase: 'evaluate', cwd: options.cwd, inputs: [options.metrics], params: { metrics: options.metrics } })
+      }
+      // Only a PATH lookup, no process: a fully cached build must not start Python.
+      mlci.hooks.verify.tapPromise(NAME, async (ctx) => {
+        const cwd = resolve(ctx.cwd, options.cwd ?? '.')
+        const program = requestedProgram(options.command[0], ctx.env)
+        if (!(await findExecutable(program, ctx.env.PATH ?? '', cwd))) throw notFound(program, options.command[0])
+      })
+      mlci.hooks.train.tapPromise(NAME, (ctx) => runTraining(ctx, options))
+      if (options.metrics) {
+        const metricsPath = options.metrics
+        mlci.hooks.evaluate.tapPromise(NAME, async (ctx) => {
+          const file = resolve(ctx.cwd, options.cwd ?? '.', metricsPath)
+          const metrics = await readMetrics(file, relative(ctx.cwd, file))
+          ctx.data.metrics = { ...ctx.data.metrics, ...metrics }
+          ctx.log.info(Object.entries(metrics).map(([k, v]) => `${k}=${v}`).join(' '))
+        })
+      }
+    },
+  }
+})
+
+export type { TrainerOptions, ParamsMode } from './options.js'

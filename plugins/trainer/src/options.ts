@@ -1,0 +1,45 @@
+import type { Shape } from '@mlci/core'
+
+export type ParamsMode = 'argv' | 'env' | 'file'
+
+export interface TrainerOptions {
+  /** The training command as an argv array, e.g. ['python3', 'train.py']. */
+  command: string[]
+  /** Where to run it; outputs, metrics, signature, inputs and paramsFile are relative to it. Default: the project root. */
+  cwd?: string
+  env?: Record<string, string>
+  /** Hyper-parameters: an object, or the path of a JSON/YAML file holding one. */
+  params?: Record<string, unknown> | string
+  /** How params reach the command: `--name value` (argv, default), MLCI_PARAM_<NAME> (env), or `--params <file>` (file). */
+  paramsMode?: ParamsMode
+  /** Where `file` mode writes the params JSON (default `.mlci/train-params.json`). Implies paramsMode 'file'. */
+  paramsFile?: string
+  /** Globs the training result depends on (default: every file except outputs, VCS, venvs and mlci state). */
+  inputs?: string[]
+  /** Files or folders the command must write (the model). */
+  outputs?: string[]
+  /** JSON or YAML file of metrics the command writes; read in the evaluate phase. */
+  metrics?: string
+  /** JSON file describing the model's inputs/outputs. */
+  signature?: string
+  /** Milliseconds before training is killed. */
+  timeout?: number
+}
+
+export const OPTIONS_SHAPE: Shape = {
+  command: 'string[]', cwd: 'string', env: { record: 'string' }, params: ['object', 'string'],
+  paramsMode: { oneOf: ['argv', 'env', 'file'] }, paramsFile: 'string', inputs: 'string[]',
+  outputs: 'string[]', metrics: 'string', signature: 'string', timeout: 'number',
+}
+
+const NEVER_INPUTS = ['!.git/**', '!.mlci/**', '!**/node_modules/**', '!**/.venv/**', '!**/venv/**', '!**/__pycache__/**', '!**/.pytest_cache/**']
+
+/** Everything but what training writes and tool state: over-invalidating beats a stale model. */
+export function defaultInputs(options: TrainerOptions): string[] {
+  return ['**/*', ...NEVER_INPUTS, ...writtenPaths(options).flatMap((p) => [`!${p}`, `!${p.replace(/\/+$/, '')}/**`])]
+}
+
+/** Every path the command is expected to write. */
+export function writtenPaths(options: TrainerOptions): string[] {
+  return [...(options.outputs ?? []), options.metrics, options.signature].filter((p): p is string => Boolean(p))
+}
