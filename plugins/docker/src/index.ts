@@ -1,0 +1,39 @@
+import { createRequire } from 'node:module'
+import { definePlugin } from '@mlci/core'
+import { deployVersion } from './deploy.js'
+import { resolveDockerOptions, validateDockerOptions, type DockerOptions } from './options.js'
+import { verifyDocker } from './verify.js'
+
+export type { DockerOptions, GenerateOptions, CopyEntry } from './options.js'
+export { imageTag } from './image-tag.js'
+export { renderDockerfile } from './dockerfile.js'
+
+const NAME = '@mlci/plugin-docker'
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string }
+
+/**
+ * Deploy the model as a Docker container: build (project Dockerfile or generated) with OCI labels,
+ * tag `<image>:<version>`, push if a registry is configured, swap the container keeping the previous
+ * one stopped until the new one is healthy, move `live`/`previous`. Rollback deploys the recorded
+ * image by digest (a restart of the kept container when it is still there).
+ */
+export default definePlugin((raw: DockerOptions = {}) => {
+  const options = validateDockerOptions(NAME, raw)
+  return {
+    name: NAME,
+    version,
+    core: '^0.1.0',
+    apply(mlci) {
+      // Registry passwords are masked in every log line and record, whatever their env var is called.
+      const addSecret = (secret: string) => mlci.redactor.add([secret])
+      mlci.hooks.verify.tapPromise(NAME, (ctx) => verifyDocker(ctx, resolveDockerOptions(options, ctx.cwd), addSecret))
+      mlci.hooks.deploy.tapPromise(NAME, async (request, ctx) => {
+        if (ctx.dryRun) {
+          ctx.log.info(`Dry run: would deploy ${request.version} (${request.reason}) with Docker.`)
+          return
+        }
+        await deployVersion(request, ctx, resolveDockerOptions(options, ctx.cwd), addSecret)
+      })
+    },
+  }
+})
