@@ -34,7 +34,7 @@ BASE_IMAGE=mlci-python:bookworm
 BUSYBOX_IMAGE=mlci-busybox:latest
 BASE_PKGS=python3-minimal,python3-numpy
 BASE_TAR="$CACHE_DIR/base-bookworm-python3-numpy.tar"
-APT_PKGS=(docker.io docker-registry mmdebstrap apache2-utils busybox-static curl)
+APT_PKGS=(docker.io docker-registry mmdebstrap apache2-utils busybox-static curl chromium)
 IMG_PATH_ENV='ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 
 export DOCKER_HOST="unix://$DOCKER_SOCK"

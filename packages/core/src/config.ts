@@ -5,6 +5,8 @@ import { pathToFileURL } from 'node:url'
 import semver from 'semver'
 import { ErrorCode, MlciError, errorMessage } from './errors.js'
 import { validateOptions, type Shape } from './options.js'
+import { ALERTS_SHAPE, type AlertsConfig } from './alerts/config.js'
+import { REPORT_SHAPE, type ReportConfig } from './report/config.js'
 import { isPlugin, type MlciPlugin } from './plugin.js'
 import { CORE_VERSION } from './version.js'
 
@@ -19,9 +21,10 @@ export interface UserConfig {
   cache?: { maxSizeMB?: number }
   runs?: { keep?: number }
   watch?: { debounce?: number; phases?: string[]; deploy?: boolean; ignore?: string[] }
-  /** Reports and alerts (see docs). */
-  report?: unknown
-  alerts?: unknown
+  /** Report files and the GitHub step summary written at the end of each run (docs/run-record.md). */
+  report?: ReportConfig
+  /** Webhooks told when a build fails, is vetoed or rolls back. */
+  alerts?: AlertsConfig
   registry?: unknown
 }
 
@@ -54,8 +57,8 @@ export const CONFIG_SHAPE: Shape = {
   cache: { shape: { maxSizeMB: 'number' } },
   runs: { shape: { keep: 'integer' } },
   watch: { shape: { debounce: 'number', phases: 'string[]', deploy: 'boolean', ignore: 'string[]' } },
-  report: 'any',
-  alerts: 'any',
+  report: REPORT_SHAPE,
+  alerts: ALERTS_SHAPE,
   registry: 'any',
 }
 

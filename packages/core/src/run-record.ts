@@ -64,8 +64,8 @@ export interface RunRecord {
   /** Error of an automatic rollback, added to (never replacing) the run's error. */
   rollbackError?: ErrorRecord
   data: RunData
-  /** Where the log and report of this run are. */
-  files?: { record?: string; log?: string; report?: string }
+  /** Where the log and reports of this run are (`report`: the HTML report, else the markdown one). */
+  files?: { record?: string; log?: string; report?: string; markdown?: string }
 }
 
 export function toErrorRecord(error: unknown): ErrorRecord {
@@ -102,6 +102,6 @@ async function pruneRuns(dir: string, keep: number): Promise<void> {
   for (const name of names.slice(0, Math.max(0, names.length - keep))) {
     const id = name.slice(0, -'.json'.length)
     await rm(join(dir, name), { force: true })
-    await rm(join(dir, `${id}.log`), { force: true })
+    for (const ext of ['log', 'md', 'html']) await rm(join(dir, `${id}.${ext}`), { force: true })
   }
 }

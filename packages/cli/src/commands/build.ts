@@ -1,4 +1,5 @@
-import { ExitCode, exitCodeFor, isPhaseName, type LifecyclePhase, type RunOptions } from '@mlci/core'
+import { relative } from 'node:path'
+import { ExitCode, exitCodeFor, isPhaseName, type LifecyclePhase, type RunOptions, type RunRecord } from '@mlci/core'
 import { setErrorRedactor } from '../main.js'
 import { listFlag } from '../options.js'
 import { openProject } from '../session.js'
@@ -32,9 +33,20 @@ const command: Command = {
     renderer?.attach(mlci)
     const result = await mlci.run(options, io.signal, { waitForLock: Boolean(args.flags['wait-for-lock']) })
     if (json) io.stdout.write(JSON.stringify(result.record, null, 2) + '\n')
-    else await renderer!.finish(result)
+    else {
+      await renderer!.finish(result)
+      const where = reportLocation(result.record)
+      if (where) io.stdout.write(`${where}\n`)
+    }
     if (result.error) throw result.error
     return result.error ? exitCodeFor(result.error) : ExitCode.OK
   },
 }
 export default command
+
+/** One line: where this run's report and full log are (paths relative to where mlci was started). */
+function reportLocation(record: RunRecord): string | undefined {
+  const rel = (file: string) => relative(process.cwd(), file) || file
+  const parts = [record.files?.report && `report: ${rel(record.files.report)}`, record.files?.log && `log: ${rel(record.files.log)}`].filter(Boolean)
+  return parts.length ? parts.join(' · ') : undefined
+}

@@ -1,0 +1,46 @@
+import { appendFile } from 'node:fs/promises'
+import { errorMessage } from '../errors.js'
+import type { LogEntry, Logger } from '../logger.js'
+import type { Mlci } from '../mlci.js'
+import { formatLogLine, type RunRecord } from '../run-record.js'
+import { outcomeOf } from '../report/facts.js'
+import { DEFAULT_ALERT_ON, DEFAULT_RETRIES, DEFAULT_TIMEOUT_MS, webhookLabel, type AlertsConfig } from './config.js'
+import { postJson, type DeliveryResult } from './deliver.js'
+import { alertPayload, slackPayload } from './payload.js'
+
+/**
+ * After a persisted run (record written, repo lock released; not a watch cycle): post the outcome to every
+ * webhook subscribed to it, in parallel. An undeliverable alert is a warning; nothing here can
+ * change the run's outcome or exit code. Lines logged here are appended to the run's log file.
+ */
+export async function sendRunAlerts(mlci: Mlci, record: RunRecord, log: Logger, entries: LogEntry[]): Promise<DeliveryResult[]> {
+  const config = mlci.config.alerts as AlertsConfig | undefined
+  // A developer's edit loop is not a release: watch cycles never alert.
+  if (/^mlci watch\b/.test(record.command)) return []
+  const outcome = outcomeOf(record)
+  const targets = (config?.webhooks ?? []).map((hook, index) => ({ hook, index })).filter(({ hook }) => (hook.on ?? DEFAULT_ALERT_ON).includes(outcome))
+  if (!targets.length) return []
+  const alog = log.child({ plugin: 'mlci:alerts' })
+  const logged = entries.length
+  let results: DeliveryResult[] = []
+  try {
+    const payload = alertPayload(mlci.redactor.redactDeep(record), mlci.env, config?.metrics)
+    results = await Promise.all(targets.map(async ({ hook, index }) => {
+      const body = hook.format === 'slack' ? slackPayload(payload) : payload
+      const result = await postJson(hook.url, body, {
+        timeoutMs: config?.timeoutMs ?? DEFAULT_TIMEOUT_MS, retries: config?.retries ?? DEFAULT_RETRIES, headers: hook.headers,
+      })
+      const label = webhookLabel(hook, index)
+      if (result.ok) alog.info(`Sent the "${outcome}" alert to ${label}.`)
+      else alog.warn(`Could not deliver the "${outcome}" alert to ${label} after ${result.attempts} attempt${result.attempts === 1 ? '' : 's'}: ${result.error} (the build's outcome is unchanged).`)
+      return result
+    }))
+  } catch (error) {
+    alog.warn(`Alerts failed (ignored): ${errorMessage(error)}`)
+  }
+  if (record.files?.log && entries.length > logged) {
+    const lines = entries.slice(logged).map(formatLogLine).join('\n') + '\n'
+    await appendFile(record.files.log, mlci.redact(lines)).catch(() => undefined)
+  }
+  return results
+}

@@ -1,0 +1,76 @@
+import semver from 'semver'
+import { ErrorCode, MlciError } from '../errors.js'
+import type { AliasMove, ModelVersion, Registry } from '../registry/types.js'
+
+/** What reports need from the registry, read once so rendering stays pure. */
+export interface RegistrySnapshot {
+  /** In creation order (oldest first). */
+  versions: ModelVersion[]
+  aliases: Record<string, string>
+  ledger: AliasMove[]
+}
+
+/** A `live` alias move that undid a release (by the rollback policy or `mlci rollback`). */
+export interface RollbackMove {
+  time: string
+  from?: string
+  to?: string
+  reason: string
+  runId?: string
+}
+
+/**
+ * Read versions, aliases and ledger. Reports are best-effort: a missing or unreadable registry
+ * gives `undefined` (the report shows the run without history), never a failed command.
+ */
+export async function loadRegistrySnapshot(registry: Registry | undefined): Promise<RegistrySnapshot | undefined> {
+  if (!registry) return undefined
+  try {
+    const [versions, aliases, ledger] = await Promise.all([registry.list(), registry.aliases(), registry.ledger()])
+    return { versions: sortVersions(versions), aliases, ledger }
+  } catch {
+    return undefined
+  }
+}
+
+export function sortVersions(versions: ModelVersion[]): ModelVersion[] {
+  return [...versions].sort((a, b) => {
+    const byTime = Date.parse(a.createdAt) - Date.parse(b.createdAt)
+    if (byTime) return byTime
+    const va = semver.valid(a.version)
+    const vb = semver.valid(b.version)
+    return va && vb ? semver.compare(va, vb) : a.version.localeCompare(b.version)
+  })
+}
+
+/** Moves of `live` that were rollbacks: said so, or went back to an older version. */
+export function rollbackMoves(snapshot: RegistrySnapshot): RollbackMove[] {
+  const order = new Map(snapshot.versions.map((v, i) => [v.version, i]))
+  return snapshot.ledger
+    .filter((move) => move.alias === 'live' && move.from && move.to)
+    .filter((move) => /rollback|rolled back/i.test(`${move.reason} ${move.by}`) || (order.get(move.to!) ?? 0) < (order.get(move.from!) ?? 0))
+    .map(({ time, from, to, reason, runId }) => ({ time, from, to, reason, runId }))
+}
+
+/** Versions from `since` on (inclusive), at most `limit` of the newest. */
+export function versionsSince(snapshot: RegistrySnapshot, since: string | undefined, limit: number): ModelVersion[] {
+  let versions = snapshot.versions
+  if (since) {
+    const start = versions.findIndex((v) => v.version === since)
+    if (start < 0) {
+      const known = versions.map((v) => v.version)
+      throw new MlciError(ErrorCode.USAGE, `--since ${since}: no such version in the registry.`, {
+        hint: known.length ? `Known versions: ${known.slice(-10).join(', ')}.` : 'The registry has no versions yet: run `mlci build` first.',
+      })
+    }
+    versions = versions.slice(start)
+  }
+  return versions.slice(-limit)
+}
+
+/** Every metric name in these versions, in first-seen order. */
+export function metricNames(versions: { metrics?: Record<string, number> }[]): string[] {
+  const names = new Set<string>()
+  for (const v of versions) for (const name of Object.keys(v.metrics ?? {})) names.add(name)
+  return [...names]
+}
