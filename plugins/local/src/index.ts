@@ -1,0 +1,31 @@
+import { createRequire } from 'node:module'
+import { definePlugin, Stage } from '@mlci/core'
+import { deployLocal } from './deploy.js'
+import { createInterpreterResolver } from './interpreter.js'
+import { NAME, resolveOptions, type LocalUserOptions } from './options.js'
+import { verifyLocal } from './verify.js'
+
+export { DEFAULT_COMMAND, DEFAULT_PORT, type LocalUserOptions as LocalOptions } from './options.js'
+
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string }
+
+/**
+ * The embedded default deployer: the model server as a supervised background process (no
+ * Docker). Files under `.mlci/deploy/local/` (see state.ts); the server outlives mlci.
+ */
+export default definePlugin((input?: LocalUserOptions) => {
+  const options = resolveOptions(input)
+  let resolve: ((argv0: string) => Promise<string>) | undefined
+  return {
+    name: NAME,
+    version,
+    core: '^0.1.0',
+    apply(mlci) {
+      mlci.hooks.verify.tapPromise(NAME, (ctx) => verifyLocal(ctx, options))
+      mlci.hooks.deploy.tapPromise({ name: NAME, stage: Stage.NORMAL }, (request, ctx) => {
+        resolve ??= createInterpreterResolver(ctx.cwd, ctx.env)
+        return deployLocal(request, ctx, options, resolve)
+      })
+    },
+  }
+})

@@ -1,0 +1,81 @@
+import { isAbsolute, join, resolve } from 'node:path'
+import { ErrorCode, MlciError, SECRET_NAME, sha256File, type ArtifactRef, type ContentStore, type PhaseContext } from '@mlci/core'
+import type { LaunchSpec, LocalState } from './state.js'
+import type { LocalOptions } from './options.js'
+
+const PLACEHOLDER = /\{(model|port|version|host|dir)\}/g
+
+/**
+ * Restore a version's artifacts from the content store into its own folder, so any `ready`
+ * version can be started again later whatever the working tree holds now. Files already there
+ * with the right content are left alone.
+ */
+export async function materializeArtifacts(store: ContentStore, artifacts: ArtifactRef[], dir: string): Promise<Map<string, string>> {
+  const placed = new Map<string, string>()
+  for (const artifact of artifacts) {
+    const dest = join(dir, 'artifacts', artifact.path.replace(/^(\.\.\/)+/, ''))
+    const present = await sha256File(dest).then((r) => r.digest, () => undefined)
+    if (present !== artifact.digest) await store.restore(artifact.digest, dest)
+    placed.set(artifact.path, dest)
+  }
+  return placed
+}
+
+/** The artifact that is "the model" ({model}): the configured path, the only one, or one named model*. */
+export function pickModel(artifacts: ArtifactRef[], wanted: string | undefined, version: string): ArtifactRef {
+  const norm = (p: string) => p.replace(/^\.\//, '')
+  if (wanted) {
+    const hit = artifacts.find((a) => norm(a.path) === norm(wanted))
+    if (!hit) {
+      throw new MlciError(ErrorCode.NOT_FOUND, `Version ${version} has no artifact "${wanted}" (it has: ${artifacts.map((a) => a.path).join(', ') || 'none'}).`, {
+        hint: 'Set the local deployer\'s `artifact` option to one of the paths the trainer recorded.',
+      })
+    }
+    return hit
+  }
+  if (artifacts.length === 1) return artifacts[0]
+  const named = artifacts.filter((a) => /(^|\/)model[^/]*$/.test(a.path))
+  if (named.length === 1) return named[0]
+  throw new MlciError(ErrorCode.USAGE, artifacts.length
+    ? `Version ${version} has ${artifacts.length} artifacts (${artifacts.map((a) => a.path).join(', ')}); which one is the model?`
+    : `Version ${version} records no artifacts, so there is no model file to serve.`, {
+    hint: artifacts.length ? 'Set the local deployer\'s `artifact` option, e.g. local({ artifact: "out/model.json" }).' : 'Make sure the trainer declares the model file as an output.',
+  })
+}
+
+/** Build (and keep) the launch spec of a version: placeholders filled, model restored. */
+export async function prepareLaunch(args: {
+  version: string
+  artifacts: ArtifactRef[]
+  options: LocalOptions
+  interpreter: (argv0: string) => Promise<string>
+  ctx: PhaseContext
+  state: LocalState
+}): Promise<LaunchSpec> {
+  const { version, options, ctx, state } = args
+  const dir = state.versionDir(version)
+  const usesModel = options.command.some((a) => a.includes('{model}'))
+  let model = ''
+  if (usesModel) {
+    const picked = pickModel(args.artifacts, options.artifact, version)
+    const placed = await materializeArtifacts(ctx.store, args.artifacts, dir)
+    model = placed.get(picked.path)!
+  }
+  const values: Record<string, string> = { model, port: String(options.port), version, host: options.host, dir }
+  const argv = options.command.map((a) => a.replace(PLACEHOLDER, (_, k: string) => values[k]))
+  argv[0] = await args.interpreter(argv[0])
+  const cwd = options.cwd ? (isAbsolute(options.cwd) ? options.cwd : resolve(ctx.cwd, options.cwd)) : ctx.cwd
+  const env: Record<string, string | null> = {}
+  for (const [k, v] of Object.entries(options.env)) env[k] = SECRET_NAME.test(k) ? null : v
+  const spec: LaunchSpec = { version, argv, cwd, host: options.host, port: options.port, env, createdAt: new Date().toISOString() }
+  await state.saveLaunchSpec(spec)
+  return spec
+}
+
+/** The environment a kept spec runs with: the run's env, the spec's env, secrets filled from now. */
+export function launchEnv(spec: LaunchSpec, options: LocalOptions, base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...base }
+  for (const [k, v] of Object.entries(spec.env)) env[k] = v ?? options.env[k] ?? base[k]
+  for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k]
+  return env
+}

@@ -1,0 +1,87 @@
+import { createRequire } from 'node:module'
+import { definePlugin, errorMessage, selectPhases, validateOptions, type Mlci, type PhaseContext, type RunContext } from '@mlci/core'
+import { asRollbackPhase, pendingPhases } from './phase-events.js'
+import { recover } from './recover.js'
+import { ReleaseJournal } from './release-journal.js'
+import { rollBack } from './rollback.js'
+
+const NAME = '@mlci/plugin-rollback'
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string }
+
+export interface RollbackOptions {
+  /** Recover an interrupted release at the start of each run (default true). */
+  recover?: boolean
+}
+
+/** What `mlci rollback [--to v]` passes in the run options. */
+export interface ManualRollback {
+  to?: string
+}
+
+/**
+ * The rollback policy: on a deploy or monitor failure, put the last known-good version back
+ * through the deploy hook and mark the candidate failed; recover releases a dead run left
+ * unfinished (recover.ts); `mlci rollback` by hand. Deployment-specific work is the deployer's.
+ */
+export default definePlugin((input?: RollbackOptions) => {
+  const options = validateOptions<RollbackOptions>(NAME, input, { recover: 'boolean' })
+  const releases = new ReleaseJournal()
+  return {
+    name: NAME,
+    version,
+    core: '^0.1.0',
+    apply(mlci) {
+      mlci.hooks.initialize.tapPromise(NAME, async (runCtx) => {
+        const ctx: PhaseContext = { ...runCtx, phase: 'rollback', log: runCtx.log.child({ phase: 'rollback', plugin: NAME }) }
+        const manual = runCtx.options.rollback as ManualRollback | undefined
+        const recovered = options.recover === false ? undefined
+          : await asRollbackPhase(mlci, ctx, 'recovering an interrupted release', () => releases.whileRecovering(ctx, () => recover(mlci, ctx)), (r) => r !== undefined)
+        if (!runCtx.dryRun && willRun(mlci, runCtx, 'deploy')) await releases.start(runCtx)
+        if (!manual) return
+        if (recovered?.outcome === 'rolled-back' && (!manual.to || manual.to === recovered.version)) {
+          ctx.log.info(`Recovery already rolled back to ${recovered.version}; nothing more to do.`)
+          return
+        }
+        const live = (await ctx.registry.aliases()).live
+        await asRollbackPhase(mlci, ctx, 'requested by hand', () =>
+          mlci.hooks.rollback.promise({ error: undefined, failedPhase: 'manual', candidate: live, to: manual.to }, ctx))
+      })
+
+      mlci.hooks.report.tapPromise(NAME, async (record) => {
+        const extra = pendingPhases.get(record.id)
+        pendingPhases.delete(record.id)
+        if (extra) record.phases.unshift(...extra)
+        return record
+      })
+
+      // Recovery rule 1 needs to know whether a monitor was going to judge the release.
+      releases.attach(mlci, (ctx) => willRun(mlci, ctx, 'monitor'))
+      mlci.hooks.done.tapPromise(NAME, (_record, ctx) => releases.end(ctx, 'released'))
+      mlci.hooks.failed.tapPromise(NAME, async (_error, _record, ctx) => {
+        const open = releases.open(ctx)
+        if (open) ctx.log.warn(`The release of ${open} was interrupted; the next \`mlci build\` or \`mlci rollback\` rolls it back.`)
+        releases.forget(ctx)
+      })
+
+      mlci.hooks.rollback.tapPromise(NAME, async (request, ctx) => {
+        const manual = request.failedPhase === 'manual'
+        const reason = manual
+          ? `requested by \`${ctx.options.command ?? 'mlci rollback'}\``
+          : `${request.candidate ?? 'the release'} failed in ${request.failedPhase}: ${errorMessage(request.error)}`
+        try {
+          await rollBack(mlci, ctx, { mode: manual ? 'manual' : 'auto', candidate: request.candidate, to: request.to, reason })
+          await releases.end(ctx, 'rolled-back')
+        } catch (error) {
+          await releases.end(ctx, 'rollback-failed')
+          throw error
+        }
+      })
+    },
+  }
+})
+
+/** Whether the run executes `phase` (some plugin taps it and --only/--skip keep it). */
+function willRun(mlci: Mlci, ctx: RunContext, phase: 'deploy' | 'monitor'): boolean {
+  if (!mlci.hooks[phase].taps.length) return false
+  return selectPhases(ctx.options.only, ctx.options.skip).some((p) => p.name === phase)
+}

@@ -1,0 +1,108 @@
+import {
+  ErrorCode, Journal, MlciError, errorMessage,
+  type Mlci, type ModelVersion, type PhaseContext, type RollbackReport,
+} from '@mlci/core'
+import { brokenArtifacts, orderTargets, type RollbackMode } from './targets.js'
+
+export interface RollbackArgs {
+  mode: RollbackMode
+  /** The version being left: the failed candidate, or the live version for a manual rollback. */
+  candidate?: string
+  /** Explicit target (`mlci rollback --to`): only this one is tried. */
+  to?: string
+  /** Tried first (recovery: what was live before the interrupted release). */
+  prefer?: string
+  /** One line: why, for the ledger and the candidate's failure reason. */
+  reason: string
+}
+
+/**
+ * The rollback policy. Deployment-specific work belongs to the deployer: this picks a target,
+ * checks its artifacts are intact in the store, asks the deploy hook to put it live (the
+ * deployer waits for health and moves `live`), makes sure `live` names it, and marks the failed
+ * candidate `failed`. A target that is broken or that the deployer cannot bring up is skipped
+ * with a warning; when none is left, it throws MLCI_ROLLBACK_FAILED and whatever runs stays.
+ */
+export async function rollBack(mlci: Mlci, ctx: PhaseContext, args: RollbackArgs): Promise<RollbackReport> {
+  const journal = Journal.at(ctx.stateDir, { runId: ctx.runId })
+  const registry = ctx.registry
+  const [aliases, versions] = await Promise.all([registry.aliases(), registry.list()])
+  const from = args.candidate ?? aliases.live
+  const report: RollbackReport = { from, ok: false, reason: args.reason }
+  ctx.data.rollback = report
+
+  if (args.mode !== 'manual' && args.candidate) await markFailed(ctx, args.candidate, args.reason)
+
+  let targets: ModelVersion[]
+  if (args.to) {
+    const wanted = versions.find((v) => v.version === args.to || v.version.split('+')[0] === args.to!.replace(/^v(?=\d)/, ''))
+    if (!wanted || wanted.status !== 'ready') {
+      throw new MlciError(ErrorCode.USAGE, wanted
+        ? `Cannot roll back to ${wanted.version}: it is ${wanted.status}${wanted.reason ? ` (${wanted.reason})` : ''}.`
+        : `Cannot roll back to ${args.to}: no such version in the registry.`, {
+        hint: `Ready versions: ${versions.filter((v) => v.status === 'ready').map((v) => v.version).join(', ') || 'none'} (see \`mlci versions\`).`,
+      })
+    }
+    targets = [wanted]
+  } else {
+    targets = orderTargets({ mode: args.mode, candidate: args.candidate ?? (args.mode === 'manual' ? aliases.live : undefined), prefer: args.prefer, aliases, versions })
+  }
+
+  const intent = await journal.intent('rollback', { mode: args.mode, from, candidates: targets.map((t) => t.version), reason: args.reason })
+  const skipped: string[] = []
+  for (const target of targets) {
+    const broken = await brokenArtifacts(ctx.store, target)
+    if (broken) {
+      skipped.push(`${target.version}: ${broken}`)
+      ctx.log.warn(`Skipping ${target.version}: ${broken}.`)
+      continue
+    }
+    const liveBefore = (await registry.aliases()).live
+    const note = args.mode === 'manual' ? `manual rollback${from ? ` from ${from}` : ''}` : `rollback: ${args.reason}`
+    try {
+      ctx.log.info(`Rolling back to ${target.version}${from && from !== target.version ? ` (from ${from})` : ''}…`)
+      await journal.note('rollback.target', { to: target.version })
+      if (mlci.hooks.deploy.taps.length) {
+        await mlci.hooks.deploy.promise({ version: target.version, reason: 'rollback', record: target, note }, ctx)
+      } else {
+        ctx.log.warn('No deployer taps the deploy hook: only the live alias is moved.')
+      }
+    } catch (error) {
+      skipped.push(`${target.version}: ${errorMessage(error)}`)
+      ctx.log.warn(`Skipping ${target.version}: the deployer could not bring it up (${errorMessage(error)}).`)
+      continue
+    }
+    const live = (await registry.aliases()).live
+    if (live !== target.version) {
+      await journal.step('alias.live', { from: live, to: target.version }, () =>
+        registry.moveAlias('live', target.version, { expected: live, reason: note, by: ctx.options.command ?? 'mlci rollback', runId: ctx.runId }))
+    }
+    await journal.commit(intent, 'rollback', { to: target.version, skipped })
+    Object.assign(report, { to: target.version, ok: true })
+    ctx.log.info(liveBefore === target.version
+      ? `${target.version} stays live and answers (live never left it).`
+      : `Rolled back: live is ${target.version} again.`)
+    return report
+  }
+
+  const error = new MlciError(ErrorCode.ROLLBACK_FAILED, targets.length
+    ? `No version to roll back to: all ${targets.length} candidate(s) were skipped.`
+    : `No version to roll back to: there is no other ready version${args.candidate ? ` than ${args.candidate}` : ''}.`, {
+    details: skipped.length ? skipped.map((s) => `- ${s}`).join('\n') : undefined,
+    hint: 'Whatever was running was left alone. Fix the broken versions or release a good one with `mlci build`; `mlci rollback --to <version>` picks one by hand.',
+  })
+  report.error = error.message
+  await journal.commit(intent, 'rollback', { to: null, skipped, error: error.message })
+  throw error
+}
+
+async function markFailed(ctx: PhaseContext, version: string, reason: string): Promise<void> {
+  try {
+    const record = await ctx.registry.get(version)
+    if (!record || record.status === 'failed') return
+    await ctx.registry.update(version, { status: 'failed', reason })
+    ctx.log.info(`Marked ${version} failed: ${reason}`)
+  } catch (error) {
+    ctx.log.warn(`Could not mark ${version} failed: ${errorMessage(error)}`)
+  }
+}

@@ -1,0 +1,72 @@
+// Shared by the rollback tests (project.ts) and bench/rollback.bench.mjs: a project that
+// releases a version per run through the real local deployer and rollback plugin.
+
+/**
+ * Stands in for trainer + semver so the tests exercise deploy, monitor and rollback only:
+ * records version $TEST_VERSION from the trained model (tagged with the version, so every
+ * version has its own artifact digest), marks it ready on done and failed on failed, and taps
+ * monitor with a check that can fail ($TEST_MONITOR_FAIL) or hang ($TEST_MONITOR_SLOW); $TEST_DONE_SLOW
+ * hangs the run after every phase passed, before it is marked ready.
+ */
+export const RELEASE_PLUGIN = `
+import { definePlugin } from '@mlci/core'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+const NAME = 'test-release'
+export const release = definePlugin(() => ({ name: NAME, apply(mlci) {
+  mlci.hooks.version.tapPromise(NAME, async (proposal, ctx) => {
+    const version = ctx.env.TEST_VERSION
+    const file = join(ctx.cwd, 'out', 'model.json')
+    const model = JSON.parse(readFileSync(file, 'utf8'))
+    writeFileSync(file, JSON.stringify({ ...model, test_version: version }))
+    const { digest, size } = await ctx.store.put(file)
+    const artifacts = [{ path: 'out/model.json', digest, size }]
+    ctx.data.artifacts = artifacts
+    await ctx.registry.create({ version, runId: ctx.runId, fingerprint: 'fp-' + version, artifacts })
+    return { version, bump: 'patch', reason: 'test' }
+  })
+  mlci.hooks.monitor.tapPromise(NAME, async (ctx) => {
+    if (ctx.env.TEST_MONITOR_SLOW) {
+      writeFileSync(join(ctx.cwd, 'monitoring.pid'), String(process.pid))
+      await sleep(120000, undefined, { signal: ctx.signal })
+    }
+    if (ctx.env.TEST_MONITOR_FAIL) throw new Error('error rate 0.5 is above the 0.1 limit (3 of 3 samples)')
+  })
+  const mark = async (ctx, status, reason) => {
+    const v = ctx.data.candidate?.version
+    const r = v && await ctx.registry.get(v)
+    if (r && r.status === 'pending') await ctx.registry.update(v, { status, reason })
+  }
+  mlci.hooks.done.tapPromise(NAME, async (record, ctx) => {
+    if (ctx.env.TEST_DONE_SLOW) {
+      writeFileSync(join(ctx.cwd, 'finishing.pid'), String(process.pid))
+      await sleep(120000)
+    }
+    await mark(ctx, 'ready')
+  })
+  mlci.hooks.failed.tapPromise(NAME, (error, record, ctx) => mark(ctx, 'failed', String(error && error.message)))
+} }))
+`
+
+/**
+ * The project config. A release with TEST_SERVER_FAULT set serves with a health endpoint that
+ * always answers 503 and gets `faultTimeoutMs` to prove otherwise (healthy releases get 20 s:
+ * Python starts slowly on a busy CI box).
+ */
+export function config(port, { faultTimeoutMs = 2000 } = {}) {
+  return `
+import local from '@mlci/plugin-local'
+import rollback from '@mlci/plugin-rollback'
+import { release } from './release.mjs'
+const fault = Boolean(process.env.TEST_SERVER_FAULT)
+const env = fault ? { MLCI_FAULT_UNHEALTHY: '1' } : {}
+export default {
+  plugins: [
+    release(),
+    local({ port: ${port}, env, health: { intervalMs: 50, timeoutMs: fault ? ${faultTimeoutMs} : 20000, successes: 2 }, stopTimeoutMs: 2000 }),
+    rollback(),
+  ],
+}
+`
+}
