@@ -3,7 +3,22 @@ import { WatchSession } from '../watch/session.js'
 
 const command: Command = {
   summary: 'Re-run the affected phases on every change: tests on a test edit, train and downstream on a training edit',
-  usage: 'mlci watch [--phases p,q] [--debounce ms] [--deploy]',
+  usage: `mlci watch [--phases p,q] [--debounce ms] [--deploy]
+
+Watches every phase's declared inputs and the config file (.mlci/, .git, node_modules, Python
+caches and every declared output are ignored, so training writing its model never retriggers).
+A change re-runs the phases that read it plus their downstream phases; the phase cache skips
+what did not really change. A change to the inputs of the running phase cancels it (its process
+group is killed) and restarts the cycle. A config change reloads config and plugins; a broken
+config is reported and watched until it loads.
+
+Default phases: verify, test, train, evaluate, gate. version is left out (no throwaway registry
+versions; listed in --phases it records -dev.N prereleases). deploy and monitor only with --deploy
+or watch.deploy in the config. Config: watch: { phases, debounce (ms, default 100), deploy, ignore }.
+Each cycle holds the repo lock for its own run only (a \`mlci build\` can run between cycles; a
+cycle waits for one that holds it).
+
+Keys on a terminal: r rerun · f rerun ignoring the cache · q quit (exit 0) · Ctrl-C (exit 130).`,
   flags: ['phases', 'debounce', 'deploy'],
   async run(args, io) {
     const session = new WatchSession({

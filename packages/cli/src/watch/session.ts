@@ -34,10 +34,15 @@ interface Cycle {
   full: boolean
   force: boolean
   controller: AbortController
+  /** Phases the run has begun (fingerprinting counts: it reads the inputs) or ended. */
   started: Set<PhaseName>
+  /** Ended ok, cached or skipped. */
   done: Set<PhaseName>
+  /** The phase being processed: the first one of the plan that has not ended. */
   running?: PhaseName
   cancelReason?: string
+  /** Cancelled because its inputs changed (the next header says so). */
+  invalidated?: boolean
 }
 
 const FINISHED = new Set(['ok', 'cached', 'skipped'])
@@ -63,12 +68,16 @@ export class WatchSession {
   private readonly interactive: boolean
   /** Phases that must run next cycle (before following dependsOn). */
   private readonly dirty = new Set<PhaseName>()
+  /** Phases a failure kept from running: they join the next cycle, but do not start one. */
+  private readonly pending = new Set<PhaseName>()
   /** Files behind `dirty`, for the next header. */
   private readonly changed = new Set<string>()
   private full = true
   private force = false
   private why = 'start'
   private configChanged = false
+  /** The next cycle continues a cancelled one. */
+  private restarted = false
   private current: Cycle | undefined
   /** Run data carried across cycles: a cycle that skips train still gates on its metrics. */
   private data: RunData = {}
@@ -125,15 +134,19 @@ export class WatchSession {
     this.wake()
   }
 
-  private cancelCycle(reason: string): void {
+  private cancelCycle(reason: string, invalidated = false): void {
     const cycle = this.current
     if (!cycle || cycle.controller.signal.aborted) return
     cycle.cancelReason = reason
+    cycle.invalidated = invalidated
     cycle.controller.abort(new MlciError(ErrorCode.INTERRUPTED, `Cancelled: ${reason}.`))
   }
 
   private onKey(key: WatchKey): void {
-    if (key === 'quit' || key === 'interrupt') return this.stop(key)
+    // Raw mode turns Ctrl-C into a byte: re-raise it so it acts exactly like a real one
+    // (the first stops gracefully, a second kills every process group at once).
+    if (key === 'interrupt') return void process.kill(process.pid, 'SIGINT')
+    if (key === 'quit') return this.stop('quit')
     if (key === 'help') return this.screen.help()
     if (!this.mlci) return this.screen.line('fix the config first: the next save reloads it')
     this.full = true
@@ -274,7 +287,7 @@ export class WatchSession {
       const doneChanged = wanted.some((p) => cycle.done.has(p))
       if (runningChanged || (doneChanged && wanted.some((p) => pending.includes(p)))) {
         const what = runningChanged ? `while ${cycle.running} was running` : 'under a finished phase'
-        this.cancelCycle(`${this.screen.files(relevant)} changed ${what}`)
+        this.cancelCycle(`${this.screen.files(relevant)} changed ${what}`, true)
       } else {
         // Phases this cycle has not started yet will read the new files anyway.
         wanted = wanted.filter((p) => !pending.includes(p))
@@ -302,10 +315,12 @@ export class WatchSession {
     const mlci = this.mlci!
     const { io } = this.options
     const full = this.full
-    const downstream = downstreamOf(this.dirty)
+    const downstream = downstreamOf([...this.dirty, ...this.pending])
     const plan = full ? this.profile.phases : this.profile.phases.filter((p) => downstream.has(p))
     const changed = [...this.changed]
-    const why = full ? this.why : `changed: ${this.screen.files(changed)}`
+    const why = (full ? this.why : changed.length ? `changed: ${this.screen.files(changed)}` : 'unfinished phases')
+      + (this.restarted ? ' (restart)' : '')
+    this.restarted = false
     const cycle: Cycle = {
       number: ++this.cycles, plan, full, force: this.force,
       controller: new AbortController(), started: new Set(), done: new Set(),
@@ -313,6 +328,7 @@ export class WatchSession {
     this.full = false
     this.force = false
     this.dirty.clear()
+    this.pending.clear()
     this.changed.clear()
     if (!plan.length) return
     this.current = cycle
@@ -324,13 +340,18 @@ export class WatchSession {
     })
     const detach = attachForOneRun(mlci, () => {
       renderer.attach(mlci)
-      mlci.on('phase:start', ({ phase }) => {
-        cycle.started.add(phase)
-        cycle.running = phase
-      })
+      // The run processes the plan in order: a phase begins when the previous one ends (its
+      // phase:start only comes after the cache has fingerprinted its inputs).
+      const advance = () => {
+        cycle.running = cycle.plan.find((p) => !cycle.started.has(p))
+        if (cycle.running) cycle.started.add(cycle.running)
+      }
+      mlci.on('run:start', advance)
       mlci.on('phase:end', (record) => {
-        if (cycle.running === record.name) cycle.running = undefined
-        if (FINISHED.has(record.status)) cycle.done.add(record.name as PhaseName)
+        if (record.name !== cycle.running) return
+        if (!FINISHED.has(record.status)) return void (cycle.running = undefined) // the run stops here
+        cycle.done.add(record.name)
+        advance()
       })
     })
     let result: RunResult | undefined
@@ -353,14 +374,14 @@ export class WatchSession {
   private finishCycle(cycle: Cycle, result: RunResult, ms: number): void {
     if (this.stopping) return
     if (cycle.cancelReason) {
-      if (cycle.full) {
-        this.full = true
-        this.force ||= cycle.force
-      }
+      // What the cancelled cycle had not finished runs next, with whatever changed meanwhile.
+      this.force ||= cycle.force
       for (const phase of cycle.plan) if (!cycle.done.has(phase)) this.dirty.add(phase)
+      this.restarted = cycle.invalidated === true
       this.screen.line(`cycle ${cycle.number} cancelled: ${cycle.cancelReason}; restarting`)
       return
     }
+    if (result.error) for (const phase of cycle.plan) if (!cycle.started.has(phase)) this.pending.add(phase)
     if (result.error && !(MlciError.is(result.error) && result.error.code === ErrorCode.INTERRUPTED)) {
       this.options.io.stderr.write(formatError(result.error, this.c, (t) => this.mlci?.redact(t) ?? t, this.options.verbose) + '\n')
     }

@@ -1,0 +1,149 @@
+import { statSync } from 'node:fs'
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path'
+import picomatch from 'picomatch'
+import type { PhaseDeclaration } from '../cache/types.js'
+import type { PhaseName } from '../phases.js'
+
+/**
+ * Folders tools write into all the time and no phase should react to: mlci's own state, VCS,
+ * dependency trees and Python/test caches. Never watched, never a trigger.
+ */
+export const ALWAYS_IGNORED = ['.mlci', '.git', 'node_modules', '__pycache__', '.pytest_cache', '.mypy_cache', '.ruff_cache'] as const
+
+export interface WatchTargetsOptions {
+  /** The project root (globs without a declaration cwd are relative to it). */
+  root: string
+  declarations: readonly PhaseDeclaration[]
+  /** Tapped phases that declared nothing: treated as reading the whole project (`**`). */
+  undeclared?: readonly PhaseName[]
+  /** Extra ignore globs relative to the root (config `watch.ignore`). */
+  ignore?: readonly string[]
+}
+
+/** What to watch and how to read a change, derived from the phases' declarations. */
+export interface WatchTargets {
+  /** Existing folders to hand to the watcher (glob bases), none nested in another. */
+  readonly roots: string[]
+  /** A stable key: equal keys mean the watcher needs no restart after a config reload. */
+  readonly key: string
+  /** State, VCS, caches, any phase's declared outputs, user ignores: never a trigger. */
+  isIgnored(path: string): boolean
+  /** A file some phase declares as an input (and not ignored). */
+  isInput(path: string): boolean
+  /** A folder that may hold inputs (so the watcher must descend into it). */
+  mayContainInputs(dir: string): boolean
+  /** The phases whose declared inputs include one of `paths` (before following dependsOn). */
+  affected(paths: Iterable<string>): Set<PhaseName>
+}
+
+interface InputMatcher {
+  phase: PhaseName
+  base: string
+  match(path: string): boolean
+}
+
+const MATCH_OPTIONS = { dot: true }
+
+function toPosix(path: string): string {
+  return sep === '/' ? path : path.split(sep).join('/')
+}
+
+/** A pattern may name a folder (`data`, `out/`, `models/*`): it matches everything under it too. */
+function patternsOf(glob: string): string[] {
+  const trimmed = glob.replace(/\/+$/, '')
+  return [trimmed, `${trimmed}/**`]
+}
+
+/** A matcher for globs relative to `cwd`, taking absolute paths; `!glob` entries exclude. */
+function matcherFor(cwd: string, globs: readonly string[]): (path: string) => boolean {
+  const positive = globs.filter((g) => !g.startsWith('!')).flatMap(patternsOf)
+  const negative = globs.filter((g) => g.startsWith('!')).flatMap((g) => patternsOf(g.slice(1)))
+  if (!positive.length) return () => false
+  const yes = picomatch(positive, MATCH_OPTIONS)
+  const no = negative.length ? picomatch(negative, MATCH_OPTIONS) : () => false
+  return (path) => {
+    const rel = toPosix(relative(cwd, path))
+    return rel !== '' && yes(rel) && !no(rel)
+  }
+}
+
+/** The folder a glob can only match beneath (or the literal path itself). */
+function baseOf(cwd: string, glob: string): string {
+  const scan = picomatch.scan(glob.replace(/\/+$/, ''))
+  return resolve(cwd, scan.base || '.')
+}
+
+function isWithin(path: string, dir: string): boolean {
+  const rel = relative(dir, path)
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))
+}
+
+function nearestExistingDir(path: string): string {
+  for (let p = path; ; p = dirname(p)) {
+    try {
+      if (statSync(p).isDirectory()) return p
+    } catch {
+      // keep climbing
+    }
+    if (dirname(p) === p) return p
+  }
+}
+
+/**
+ * Turn declarations into watch roots and matchers. Outputs are ignored even where an input glob
+ * covers them, so a phase writing its results never retriggers itself or its upstream.
+ */
+export function createWatchTargets(options: WatchTargetsOptions): WatchTargets {
+  const root = resolve(options.root)
+  const inputs: InputMatcher[] = []
+  const ignoreMatchers: ((path: string) => boolean)[] = []
+  const declarations: { phase: PhaseName; cwd: string; inputs: string[]; outputs: string[] }[] = options.declarations.map((d) => ({
+    phase: d.phase, cwd: resolve(root, d.cwd ?? '.'), inputs: d.inputs ?? [], outputs: d.outputs ?? [],
+  }))
+  for (const phase of options.undeclared ?? []) declarations.push({ phase, cwd: root, inputs: ['**'], outputs: [] })
+
+  for (const d of declarations) {
+    const positive = d.inputs.filter((g) => !g.startsWith('!'))
+    if (positive.length) {
+      const match = matcherFor(d.cwd, d.inputs)
+      for (const glob of positive) inputs.push({ phase: d.phase, base: baseOf(d.cwd, glob), match })
+    }
+    if (d.outputs.length) ignoreMatchers.push(matcherFor(d.cwd, d.outputs))
+  }
+  if (options.ignore?.length) ignoreMatchers.push(matcherFor(root, options.ignore))
+  const alwaysIgnored = new Set<string>(ALWAYS_IGNORED)
+
+  const isIgnored = (path: string): boolean => {
+    const rel = toPosix(relative(root, resolve(path)))
+    if (rel.split('/').some((segment) => alwaysIgnored.has(segment))) return true
+    return ignoreMatchers.some((m) => m(path))
+  }
+  const bases = [...new Set(inputs.map((i) => i.base))]
+  // A literal input (train.py) is watched through its folder: editors replace files by rename.
+  const watchDirs = bases.map((b) => nearestExistingDir(picomatch.scan(b).isGlob ? b : isDir(b) ? b : dirname(b)))
+  const roots = [...new Set(watchDirs)].filter((d, _, all) => !all.some((o) => o !== d && isWithin(d, o))).sort()
+
+  return {
+    roots,
+    key: JSON.stringify({ roots, decl: declarations, ignore: options.ignore ?? [] }),
+    isIgnored,
+    isInput: (path) => !isIgnored(path) && inputs.some((i) => i.match(path)),
+    mayContainInputs: (dir) => !isIgnored(dir) && bases.some((b) => isWithin(dir, b) || isWithin(b, dir)),
+    affected(paths) {
+      const out = new Set<PhaseName>()
+      for (const path of paths) {
+        if (isIgnored(path)) continue
+        for (const input of inputs) if (!out.has(input.phase) && input.match(path)) out.add(input.phase)
+      }
+      return out
+    },
+  }
+}
+
+function isDir(path: string): boolean {
+  try {
+    return statSync(path).isDirectory()
+  } catch {
+    return false
+  }
+}
