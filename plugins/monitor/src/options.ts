@@ -1,0 +1,201 @@
+import { isAbsolute, resolve } from 'node:path'
+import { ErrorCode, MlciError, validateOptions, type Shape } from '@mlci/core'
+import type { AnalysisPlan, MetricPlan, Policy } from './analysis.js'
+import { compileCondition, type ConditionFn } from './condition.js'
+import { parseDuration } from './duration.js'
+import { parseJsonPath } from './json-path.js'
+import { PROBE_VALUES, type ProbeValue } from './probe.js'
+import { parseQuery } from './prometheus-query.js'
+import type { SourceMetric, SourceSpec } from './sources.js'
+
+type Duration = string | number
+type Condition = string | ((result: number) => boolean)
+
+export interface MetricOptions {
+  name: string
+  /** A query over the scraped Prometheus text, e.g. `increase(errors_total) / increase(requests_total)`. */
+  prometheus?: string
+  /** The endpoint `prometheus` scrapes (path relative to `url`, or a URL). Default: the analysis' `metricsPath`. */
+  scrape?: string
+  /** A JSON endpoint and a path into it: `{ url: '/stats', path: 'latency.p95' }`. */
+  json?: { url: string; path: string }
+  /** Labelled rows POSTed to the prediction endpoint. */
+  probe?: { csv: string; value: ProbeValue; path?: string; label?: string; batchSize?: number; rowsPerSample?: number; rowFormat?: 'object' | 'array'; responseKey?: string }
+  successCondition?: Condition
+  failureCondition?: Condition
+  failureLimit?: number
+  inconclusiveLimit?: number
+  consecutiveErrorLimit?: number
+  noData?: Policy
+  inconclusive?: Policy
+}
+
+export interface MonitorOptions {
+  /** Names the analysis in reports (default `analysis`); use distinct names for several instances. */
+  name?: string
+  /** Base URL of the server; default: the deployer's `ctx.data.deployment.url`. */
+  url?: string
+  initialDelay?: Duration
+  interval?: Duration
+  count?: number
+  metricsPath?: string
+  /** Per HTTP request. */
+  timeout?: Duration
+  failureLimit?: number
+  inconclusiveLimit?: number
+  consecutiveErrorLimit?: number
+  noData?: Policy
+  inconclusive?: Policy
+  metrics: MetricOptions[]
+}
+
+const POLICY = { oneOf: ['fail', 'inconclusive'] } as const
+const LIMITS: Shape = { failureLimit: 'integer', inconclusiveLimit: 'integer', consecutiveErrorLimit: 'integer', noData: POLICY, inconclusive: POLICY }
+
+const METRIC_SHAPE: Shape = {
+  name: 'string',
+  prometheus: 'string',
+  scrape: 'string',
+  json: { shape: { url: 'string', path: 'string' }, required: ['path'] },
+  probe: {
+    shape: { csv: 'string', value: { oneOf: PROBE_VALUES }, path: 'string', label: 'string', batchSize: 'integer', rowsPerSample: 'integer', rowFormat: { oneOf: ['object', 'array'] }, responseKey: 'string' },
+    required: ['csv', 'value'],
+  },
+  successCondition: ['string', 'function'],
+  failureCondition: ['string', 'function'],
+  ...LIMITS,
+}
+
+export const OPTIONS_SHAPE: Shape = {
+  name: 'string',
+  url: 'string',
+  initialDelay: ['string', 'number'],
+  interval: ['string', 'number'],
+  count: 'integer',
+  metricsPath: 'string',
+  timeout: ['string', 'number'],
+  ...LIMITS,
+  metrics: { array: { shape: METRIC_SHAPE, required: ['name'] } },
+}
+
+export interface NormalizedOptions {
+  plan: AnalysisPlan
+  /** Sources with relative CSV paths; resolve them against the project root at run time. */
+  sources: SourceMetric[]
+  url?: string
+  timeoutMs: number
+}
+
+/** Validate everything a config can get wrong (exit 2 before any phase runs). */
+export function normalizeOptions(owner: string, raw: unknown): NormalizedOptions {
+  const options = validateOptions<MonitorOptions>(owner, raw, OPTIONS_SHAPE, { required: ['metrics'] })
+  const problems: string[] = []
+  const at = (key: string, fn: () => void) => {
+    try {
+      fn()
+    } catch (error) {
+      problems.push(`${owner}.${key}: ${(error as Error).message}`)
+    }
+  }
+  const ms = (key: keyof MonitorOptions, fallback: number) => {
+    let value = fallback
+    const given = options[key] as Duration | undefined
+    if (given !== undefined) at(key, () => (value = parseDuration(given, key)))
+    return value
+  }
+  const count = options.count ?? 3
+  if (count < 1) problems.push(`${owner}.count must be at least 1, got ${count}`)
+  if (!options.metrics.length) problems.push(`${owner}.metrics is empty: add at least one metric to analyse`)
+  const limit = (key: 'failureLimit' | 'inconclusiveLimit' | 'consecutiveErrorLimit', metric: MetricOptions, fallback: number) => {
+    const value = metric[key] ?? options[key] ?? fallback
+    if (value < 0) problems.push(`${owner}.${key} must be 0 or more, got ${value}`)
+    return value
+  }
+  const names = new Set<string>()
+  const metrics: MetricPlan[] = []
+  const sources: SourceMetric[] = []
+  options.metrics.forEach((metric, i) => {
+    const key = `metrics[${i}]`
+    if (names.has(metric.name)) problems.push(`${owner}.${key}.name "${metric.name}" is used twice`)
+    names.add(metric.name)
+    const kinds = (['prometheus', 'json', 'probe'] as const).filter((k) => metric[k] !== undefined)
+    if (kinds.length !== 1) {
+      problems.push(`${owner}.${key} (${metric.name}) needs exactly one source: prometheus, json or probe${kinds.length ? ` (got ${kinds.join(' and ')})` : ''}`)
+      return
+    }
+    if (metric.successCondition === undefined && metric.failureCondition === undefined) {
+      problems.push(`${owner}.${key} (${metric.name}) needs a successCondition and/or a failureCondition, e.g. "result < 0.05"`)
+    }
+    const condition = (name: 'successCondition' | 'failureCondition'): ConditionFn | undefined => {
+      const given = metric[name]
+      if (given === undefined) return undefined
+      if (typeof given === 'function') return (result) => Boolean(given(result))
+      let fn: ConditionFn | undefined
+      at(`${key}.${name}`, () => {
+        try {
+          fn = compileCondition(given)
+        } catch (error) {
+          throw new Error(`invalid condition ${JSON.stringify(given)}: ${(error as Error).message}`)
+        }
+      })
+      return fn
+    }
+    const text = (c: Condition | undefined) => (typeof c === 'function' ? c.toString().slice(0, 80) : c)
+    metrics.push({
+      name: metric.name,
+      success: condition('successCondition'),
+      failure: condition('failureCondition'),
+      successText: text(metric.successCondition),
+      failureText: text(metric.failureCondition),
+      failureLimit: limit('failureLimit', metric, 0),
+      inconclusiveLimit: limit('inconclusiveLimit', metric, 0),
+      consecutiveErrorLimit: limit('consecutiveErrorLimit', metric, 4),
+      noData: metric.noData ?? options.noData ?? 'fail',
+      inconclusive: metric.inconclusive ?? options.inconclusive ?? 'fail',
+    })
+    at(key, () => sources.push({ name: metric.name, source: sourceOf(metric, options) }))
+  })
+  const plan: AnalysisPlan = {
+    name: options.name ?? 'analysis',
+    initialDelayMs: ms('initialDelay', 0),
+    intervalMs: ms('interval', 10_000),
+    count,
+    metrics,
+  }
+  const timeoutMs = ms('timeout', 5000)
+  if (options.url !== undefined && !/^https?:\/\/[^/]/i.test(options.url)) problems.push(`${owner}.url must be an http(s) URL, got ${JSON.stringify(options.url)}`)
+  if (problems.length) {
+    throw new MlciError(ErrorCode.PLUGIN_OPTIONS, problems.length === 1 ? `Invalid option: ${problems[0]}` : `Invalid options for ${owner}:\n  - ${problems.join('\n  - ')}`, {
+      plugin: owner, hint: `Fix the ${owner} options in your mlci config (conditions: numbers, result, < <= > >= == !=, && || !, parentheses, isNaN(result)).`,
+    })
+  }
+  return { plan, sources, url: options.url, timeoutMs }
+}
+
+function sourceOf(metric: MetricOptions, options: MonitorOptions): SourceSpec {
+  if (metric.prometheus !== undefined) {
+    try {
+      return { kind: 'prometheus', query: parseQuery(metric.prometheus), text: metric.prometheus, endpoint: metric.scrape ?? options.metricsPath ?? '/metrics' }
+    } catch (error) {
+      throw new Error(`invalid prometheus query: ${(error as Error).message}`)
+    }
+  }
+  if (metric.json) return { kind: 'json', endpoint: metric.json.url ?? '/', path: metric.json.path, steps: parseJsonPath(metric.json.path) }
+  const probe = metric.probe!
+  if ((probe.batchSize ?? 10) < 1) throw new Error(`probe.batchSize must be at least 1, got ${probe.batchSize}`)
+  if (probe.rowsPerSample !== undefined && probe.rowsPerSample < 1) throw new Error(`probe.rowsPerSample must be at least 1, got ${probe.rowsPerSample}`)
+  return {
+    kind: 'probe', csv: probe.csv, label: probe.label ?? 'label', value: probe.value,
+    settings: {
+      path: probe.path ?? '/predict', batchSize: probe.batchSize ?? 10, rowsPerSample: probe.rowsPerSample,
+      rowFormat: probe.rowFormat ?? 'object', responseKey: probe.responseKey ?? 'classes', timeoutMs: 0,
+    },
+  }
+}
+
+/** Probe CSVs relative to the project root; request timeout filled in. */
+export function resolveSources(sources: SourceMetric[], cwd: string, timeoutMs: number): SourceMetric[] {
+  return sources.map((m) => m.source.kind !== 'probe' ? m : {
+    ...m, source: { ...m.source, csv: isAbsolute(m.source.csv) ? m.source.csv : resolve(cwd, m.source.csv), settings: { ...m.source.settings, timeoutMs } },
+  })
+}

@@ -1,0 +1,136 @@
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createEmbeddedRegistry } from '@mlci/core'
+import { runCli } from './helpers/cli.js'
+import { startServer, type TestServer } from './helpers/metric-server.js'
+import { testdir } from './helpers/testdir.js'
+
+// `mlci monitor` as a user runs it: the built CLI, the real monitor and rollback plugins, the
+// embedded registry, and a real HTTP server whose error rate the test switches on and off.
+
+const servers: TestServer[] = []
+afterEach(async () => {
+  for (const s of servers.splice(0)) await s.close()
+})
+
+/** A /metrics endpoint whose error ratio follows `state.errorRatio` at each scrape. */
+async function modelServer(state: { errorRatio: number }): Promise<TestServer> {
+  let requests = 0
+  let errors = 0
+  const server = await startServer({
+    '/metrics': () => {
+      requests += 100
+      errors += Math.round(100 * state.errorRatio)
+      return { body: `model_requests_total{endpoint="/predict"} ${requests}\nmodel_errors_total ${errors}\n` }
+    },
+  })
+  servers.push(server)
+  return server
+}
+
+/** A project where 1.0.0 was live before 2.0.0, which is live now. */
+async function project(url: string, extra = ''): Promise<string> {
+  const dir = testdir({
+    'mlci.config.mjs': `
+      import monitor from '@mlci/plugin-monitor'
+      import rollback from '@mlci/plugin-rollback'
+      export default { plugins: [
+        monitor({ url: ${JSON.stringify(url)}, interval: '50ms', count: 2, metrics: [
+          { name: 'error_ratio', prometheus: 'increase(model_errors_total) / increase(model_requests_total{endpoint="/predict"})', successCondition: 'result < 0.05' },
+        ] ${extra} }),
+        rollback(),
+      ] }`,
+  })
+  const registry = createEmbeddedRegistry(join(dir, '.mlci'))
+  let live: string | undefined
+  for (const version of ['1.0.0', '2.0.0']) {
+    await registry.create({ version, fingerprint: `f-${version}`, runId: 'setup' })
+    await registry.update(version, { status: 'ready' })
+    if (live) await registry.moveAlias('previous', live, { expected: undefined, reason: 'setup', by: 'test' })
+    await registry.moveAlias('live', version, { expected: live, reason: 'setup', by: 'test' })
+    live = version
+  }
+  return dir
+}
+
+describe('mlci monitor', () => {
+  it('analyses the live version once and records the result with it', async () => {
+    const server = await modelServer({ errorRatio: 0 })
+    const dir = await project(server.url)
+    const r = await runCli(['monitor'], { cwd: dir })
+    expect(r.code, r.output).toBe(0)
+    expect(r.stdout).toContain('sample 2/2 error_ratio=0 ✔')
+    expect(r.stdout).toContain('✔ 2.0.0: analysis success (2 samples)')
+    const entry = await createEmbeddedRegistry(join(dir, '.mlci')).get('2.0.0')
+    expect(entry?.analysis?.map((a) => a.verdict)).toEqual(['success'])
+  })
+
+  it('a failed analysis rolls the live version back, marks it failed, and exits 1', async () => {
+    const server = await modelServer({ errorRatio: 0.4 })
+    const dir = await project(server.url)
+    const r = await runCli(['monitor'], { cwd: dir })
+    expect(r.code, r.output).toBe(1)
+    expect(r.stderr).toMatch(/Analysis "analysis" of 2\.0\.0 failed: error_ratio: failed 1 sample\(s\) \(failureLimit 0\); last 0\.4.*\[MLCI_ANALYSIS_FAILED\]/)
+    expect(r.stdout).toContain('rolled back to 1.0.0')
+    const registry = createEmbeddedRegistry(join(dir, '.mlci'))
+    expect((await registry.aliases()).live).toBe('1.0.0')
+    expect((await registry.get('2.0.0'))?.status).toBe('failed')
+    const last = (await registry.ledger()).at(-1)
+    expect(last).toMatchObject({ alias: 'live', from: '2.0.0', to: '1.0.0', by: 'mlci monitor' })
+  })
+
+  it('--every keeps analysing, rolls back on its own when the error rate rises, and stops on Ctrl-C', async () => {
+    const state = { errorRatio: 0 }
+    const server = await modelServer(state)
+    const dir = await project(server.url)
+    let output = ''
+    const waitFor = async (text: string) => {
+      for (let i = 0; i < 400 && !output.includes(text); i++) await new Promise((r) => setTimeout(r, 25))
+      expect(output, `waiting for ${text}`).toContain(text)
+    }
+    let child: import('node:child_process').ChildProcess | undefined
+    const running = runCli(['monitor', '--every', '200ms'], {
+      cwd: dir,
+      onSpawn: (c) => {
+        child = c
+        c.stdout!.on('data', (d: Buffer) => (output += d))
+        c.stderr!.on('data', (d: Buffer) => (output += d))
+      },
+    })
+    await waitFor('✔ 2.0.0: analysis success')
+    state.errorRatio = 0.5
+    await waitFor('rolled back to 1.0.0')
+    state.errorRatio = 0
+    await waitFor('✔ 1.0.0: analysis success')
+    child!.kill('SIGINT')
+    const r = await running
+    expect(r.code, r.output).toBe(130)
+    expect(r.stdout).toMatch(/monitor stopped after \d+ analysis run\(s\), 1 failed/)
+    const registry = createEmbeddedRegistry(join(dir, '.mlci'))
+    expect((await registry.aliases()).live).toBe('1.0.0')
+    expect((await registry.get('2.0.0'))?.status).toBe('failed')
+    expect((await registry.get('1.0.0'))?.analysis?.at(-1)?.verdict).toBe('success')
+    expect((await registry.ledger()).filter((m) => m.alias === 'live' && m.by.startsWith('mlci monitor'))).toHaveLength(1)
+  })
+
+  it('refuses an interval without a unit and a project without a monitor', async () => {
+    const server = await modelServer({ errorRatio: 0 })
+    const dir = await project(server.url)
+    const bad = await runCli(['monitor', '--every', '30'], { cwd: dir })
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain('--every "30" is not an interval')
+    const empty = testdir({ 'mlci.config.mjs': 'export default { plugins: [] }' })
+    const none = await runCli(['monitor'], { cwd: empty })
+    expect(none.code).toBe(2)
+    expect(none.stderr).toContain('No plugin taps the monitor hook')
+  })
+
+  it('a bad condition in the config exits 2 before anything runs', async () => {
+    const server = await modelServer({ errorRatio: 0 })
+    const dir = await project(server.url, ", failureLimit: 1, metricsPath: '/metrics', noData: 'maybe'")
+    const r = await runCli(['monitor'], { cwd: dir })
+    expect(r.code, r.output).toBe(2)
+    expect(r.stderr).toMatch(/noData must be one of "fail", "inconclusive"/)
+    expect(server.hits['/metrics']).toBeUndefined()
+  })
+})
