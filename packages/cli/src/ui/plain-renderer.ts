@@ -1,4 +1,4 @@
-import type { Mlci, RunResult } from '@mlci/core'
+import { PHASE_NAMES, type Mlci, type RunResult } from '@mlci/core'
 import { formatDuration, palette, type Palette } from './color.js'
 import type { Renderer, RendererOptions } from './renderer.js'
 import { summaryLine } from './summary.js'
@@ -8,6 +8,7 @@ import { summaryLine } from './summary.js'
  * shown with --verbose; warnings, errors and plugin info always.
  */
 const NO_TAPS = 'no plugin taps this phase'
+const LIFECYCLE = new Set<string>([...PHASE_NAMES, 'rollback'])
 
 export class PlainRenderer implements Renderer {
   private readonly c: Palette
@@ -26,13 +27,22 @@ export class PlainRenderer implements Renderer {
     mlci.on('run:start', ({ phases }) => {
       this.write(c.dim(`mlci: ${phases.filter((p) => p.taps.length).map((p) => p.name).join(' → ') || 'no phase has a plugin'}`))
     })
-    mlci.on('tap:start', ({ phase, tap }) => this.write(`${c.cyan(`[${phase}]`)} ${tap.plugin} …`))
+    // Run-level hooks (initialize, report, done, …) are bookkeeping: show them only if they fail.
+    mlci.on('tap:start', ({ phase, tap }) => {
+      if (LIFECYCLE.has(phase)) this.write(`${c.cyan(`[${phase}]`)} ${tap.plugin} …`)
+    })
     mlci.on('tap:end', ({ phase, record }) => {
+      if (!LIFECYCLE.has(phase) && record.status === 'ok') return
       const mark = record.status === 'ok' ? c.green('✓') : c.red('✖')
       this.write(`${c.cyan(`[${phase}]`)} ${mark} ${record.plugin} ${c.dim(formatDuration(record.durationMs))}`)
     })
     mlci.on('phase:end', (p) => {
-      if (p.status === 'ok' || p.status === 'failed') return // taps already reported
+      if (p.status === 'ok') return // taps already reported
+      if (p.status === 'failed') {
+        // A gate veto is a return value, not a tap error: the phase fails with every tap ✓.
+        if (p.taps.every((t) => t.status === 'ok')) this.write(`${c.cyan(`[${p.name}]`)} ${c.red('✖')} ${p.error?.message ?? 'failed'}`)
+        return
+      }
       if (!p.taps.length && p.status === 'skipped' && !p.fingerprint && p.reason === NO_TAPS) return
       const reason = p.reason ? ` (${p.reason})` : ''
       this.write(`${c.cyan(`[${p.name}]`)} ${p.status === 'cached' ? c.green('↺ cached') : c.dim(`↓ ${p.status}`)}${c.dim(reason)}`)

@@ -25,6 +25,8 @@ export interface ModelVersion {
   analysis?: AnalysisReport[]
   /** Free-form lineage third-party plugins may add. */
   extra?: Record<string, unknown>
+  /** The process that created the record (set by the registry), so a record left `pending` by a crashed run can be recognised. */
+  createdBy?: { pid: number; host: string }
 }
 
 export type NewModelVersion = Omit<ModelVersion, 'status' | 'createdAt' | 'updatedAt'> & { status?: 'pending' }
@@ -58,12 +60,24 @@ export interface Registry {
   get(version: string): Promise<ModelVersion | undefined>
   /** A version or an alias (`live`, `previous`, `champion`, …). */
   resolve(ref: string): Promise<ModelVersion | undefined>
-  /** Create-if-absent; fails with MLCI_STATE_CONFLICT-like error when the version exists. */
+  /**
+   * Create-if-absent, status `pending`; throws MLCI_STATE_CONFLICT when the version exists.
+   * The key ignores build metadata: `1.2.0+data.a` and `1.2.0+data.b` are the same version.
+   */
   create(version: NewModelVersion): Promise<ModelVersion>
-  /** Status transitions pending→ready|failed (and ready→failed for a broken release), lineage additions. */
+  /**
+   * Status transitions pending→ready|failed (and ready→failed for a broken release), lineage additions.
+   * Lineage already recorded (params, metrics, artifacts, fingerprint, …) cannot change: MLCI_STATE_CONFLICT.
+   * `failed` without a reason gets "failed (no reason given)". MLCI_NOT_FOUND when the version is absent.
+   */
   update(version: string, patch: Partial<Omit<ModelVersion, 'version' | 'createdAt'>>): Promise<ModelVersion>
   aliases(): Promise<Record<string, string>>
-  /** Move (or with `to` undefined, remove) an alias by compare-and-swap; appends to the ledger. */
+  /**
+   * Move (or with `to` undefined, remove) an alias by compare-and-swap; the alias and its ledger entry
+   * are written together. MLCI_STATE_CONFLICT when the alias is not at `expected` (build metadata is
+   * ignored in the comparison) or the target is `failed`; MLCI_NOT_FOUND for an unknown target.
+   * Moving an alias to where it already points is a no-op (no ledger entry).
+   */
   moveAlias(alias: string, to: string | undefined, options: MoveAliasOptions): Promise<void>
   ledger(): Promise<AliasMove[]>
 }

@@ -1,0 +1,46 @@
+import { ExitCode, diffVersions, type DiffRow, type VersionDiff } from '@mlci/core'
+import { openProject } from '../session.js'
+import type { Command } from './index.js'
+import { markdownTable, resolveRef, show, signed, textTable } from './registry-view.js'
+
+const USAGE = 'mlci diff <a> <b> [--md | --json]'
+
+const command: Command = {
+  summary: 'Compare two versions: metrics and params side by side with deltas',
+  usage: USAGE,
+  flags: ['md', 'json'],
+  async run(args, io) {
+    const mlci = await openProject(args, io.env)
+    const [refA, refB] = args.positionals
+    const a = await resolveRef(mlci.registry, refA, USAGE)
+    const b = await resolveRef(mlci.registry, refB, USAGE)
+    const diff = diffVersions(a, b)
+    if (args.flags.json) io.stdout.write(JSON.stringify(diff, null, 2) + '\n')
+    else if (args.flags.md) io.stdout.write(markdown(diff) + '\n')
+    else io.stdout.write(plain(diff) + '\n')
+    return ExitCode.OK
+  },
+}
+export default command
+
+function cells(rows: DiffRow[], mark: (row: DiffRow) => string): string[][] {
+  return rows.map((r) => [r.name, show(r.a), show(r.b), mark(r)])
+}
+
+const metricMark = (r: DiffRow) => (r.delta !== undefined ? signed(r.delta) : r.changed ? 'changed' : '')
+const paramMark = (r: DiffRow) => (r.delta !== undefined && r.delta !== 0 ? signed(r.delta) : r.changed ? 'changed' : '')
+
+/** Two GitHub tables (PR comments): metrics with Δ, then params/signature/artifacts. */
+function markdown(d: VersionDiff): string {
+  const parts = [`### ${d.a} → ${d.b}`, '']
+  parts.push(d.metrics.length ? markdownTable(['metric', d.a, d.b, 'Δ'], cells(d.metrics, metricMark)) : '_No metrics recorded._', '')
+  parts.push(d.params.length ? markdownTable(['param', d.a, d.b, 'Δ'], cells(d.params, paramMark)) : '_No params recorded._')
+  return parts.join('\n')
+}
+
+function plain(d: VersionDiff): string {
+  const parts: string[] = []
+  if (d.metrics.length) parts.push(textTable(['metric', d.a, d.b, 'delta'], cells(d.metrics, metricMark)))
+  if (d.params.length) parts.push(textTable(['param', d.a, d.b, ''], cells(d.params, paramMark)))
+  return parts.join('\n\n') || 'Nothing recorded to compare.'
+}

@@ -1,0 +1,39 @@
+import { ExitCode } from '@mlci/core'
+import { openProject } from '../session.js'
+import type { Command } from './index.js'
+import { aliasesByVersion, mainMetrics, num, textTable, time } from './registry-view.js'
+
+const command: Command = {
+  summary: 'List model versions: status, creation time, main metrics, aliases',
+  usage: 'mlci versions [--json]',
+  flags: ['json'],
+  async run(args, io) {
+    const mlci = await openProject(args, io.env)
+    const [versions, aliases] = await Promise.all([mlci.registry.list(), mlci.registry.aliases()])
+    const byVersion = aliasesByVersion(aliases)
+    if (args.flags.json) {
+      const out = versions.map((v) => ({ ...v, aliases: byVersion.get(v.version.split('+')[0]) ?? [] }))
+      io.stdout.write(JSON.stringify({ versions: out, aliases }, null, 2) + '\n')
+      return ExitCode.OK
+    }
+    if (!versions.length) {
+      io.stdout.write('No model versions recorded yet. Run `mlci build`.\n')
+      return ExitCode.OK
+    }
+    const metrics = mainMetrics(versions)
+    const rows = [...versions].reverse().map((v) => [
+      v.version, v.status, time(v.createdAt),
+      ...metrics.map((m) => (v.metrics?.[m] === undefined ? '—' : num(v.metrics[m]))),
+      (byVersion.get(v.version.split('+')[0]) ?? []).join(', '),
+      v.status === 'failed' ? truncate(v.reason ?? '', 60) : '',
+    ])
+    io.stdout.write(textTable(['version', 'status', 'created', ...metrics, 'aliases', 'note'], rows) + '\n')
+    return ExitCode.OK
+  },
+}
+export default command
+
+function truncate(text: string, max: number): string {
+  const line = text.split('\n')[0]
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line
+}

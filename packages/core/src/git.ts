@@ -1,0 +1,27 @@
+import { execFile } from 'node:child_process'
+
+/** Where the model's code came from: the commit and whether the working tree had changes. */
+export interface GitState {
+  commit: string
+  dirty: boolean
+}
+
+function git(cwd: string, args: string[]): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    // GIT_OPTIONAL_LOCKS=0: `git status` must not take index.lock (concurrent mlci runs, IDEs).
+    execFile('git', args, { cwd, timeout: 10_000, env: { ...process.env, GIT_OPTIONAL_LOCKS: '0', LC_ALL: 'C' }, maxBuffer: 16 << 20 },
+      (error, stdout) => resolve(error ? undefined : stdout))
+  })
+}
+
+/**
+ * The git commit of `cwd` and whether the project folder has uncommitted or untracked
+ * (non-ignored) changes, mlci's own state excluded. Undefined outside a git repository, in a
+ * repository without commits, or without git installed: lineage then simply has no commit.
+ */
+export async function gitState(cwd: string): Promise<GitState | undefined> {
+  const head = (await git(cwd, ['rev-parse', '--verify', '-q', 'HEAD']))?.trim()
+  if (!head || !/^[0-9a-f]{40,64}$/.test(head)) return undefined
+  const status = await git(cwd, ['status', '--porcelain', '--untracked-files=normal', '--', '.', ':(exclude).mlci'])
+  return { commit: head, dirty: status === undefined ? true : status.trim() !== '' }
+}

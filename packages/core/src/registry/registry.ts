@@ -1,0 +1,156 @@
+import { hostname } from 'node:os'
+import { join } from 'node:path'
+import { ErrorCode, MlciError } from '../errors.js'
+import type { RegistryBackend } from './backend.js'
+import { checkAliasName, versionKey } from './documents.js'
+import { FileRegistryBackend } from './file-backend.js'
+import type { AliasMove, ModelVersion, MoveAliasOptions, NewModelVersion, Registry, VersionStatus } from './types.js'
+
+/** Lineage is written once: an update may fill a field that is still empty, never change one. */
+const WRITE_ONCE: readonly (keyof ModelVersion)[] = [
+  'runId', 'fingerprint', 'fingerprints', 'git', 'params', 'metrics', 'artifacts', 'signature', 'createdBy',
+]
+
+const TRANSITIONS: Record<VersionStatus, readonly VersionStatus[]> = {
+  pending: ['pending', 'ready', 'failed'],
+  // A release found broken (e.g. by a rollback) becomes failed; nothing becomes known-good again.
+  ready: ['ready', 'failed'],
+  failed: ['failed'],
+}
+
+/**
+ * The model registry's rules over any storage backend (see backend.ts for the seam):
+ * versions are created once as `pending`, move to `ready` or `failed`, keep their lineage;
+ * aliases move by compare-and-swap and every move lands in the ledger in the same write.
+ */
+export class ModelRegistry implements Registry {
+  constructor(readonly backend: RegistryBackend) {}
+
+  /** All versions, oldest first. */
+  async list(): Promise<ModelVersion[]> {
+    const all = await this.backend.listVersions()
+    return all.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.version.localeCompare(b.version))
+  }
+
+  async get(version: string): Promise<ModelVersion | undefined> {
+    const doc = await this.backend.readVersion(versionKey(version))
+    // `1.2.0` finds `1.2.0+data.abc`; a different build metadata does not.
+    if (doc && version.includes('+') && doc.version !== version) return undefined
+    return doc
+  }
+
+  async resolve(ref: string): Promise<ModelVersion | undefined> {
+    const { aliases } = await this.backend.readAliases()
+    if (aliases[ref] !== undefined) return this.get(aliases[ref])
+    if (!isVersionName(ref)) return undefined
+    return (await this.get(ref)) ?? (/^v\d/.test(ref) ? this.get(ref.slice(1)) : undefined)
+  }
+
+  async create(input: NewModelVersion): Promise<ModelVersion> {
+    const key = versionKey(input.version)
+    if (typeof input.fingerprint !== 'string' || typeof input.runId !== 'string') {
+      throw new MlciError(ErrorCode.USAGE, `Version ${input.version} needs a fingerprint and a runId.`)
+    }
+    const now = new Date().toISOString()
+    const doc: ModelVersion = {
+      createdBy: { pid: process.pid, host: hostname() },
+      ...input, status: 'pending', createdAt: now, updatedAt: now,
+    }
+    if (await this.backend.createVersion(key, doc)) return doc
+    const existing = await this.backend.readVersion(key)
+    throw new MlciError(ErrorCode.STATE_CONFLICT, `Model version ${key} already exists${existing ? ` (${existing.status}, created ${existing.createdAt} by run ${existing.runId})` : ''}.`, {
+      hint: 'Versions are written once: pick the next free version number.',
+    })
+  }
+
+  async update(version: string, patch: Partial<Omit<ModelVersion, 'version' | 'createdAt'>>): Promise<ModelVersion> {
+    const key = versionKey(version)
+    return this.backend.exclusive(async () => {
+      const current = await this.backend.readVersion(key)
+      if (!current) throw new MlciError(ErrorCode.NOT_FOUND, `No model version ${version} in ${this.backend.location}.`)
+      const status = patch.status ?? current.status
+      if (!TRANSITIONS[current.status].includes(status)) {
+        throw new MlciError(ErrorCode.STATE_CONFLICT, `Model version ${current.version} cannot go from ${current.status} to ${status}.`, {
+          hint: 'Status moves pending → ready | failed, and ready → failed; a failed version stays failed.',
+        })
+      }
+      for (const field of WRITE_ONCE) {
+        if (patch[field as keyof typeof patch] === undefined || current[field] === undefined) continue
+        if (stableJson(patch[field as keyof typeof patch]) !== stableJson(current[field])) {
+          throw new MlciError(ErrorCode.STATE_CONFLICT, `Model version ${current.version}: "${field}" is lineage and was already recorded; it cannot change.`)
+        }
+      }
+      const next: ModelVersion = {
+        ...current, ...patch, version: current.version, createdAt: current.createdAt, status, updatedAt: new Date().toISOString(),
+      }
+      if (status === 'failed') next.reason = patch.reason ?? (current.status === 'failed' ? current.reason : undefined) ?? 'failed (no reason given)'
+      await this.backend.replaceVersion(key, next)
+      return next
+    })
+  }
+
+  async aliases(): Promise<Record<string, string>> {
+    return (await this.backend.readAliases()).aliases
+  }
+
+  async moveAlias(alias: string, to: string | undefined, options: MoveAliasOptions): Promise<void> {
+    checkAliasName(alias)
+    await this.backend.exclusive(async () => {
+      const state = await this.backend.readAliases()
+      const from = state.aliases[alias]
+      if (!sameVersion(from, options.expected)) {
+        throw new MlciError(ErrorCode.STATE_CONFLICT, `Alias "${alias}" points to ${from ?? 'nothing'}, not ${options.expected ?? 'nothing'} as expected; it was not moved.`, {
+          hint: 'Another process moved it first. Read the alias again and decide again (see `mlci history`).',
+        })
+      }
+      let target: string | undefined
+      if (to !== undefined) {
+        const doc = await this.get(to)
+        if (!doc) throw new MlciError(ErrorCode.NOT_FOUND, `Cannot point "${alias}" at ${to}: no such version in ${this.backend.location}.`)
+        if (doc.status === 'failed') {
+          throw new MlciError(ErrorCode.STATE_CONFLICT, `Cannot point "${alias}" at ${doc.version}: it is failed (${doc.reason ?? 'no reason'}).`)
+        }
+        target = doc.version
+      }
+      if (sameVersion(from, target)) return
+      const move: AliasMove = { time: new Date().toISOString(), alias, from, to: target, by: options.by, runId: options.runId, reason: options.reason }
+      const aliases = { ...state.aliases }
+      if (target === undefined) delete aliases[alias]
+      else aliases[alias] = target
+      await this.backend.writeAliases({ revision: state.revision + 1, aliases, ledger: [...state.ledger, dropUndefined(move)] })
+    })
+  }
+
+  async ledger(): Promise<AliasMove[]> {
+    return (await this.backend.readAliases()).ledger
+  }
+}
+
+/** The default registry: files under `<stateDir>/registry`. Constructing it does no I/O. */
+export function createEmbeddedRegistry(stateDir: string): ModelRegistry {
+  return new ModelRegistry(new FileRegistryBackend(join(stateDir, 'registry')))
+}
+
+function isVersionName(ref: string): boolean {
+  try {
+    versionKey(ref)
+    return true
+  } catch {
+    return false
+  }
+}
+
+function sameVersion(a: string | undefined, b: string | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b
+  return a.split('+')[0] === b.split('+')[0]
+}
+
+function dropUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T
+}
+
+/** JSON with sorted keys, so `{a,b}` and `{b,a}` compare equal. */
+function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v)
+}

@@ -1,0 +1,120 @@
+import { randomBytes } from 'node:crypto'
+import { link, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { hostname } from 'node:os'
+import { dirname, join, basename } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { ErrorCode, MlciError } from '../errors.js'
+
+/** Who holds the registry's write lock. */
+export interface WriteLockHolder {
+  pid: number
+  host: string
+  nonce: string
+  since: string
+}
+
+export interface WriteLockOptions {
+  /** Give up after this long (ms). Critical sections are milliseconds; a long wait means trouble. */
+  timeoutMs?: number
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+function parseHolder(text: string): WriteLockHolder | undefined {
+  try {
+    const h = JSON.parse(text) as WriteLockHolder
+    return typeof h.pid === 'number' && typeof h.nonce === 'string' ? h : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The registry's own short-lived write lock. mlci holds the repo lock only for builds, while
+ * `mlci rollback`, deployers and other processes write the registry too, so every
+ * read-modify-write of a registry file happens under this lock (a few milliseconds).
+ *
+ * The lock file appears with its content already in it (written to a temp file, then
+ * `link()`ed into place, which fails with EEXIST when held), so there is no "empty lock" state.
+ * A lock whose holder process is dead (same host) is reclaimed by renaming it aside and
+ * checking that what was renamed is the lock that was judged dead; a live lock taken by
+ * mistake in that race is linked back.
+ */
+export async function withWriteLock<T>(file: string, fn: () => Promise<T>, options: WriteLockOptions = {}): Promise<T> {
+  const me: WriteLockHolder = { pid: process.pid, host: hostname(), nonce: randomBytes(8).toString('hex'), since: new Date().toISOString() }
+  await acquire(file, me, options.timeoutMs ?? 30_000)
+  try {
+    if (process.env.MLCI_TEST_CRASH_AT === 'registry-lock-held') process.kill(process.pid, 'SIGKILL')
+    return await fn()
+  } finally {
+    const text = await readFile(file, 'utf8').catch(() => '')
+    if (parseHolder(text)?.nonce === me.nonce) await rm(file, { force: true })
+  }
+}
+
+async function acquire(file: string, me: WriteLockHolder, timeoutMs: number): Promise<void> {
+  const dir = dirname(file)
+  await mkdir(dir, { recursive: true })
+  const tmp = join(dir, `.${basename(file)}.${process.pid}.${me.nonce}.tmp`)
+  await writeFile(tmp, JSON.stringify(me))
+  const deadline = Date.now() + timeoutMs
+  let delay = 2
+  try {
+    for (;;) {
+      try {
+        await link(tmp, file)
+        return
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+      }
+      const text = await readFile(file, 'utf8').catch(() => undefined)
+      if (text === undefined) continue // released between link and read: try again at once
+      const holder = parseHolder(text)
+      const dead = holder ? holder.host === me.host && !isAlive(holder.pid) : await olderThan(file, 5_000)
+      if (dead) {
+        await reclaim(file, text)
+        continue
+      }
+      if (Date.now() > deadline) {
+        const who = holder ? `PID ${holder.pid} on ${holder.host} (since ${holder.since})` : 'an unknown process'
+        throw new MlciError(ErrorCode.LOCKED, `The model registry is locked by ${who}.`, {
+          hint: `Another mlci process is writing the registry. If that process is gone (another host?), remove ${file}.`,
+        })
+      }
+      // Jittered backoff: many short critical sections, many waiters (8 processes in tests).
+      await sleep(delay + Math.random() * delay)
+      delay = Math.min(delay * 2, 50)
+    }
+  } finally {
+    await rm(tmp, { force: true })
+  }
+}
+
+async function olderThan(file: string, ms: number): Promise<boolean> {
+  const s = await stat(file).catch(() => undefined)
+  return s ? Date.now() - s.mtimeMs > ms : false
+}
+
+/** Remove a lock judged dead — but only that lock, never one taken since by a live process. */
+async function reclaim(file: string, judged: string): Promise<void> {
+  const aside = `${file}.${randomBytes(6).toString('hex')}.stale`
+  try {
+    await rename(file, aside)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return
+    throw error
+  }
+  const taken = await readFile(aside, 'utf8').catch(() => judged)
+  if (taken !== judged) {
+    // A live process locked it after we judged the old holder dead: give its lock back.
+    await link(aside, file).catch(() => undefined)
+  }
+  await rm(aside, { force: true })
+}

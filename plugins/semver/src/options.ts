@@ -1,0 +1,107 @@
+import { ErrorCode, MlciError, validateOptions, type ArtifactRef, type ModelSignature, type ModelVersion, type Shape } from '@mlci/core'
+import semver from 'semver'
+
+export type BumpKind = 'major' | 'minor' | 'patch'
+
+/** A gate on one metric. Absolute bounds always apply; relative ones compare with the live version's recorded value. */
+export interface MetricRule {
+  /** The candidate must reach at least this. */
+  min?: number
+  /** The candidate must stay at or below this. */
+  max?: number
+  /** The candidate may be worse than live by at most this much (in the metric's own units). */
+  maxDrop?: number
+  /** The candidate must be better than live by at least this much. */
+  minImprovement?: number
+  /** Default: false for names with loss/latency/error/mse/mae/rmse/duration/perplexity or ending in _ms/_s, else true. */
+  higherIsBetter?: boolean
+}
+
+export interface MetricChange {
+  metric: string
+  previous: number
+  candidate: number
+  /** Positive = better, in the metric's direction. */
+  improvement: number
+}
+
+/** What a custom `bump` function is told. */
+export interface BumpInfo {
+  /** The latest ready (non-prerelease) version the bump starts from; undefined for the first version. */
+  previous?: ModelVersion
+  candidate: { metrics: Record<string, number>; params?: Record<string, unknown>; signature?: ModelSignature; artifacts: ArtifactRef[] }
+  signatureChanged: boolean
+  /** Changes of the metrics `minorOn` looks at, compared with `previous`. */
+  changes: MetricChange[]
+  /** What the default policy would choose, and why. */
+  suggested: BumpKind
+  reason: string
+}
+
+export interface SemverOptions {
+  /** The first version (default 0.1.0). */
+  first?: string
+  /** Metric gates, e.g. `{ accuracy: { min: 0.9, maxDrop: 0.01 }, latency_p95_ms: { max: 50 } }`. */
+  gate?: Record<string, MetricRule>
+  /** The alias whose recorded metrics relative gates compare with (default `live`). */
+  against?: string
+  /**
+   * How much a metric must improve (in its own units) for a minor bump: one number for every gated
+   * metric, or per metric. Default 0.01 for every gated metric.
+   */
+  minorOn?: number | Record<string, number>
+  /** Decide the bump yourself; return undefined to keep the suggested one. */
+  bump?: (info: BumpInfo) => BumpKind | undefined | Promise<BumpKind | undefined>
+  /** Append `+data.<7 hex of the input fingerprint>` (default true). */
+  buildMetadata?: boolean
+  /** Create an annotated tag `model-vX.Y.Z` on the model's commit once the version is ready (default false; never pushed). */
+  gitTag?: boolean
+  tagPrefix?: string
+  /** Without a deployer, point `live` at each new ready version — or, for `--channel rc`, the `rc` alias (default true). */
+  promote?: boolean
+}
+
+const RULE: Shape = { min: 'number', max: 'number', maxDrop: 'number', minImprovement: 'number', higherIsBetter: 'boolean' }
+
+export const OPTIONS_SHAPE: Shape = {
+  first: 'string',
+  gate: { record: { shape: RULE } },
+  against: 'string',
+  minorOn: ['number', { record: 'number' }],
+  bump: 'function',
+  buildMetadata: 'boolean',
+  gitTag: 'boolean',
+  tagPrefix: 'string',
+  promote: 'boolean',
+}
+
+/** Shape check plus the rules a shape cannot say; every problem exits 2 before anything runs. */
+export function checkOptions(name: string, options: SemverOptions): SemverOptions {
+  validateOptions<SemverOptions>(name, options, OPTIONS_SHAPE)
+  const problems: string[] = []
+  if (options.first !== undefined && !semver.valid(options.first)) problems.push(`first must be a semantic version like 0.1.0, got "${options.first}"`)
+  for (const [metric, rule] of Object.entries(options.gate ?? {})) {
+    if (rule.min !== undefined && rule.max !== undefined && rule.min > rule.max) problems.push(`gate.${metric}: min (${rule.min}) is above max (${rule.max})`)
+    for (const key of ['maxDrop', 'minImprovement'] as const) {
+      if (rule[key] !== undefined && rule[key]! < 0) problems.push(`gate.${metric}.${key} must be ≥ 0, got ${rule[key]}`)
+    }
+    if (Object.keys(rule).filter((k) => k !== 'higherIsBetter').length === 0) problems.push(`gate.${metric} has no threshold (min, max, maxDrop or minImprovement)`)
+  }
+  const minorOn = options.minorOn
+  if (typeof minorOn === 'number' && minorOn < 0) problems.push(`minorOn must be ≥ 0, got ${minorOn}`)
+  if (typeof minorOn === 'object') for (const [m, v] of Object.entries(minorOn)) if (v < 0) problems.push(`minorOn.${m} must be ≥ 0, got ${v}`)
+  if (options.tagPrefix !== undefined && !/^[A-Za-z0-9._/-]*$/.test(options.tagPrefix)) problems.push(`tagPrefix "${options.tagPrefix}" is not usable in a git tag name`)
+  if (problems.length) {
+    throw new MlciError(ErrorCode.PLUGIN_OPTIONS, problems.length === 1 ? `Invalid option: ${name} ${problems[0]}.` : `Invalid options for ${name}:\n  - ${problems.join('\n  - ')}`, {
+      plugin: name, hint: `Fix the ${name} options in your mlci config.`,
+    })
+  }
+  return options
+}
+
+const LOWER_IS_BETTER = /(loss|latency|error|err_|mse|mae|rmse|duration|perplexity|_ms$|_s$|_seconds$)/i
+
+/** The direction of a metric: explicit, else inferred from its name. */
+export function higherIsBetter(metric: string, rule?: MetricRule): boolean {
+  return rule?.higherIsBetter ?? !LOWER_IS_BETTER.test(metric)
+}
