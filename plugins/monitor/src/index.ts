@@ -34,6 +34,12 @@ export default definePlugin((options: MonitorOptions) => {
         })
       }
       mlci.hooks.monitor.tapPromise(NAME, async (ctx) => {
+        // Nothing was released (the version was already live): it was analysed when it was.
+        // `mlci monitor` analyses the live version on demand.
+        if (ctx.data.deployment?.unchanged) {
+          ctx.log.info(`${ctx.data.deployment.version} was already live; no new release to analyse (run \`mlci monitor\` to analyse it now).`)
+          return
+        }
         const target = await resolveTarget(ctx, normalized.url)
         const { plan } = normalized
         const measurer = new Measurer(resolveSources(normalized.sources, ctx.cwd, normalized.timeoutMs), { baseUrl: target.url, timeoutMs: normalized.timeoutMs, signal: ctx.signal })
