@@ -27,6 +27,8 @@ export class ListrRenderer implements Renderer {
   private phaseDone = new Map<string, Deferred<PhaseRecord | undefined>>()
   private tapDone = new Map<string, Deferred<TapRecord | undefined>>()
   private tapTasks = new Map<string, AnyTask>()
+  /** Output that arrived before listr2 started the subtask (it starts a tick after the tap). */
+  private pendingOutput = new Map<string, string>()
   private listr: Promise<unknown> | undefined
 
   constructor(private readonly options: RendererOptions) {
@@ -59,8 +61,11 @@ export class ListrRenderer implements Renderer {
     mlci.on('tap:end', ({ phase, tap, record }) => this.tapDone.get(`${phase}/${tap.name}`)?.resolve(record))
     mlci.on('log', (entry) => {
       if (entry.level === 'debug' && !this.options.verbose) return
-      const task = this.tapTasks.get(`${entry.phase}/${entry.plugin}`)
-      if (task) task.output = entry.level === 'warn' ? `⚠ ${entry.message}` : entry.message
+      const key = `${entry.phase}/${entry.plugin}`
+      const text = entry.level === 'warn' ? `⚠ ${entry.message}` : entry.message
+      const task = this.tapTasks.get(key)
+      if (task) task.output = text
+      else this.pendingOutput.set(key, text)
     })
     mlci.on('progress', (u) => {
       const task = this.tapTasks.get(`${u.phase}/${u.plugin}`)
@@ -83,7 +88,10 @@ export class ListrRenderer implements Renderer {
     return task.newListr(taps.map((tap) => ({
       title: tap.plugin,
       task: async (_: unknown, subtask: AnyTask) => {
-        this.tapTasks.set(`${phase}/${tap.plugin}`, subtask)
+        const key = `${phase}/${tap.plugin}`
+        this.tapTasks.set(key, subtask)
+        const early = this.pendingOutput.get(key)
+        if (early) subtask.output = early
         const record = await Promise.race([this.tapDone.get(`${phase}/${tap.name}`)!.promise, done.then(() => undefined)])
         if (!record) return subtask.skip(`${tap.plugin} ${this.c.dim('not run')}`)
         subtask.title = tap.plugin
