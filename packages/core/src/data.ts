@@ -94,17 +94,40 @@ export interface DeploymentInfo {
 export interface AnalysisSample {
   index: number
   time: string
+  /** Per metric; null when there was no data or the source could not be read. */
   values: Record<string, number | null>
   verdict: 'success' | 'failure' | 'inconclusive' | 'error'
+  message?: string
+  /** Per-metric outcome of this sample (monitor plugin). */
+  metrics?: Record<string, { value: number | null; verdict: AnalysisSample['verdict']; noData?: boolean; message?: string }>
+}
+
+export type AnalysisVerdict = 'success' | 'failure' | 'inconclusive'
+
+/** How one metric of an analysis ended, with its measurement counts. */
+export interface AnalysisMetricSummary {
+  name: string
+  verdict: 'success' | 'failure' | 'inconclusive' | 'error'
+  successes: number
+  failures: number
+  inconclusive: number
+  errors: number
+  /** Samples without data (counted as failures or inconclusive, per the noData policy). */
+  noData: number
   message?: string
 }
 
 export interface AnalysisReport {
   name: string
   version: string
-  verdict: 'success' | 'failure' | 'inconclusive'
+  verdict: AnalysisVerdict
   samples: AnalysisSample[]
   message?: string
+  /** The base URL analysed. */
+  url?: string
+  metrics?: AnalysisMetricSummary[]
+  startedAt?: string
+  endedAt?: string
 }
 
 export interface RollbackReport {

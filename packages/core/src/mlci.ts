@@ -8,7 +8,7 @@ import { createExec } from './exec.js'
 import { createHooks, type HookName, type Hooks } from './hooks.js'
 import { acquireLock, type Lock } from './lock.js'
 import { createLogger, type LogEntry, type Logger } from './logger.js'
-import { PHASES, selectPhases, type PhaseName, type PhaseRow } from './phases.js'
+import { PHASES, phaseRow, selectPhases, type PhaseName, type PhaseRow } from './phases.js'
 import { Redactor, secretsFromEnv } from './redact.js'
 import type { Registry } from './registry/types.js'
 import { createEmbeddedRegistry } from './registry/registry.js'
@@ -18,6 +18,10 @@ import {
   type PhaseRecord, type PhaseStatus, type RunRecord, type TapRecord,
 } from './run-record.js'
 import { CORE_VERSION } from './version.js'
+import { alertSecrets, checkAlertsConfig } from './alerts/config.js'
+import { sendRunAlerts } from './alerts/send.js'
+import { writeRunReports } from './report/publish.js'
+import { recordRunEvents } from './report/run-log.js'
 import { ContentStore } from './store/content-store.js'
 
 /** Everything the CLI renders, emitted as the run goes. */
@@ -80,6 +84,8 @@ export class Mlci extends EventEmitter<RunEvents> {
     this.stateDir = join(this.config.root, '.mlci')
     this.store = new ContentStore(join(this.stateDir, 'objects'))
     this.redactor = new Redactor([...secretsFromEnv(this.env), ...(this.config.secrets ?? [])])
+    checkAlertsConfig(this.config.alerts, this.config.file ?? 'inline config')
+    this.redactor.add(alertSecrets(this.config.alerts))
     this.registryInstance = options.registry
     this.cacheInstance = options.cache
     for (const name of Object.keys(this.hooks) as HookName[]) this.interceptHook(name)
@@ -113,7 +119,8 @@ export class Mlci extends EventEmitter<RunEvents> {
     this.registryInstance = registry
   }
 
-  setCache(cache: PhaseCache | false): void {
+  /** Replace the phase cache; `false` disables it, `undefined` restores the default. */
+  setCache(cache: PhaseCache | false | undefined): void {
     this.cacheInstance = cache
   }
 
@@ -234,6 +241,7 @@ export class Mlci extends EventEmitter<RunEvents> {
     const signal = controller.signal
     const runId = newRunId()
     const log: LogEntry[] = []
+    const stopRecordingEvents = recordRunEvents(this, log)
     const ctx = this.createContext(options, signal, runId, log)
     // Watch mode runs a subset of phases; the data of those it skips carries over from earlier cycles.
     if (runOpts.data) ctx.data = runOpts.data
@@ -262,6 +270,7 @@ export class Mlci extends EventEmitter<RunEvents> {
       error = caught
     } finally {
       outerSignal?.removeEventListener('abort', onOuterAbort)
+      stopRecordingEvents()
     }
     if (!error && signal.aborted) error = new MlciError(ErrorCode.INTERRUPTED, 'Interrupted.')
     if (error && !MlciError.is(error)) error = wrapUnexpected(error)
@@ -280,12 +289,16 @@ export class Mlci extends EventEmitter<RunEvents> {
     } catch (hookError) {
       ctx.log.warn(`A done/failed/report hook failed (ignored): ${errorMessage(hookError)}`)
     }
+    const persist = !ctx.dryRun && Boolean(lock)
     try {
-      if (!ctx.dryRun && lock) finalRecord = await writeRunRecord(this.stateDir, finalRecord, log, this.redactor, this.config.runs?.keep ?? 50)
+      finalRecord = await writeRunReports(this, finalRecord, { persist, log: ctx.log })
+      if (persist) finalRecord = await writeRunRecord(this.stateDir, finalRecord, log, this.redactor, this.config.runs?.keep ?? 50)
       else finalRecord = this.redactor.redactDeep(finalRecord)
     } finally {
       await lock?.release()
     }
+    // Outside the lock: a slow webhook must not hold up the next run. Never throws.
+    if (persist) await sendRunAlerts(this, finalRecord, ctx.log, log)
     const result: RunResult = { record: finalRecord, error }
     this.emit('run:end', result)
     return result
@@ -312,30 +325,32 @@ export class Mlci extends EventEmitter<RunEvents> {
         continue
       }
       let check: CacheCheck | undefined
+      const forced = options.force === true || (Array.isArray(options.force) && options.force.includes(row.name))
       if (row.cacheable && cache) {
-        const upstream = Object.fromEntries(row.dependsOn.filter((d) => fingerprints[d]).map((d) => [d, fingerprints[d]]))
-        check = await cache.check(row.name, pctx, upstream)
+        check = await cache.check(row.name, pctx, await this.upstreamOf(row, ctx, cache, fingerprints))
         fingerprints[row.name] = check.fingerprint
         phaseRecord.fingerprint = check.fingerprint
-        phaseRecord.reasons = check.reasons
-        if (options.explain) pctx.log.info(`${row.name}: ${check.hit ? 'cached' : 'runs'} — ${check.reasons.join('; ') || 'inputs unchanged'}`)
-        const forced = options.force === true || (Array.isArray(options.force) && options.force.includes(row.name))
         if (check.hit && !forced && !options.check) {
+          // restore() turns the check into a miss (with the reason) when the entry is unusable.
           const restored = await cache.restore(check, pctx)
           if (restored) {
             Object.assign(ctx.data, restored.data)
-            for (const entry of restored.log) pctx.log.debug(`(replay) ${entry.message}`)
-            finish('cached', { reason: 'inputs unchanged' })
+            for (const entry of restored.log) pctx.log.child({ phase: entry.phase ?? row.name, plugin: entry.plugin }).debug(`(replay) ${entry.message}`)
+            if (options.explain) pctx.log.info(`${row.name}: cached — inputs unchanged`)
+            finish('cached', { reason: 'inputs unchanged', reasons: [] })
             continue
           }
         }
-        if (forced && check.hit) check.reasons = ['forced', ...check.reasons]
+        if (forced && check.hit) check.reasons = ['forced']
+        phaseRecord.reasons = check.reasons
       }
+      if (options.explain) pctx.log.info(`${row.name}: ${explainLine(row, check, options, forced)}`)
       if (options.check) {
-        if (check && !check.hit) {
+        if (check && !check.hit && check.cacheable !== false) {
           stale.push(check)
           finish('stale', { reason: check.reasons.join('; ') })
-        } else finish(check ? 'cached' : 'skipped', { reason: check ? 'up to date' : 'not checked by --check' })
+        } else if (check?.hit) finish('cached', { reason: 'up to date' })
+        else finish('skipped', { reason: check ? check.reasons.join('; ') : 'not checked by --check' })
         continue
       }
       if (options.dryRun && !row.dryRun) {
@@ -380,6 +395,23 @@ export class Mlci extends EventEmitter<RunEvents> {
     }
   }
 
+  /**
+   * Fingerprints of a row's upstream phases. One not selected this run (`--only evaluate`) is
+   * fingerprinted anyway, so the downstream phase still finds the entry a full build saved.
+   */
+  private async upstreamOf(row: PhaseRow, ctx: RunContext, cache: PhaseCache, fingerprints: Record<string, string>): Promise<Record<string, string>> {
+    const upstream: Record<string, string> = {}
+    for (const dep of row.dependsOn) {
+      const depRow = phaseRow(dep)
+      if (!(dep in fingerprints) && depRow.cacheable && this.hooks[dep].taps.length) {
+        const check = await cache.check(dep, { ...ctx, phase: dep }, await this.upstreamOf(depRow, ctx, cache, fingerprints))
+        fingerprints[dep] = check.fingerprint
+      }
+      if (fingerprints[dep]) upstream[dep] = fingerprints[dep]
+    }
+    return upstream
+  }
+
   /** Rollback after a deploy/monitor failure. The original error stays the headline. */
   private async runRollback(error: unknown, row: PhaseRow, ctx: RunContext, record: RunRecord): Promise<void> {
     if (!this.hooks.rollback.taps.length) return
@@ -392,7 +424,7 @@ export class Mlci extends EventEmitter<RunEvents> {
     }
     this.on('tap:end', tapListener)
     try {
-      await this.hooks.rollback.promise({ error, failedPhase: row.name, candidate: ctx.data.candidate?.version }, pctx)
+      await this.hooks.rollback.promise({ error, failedPhase: row.name, candidate: ctx.data.candidate?.version ?? ctx.data.deployment?.version }, pctx)
     } catch (rollbackError) {
       phaseRecord.status = 'failed'
       phaseRecord.error = toErrorRecord(rollbackError)
@@ -426,6 +458,14 @@ function statusOf(error: unknown): RunRecord['status'] {
 
 function wrapUnexpected(error: unknown): MlciError {
   return new MlciError('MLCI_UNEXPECTED', errorMessage(error), { cause: error, hint: 'This looks like a bug in mlci; please report it with the run log.' })
+}
+
+/** `--explain`: why a phase that is not restored from the cache runs (or would run). */
+function explainLine(row: PhaseRow, check: CacheCheck | undefined, options: RunOptions, forced: boolean): string {
+  const verb = options.check || (options.dryRun && !row.dryRun) ? 'would run' : 'runs'
+  if (!check) return `${verb} — ${row.cacheable ? 'the cache is disabled' : 'not cacheable (always runs)'}`
+  if (check.hit && !(forced && !options.check)) return 'up to date — inputs unchanged'
+  return `${check.cacheable === false && options.check ? 'not checked' : verb} — ${check.reasons.join('; ')}`
 }
 
 /** The run-data fields a phase added or changed (stored with its cache entry). */

@@ -22,5 +22,15 @@ export interface Command {
 export const COMMANDS: Record<string, { summary: string; load: () => Promise<{ default: Command }> }> = {
   build: { summary: 'Run the model lifecycle: test → train → evaluate → gate → version → deploy → monitor', load: () => import('./build.js') },
   plugins: { summary: 'List every hook with its taps in execution order', load: () => import('./plugins.js') },
+  cache: { summary: 'Inspect or shrink the phase cache: status, gc (evict to the size limit), clear', load: () => import('./cache.js') },
+  versions: { summary: 'List model versions: status, created, main metrics, aliases', load: () => import('./versions.js') },
+  show: { summary: 'Show one model version (or alias) with its full lineage', load: () => import('./show.js') },
+  diff: { summary: 'Compare two versions: metrics and params side by side with deltas (--md for PRs)', load: () => import('./diff.js') },
+  rollback: { summary: 'Put the previous ready version (or --to <version>) live again through the configured deployer', load: () => import('./rollback.js') },
+  monitor: { summary: 'Analyse the live version now, or --every <interval> as a service (rolls back when an analysis fails)', load: () => import('./monitor.js') },
+  history: { summary: 'Show the alias ledger: every move of live/previous/…, when, by what, why', load: () => import('./history.js') },
+  report: { summary: 'Report a run as markdown, self-contained HTML with metric plots, or JSON', load: () => import('./report.js') },
+  logs: { summary: "Print a run's full log (default: the latest run), optionally one phase", load: () => import('./logs.js') },
+  init: { summary: 'Write a commented mlci.config.ts for this Python ML repo from what it finds', load: () => import('./init.js') },
   watch: { summary: 'Re-run the affected phases on every change (tests on a test edit, train and downstream on a training edit)', load: () => import('./watch.js') },
 }

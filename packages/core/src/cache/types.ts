@@ -6,14 +6,18 @@ import type { LogEntry } from '../logger.js'
 export interface PhaseDeclaration {
   phase: PhaseName
   plugin: string
-  /** Globs relative to `cwd` (default: the project root). */
+  /**
+   * Globs relative to `cwd` (default: the project root). A folder name means everything in it;
+   * `!glob` excludes. `.git`, `node_modules`, `.mlci` and Python caches are never inputs.
+   */
   inputs?: string[]
-  /** Files or folders the phase writes, relative to `cwd`; restored on a cache hit. */
+  /** Files or folders the phase writes, relative to `cwd`; restored on a cache hit, never inputs. */
   outputs?: string[]
   /** Anything that changes the result (plugin options, params). Must be JSON-serialisable. */
   params?: unknown
-  /** Names of env vars whose values change the result. */
+  /** Names of env vars whose values change the result (values are hashed, never stored). */
   env?: string[]
+  /** Folder the globs are relative to, itself relative to the project root. */
   cwd?: string
 }
 
@@ -22,6 +26,11 @@ export interface CacheCheck {
   phase: PhaseName
   fingerprint: string
   hit: boolean
+  /**
+   * False when the phase cannot be cached: a plugin tapping it declared nothing, or an upstream
+   * phase is not cacheable. Such a phase always runs and is never saved. Absent means true.
+   */
+  cacheable?: boolean
   /** Human reasons, e.g. "changed: data/train.csv", "params changed", "no previous run". */
   reasons: string[]
 }
@@ -36,8 +45,13 @@ export interface CacheRestore {
 
 /** The phase cache as the run loop uses it. */
 export interface PhaseCache {
+  /** Fingerprint the phase and look for an entry. Writes nothing under ctx.dryRun. */
   check(phase: PhaseName, ctx: PhaseContext, upstream: Record<string, string>): Promise<CacheCheck>
-  /** Restore outputs; undefined when the entry is missing or corrupt (it is evicted, phase re-runs). */
+  /**
+   * Restore outputs (under ctx.dryRun only the data); undefined when the entry is missing or
+   * corrupt (it is evicted with a warning, `check.hit` turns false, the phase re-runs).
+   */
   restore(check: CacheCheck, ctx: PhaseContext): Promise<CacheRestore | undefined>
+  /** Store outputs, data and log after a successful run. Never throws; no-op under ctx.dryRun. */
   save(check: CacheCheck, ctx: PhaseContext, result: CacheRestore): Promise<void>
 }

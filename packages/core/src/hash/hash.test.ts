@@ -1,0 +1,123 @@
+import { mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, relative } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { hashBytes, hashFile } from './content-hash.js'
+import { stableJson } from './stable-json.js'
+import { StatCache } from './stat-cache.js'
+import { findFiles } from './walk.js'
+
+const base = mkdtempSync(join(tmpdir(), 'mlci-hash-'))
+afterAll(() => rmSync(base, { recursive: true, force: true }))
+let n = 0
+
+function tree(files: Record<string, string>): string {
+  const dir = join(base, `t${n++}`)
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true })
+    writeFileSync(join(dir, path), content)
+  }
+  return dir
+}
+
+/** Backdate a file so its stat-cache row is no longer "racy". */
+function age(path: string): void {
+  const old = new Date(Date.now() - 60_000)
+  utimesSync(path, old, old)
+}
+
+describe('hashFile', () => {
+  it('streams big files to the same hash as hashing the bytes at once', async () => {
+    const dir = tree({})
+    mkdirSync(dir, { recursive: true })
+    const big = Buffer.alloc(70 * 1024 * 1024 + 123) // spans many chunks and a yield
+    for (let i = 0; i < big.length; i += 4096) big[i] = i % 251
+    writeFileSync(join(dir, 'big.bin'), big)
+    const streamed = await hashFile(join(dir, 'big.bin'))
+    expect(streamed).toBe(hashBytes(big))
+    big[big.length - 1] ^= 1
+    expect(hashBytes(big)).not.toBe(streamed)
+    expect(streamed).toMatch(/^[0-9a-f]{16}$/)
+  })
+
+  it('stops a big file when the signal aborts', async () => {
+    const dir = tree({})
+    mkdirSync(dir, { recursive: true })
+    writeFileSync(join(dir, 'big.bin'), Buffer.alloc(80 * 1024 * 1024))
+    const controller = new AbortController()
+    controller.abort(new Error('stop'))
+    await expect(hashFile(join(dir, 'big.bin'), controller.signal)).rejects.toThrow('stop')
+  })
+})
+
+describe('stableJson', () => {
+  it('ignores key order and spells non-JSON values stably', () => {
+    expect(stableJson({ b: 1, a: { d: [1, { y: 2, x: 1 }], c: undefined } })).toBe(stableJson({ a: { d: [1, { x: 1, y: 2 }] }, b: 1 }))
+    expect(stableJson({ f: 10n, r: /a/g, n: NaN })).toBe('{"f":"10n","n":"NaN","r":"regexp:/a/g"}')
+    expect(stableJson({ lr: 0.1 })).not.toBe(stableJson({ lr: 0.2 }))
+  })
+})
+
+describe('findFiles', () => {
+  const dir = tree({
+    'train.py': 'x', 'data/a.csv': 'a', 'data/sub/b.csv': 'b', 'data/notes.txt': 'n',
+    'out/model.json': 'm', 'node_modules/p/index.js': 'p', '.git/HEAD': 'h', 'src/__pycache__/x.pyc': 'c',
+    'src/pkg/mod.py': 'm', '.hidden.py': 'h',
+  })
+  const rel = (patterns: string[], exclude: string[] = []) =>
+    findFiles({ cwd: dir, patterns, exclude: exclude.map((e) => join(dir, e)) }).map((f) => relative(dir, f.path)).sort()
+
+  it('treats a folder name as everything in it and supports globs and !excludes', () => {
+    expect(rel(['data'])).toEqual(['data/a.csv', 'data/notes.txt', 'data/sub/b.csv'])
+    expect(rel(['data/**/*.csv'])).toEqual(['data/a.csv', 'data/sub/b.csv'])
+    expect(rel(['data/', '!data/notes.txt'])).toEqual(['data/a.csv', 'data/sub/b.csv'])
+    expect(rel(['train.py', 'missing.py'])).toEqual(['train.py'])
+  })
+
+  it('never descends into VCS, dependency, cache or excluded output folders', () => {
+    const all = rel(['**'], ['out'])
+    expect(all).toEqual(['.hidden.py', 'data/a.csv', 'data/notes.txt', 'data/sub/b.csv', 'src/pkg/mod.py', 'train.py'])
+    expect(rel(['**/*.py'])).toEqual(['.hidden.py', 'src/pkg/mod.py', 'train.py'])
+  })
+
+  it('resolves globs against cwd, including paths above it', () => {
+    const found = findFiles({ cwd: join(dir, 'src'), patterns: ['../data/*.csv', 'pkg'] }).map((f) => relative(dir, f.path)).sort()
+    expect(found).toEqual(['data/a.csv', 'src/pkg/mod.py'])
+  })
+})
+
+describe('StatCache', () => {
+  it('re-reads a file only when its stat changed, and survives a reload', async () => {
+    const dir = tree({ 'a.txt': 'one' })
+    const file = join(dir, 'a.txt')
+    age(file)
+    const cacheFile = join(dir, 'stat.json')
+    const cache = StatCache.load(cacheFile)
+    const first = await cache.hash('a.txt', file, statSync(file))
+    expect(cache.lookup('a.txt', statSync(file))).toBe(first)
+    cache.save()
+    const reloaded = StatCache.load(cacheFile)
+    expect(reloaded.lookup('a.txt', statSync(file))).toBe(first)
+    writeFileSync(file, 'two') // same size, new content
+    age(file)
+    expect(reloaded.lookup('a.txt', statSync(file))).toBeUndefined()
+    const second = await reloaded.hash('a.txt', file, statSync(file))
+    expect(second).not.toBe(first)
+    expect(second).toBe(hashBytes('two'))
+  })
+
+  it('does not trust a row for a file modified just before it was hashed (racy)', async () => {
+    const dir = tree({ 'a.txt': 'one' })
+    const file = join(dir, 'a.txt')
+    const cache = StatCache.load(join(dir, 'stat.json'))
+    await cache.hash('a.txt', file, statSync(file))
+    expect(cache.lookup('a.txt', statSync(file))).toBeUndefined()
+  })
+
+  it('starts empty from a torn or foreign file', () => {
+    const dir = tree({ 'stat.json': '{"schema":1,"rows":{"a":[1,' })
+    expect(StatCache.load(join(dir, 'stat.json')).size).toBe(0)
+    const other = tree({ 'stat.json': '{"schema":99,"rows":{"a":[1,2,3,4,"h",5]}}' })
+    expect(StatCache.load(join(other, 'stat.json')).size).toBe(0)
+  })
+})
