@@ -1,0 +1,203 @@
+import { readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { detectProject } from '../packages/cli/src/init/detect.js'
+import { existingConfig } from '../packages/cli/src/init/existing-config.js'
+import { renderConfig } from '../packages/cli/src/init/render-config.js'
+import { runCli } from './helpers/cli.js'
+import { copyFixture, testdir } from './helpers/testdir.js'
+
+/** Every file under `dir` with its size and mtime, for "touched nothing else". */
+function snapshot(dir: string, skip = new Set(['mlci.config.ts'])): Record<string, string> {
+  const out: Record<string, string> = {}
+  const walk = (d: string, rel: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const r = rel ? `${rel}/${e.name}` : e.name
+      if (e.isDirectory()) walk(join(d, e.name), r)
+      else if (!skip.has(r)) {
+        const s = statSync(join(d, e.name))
+        out[r] = `${s.size}:${s.mtimeMs}`
+      }
+    }
+  }
+  walk(dir, '')
+  return out
+}
+
+/** The active (not commented-out) lines of a generated config. */
+const activeLines = (text: string) => text.split('\n').filter((l) => !l.trimStart().startsWith('//')).join('\n')
+
+describe('mlci init on the classifier fixture (without its config)', () => {
+  it('writes a config with which build --dry-run and a real build succeed; refuses a second time; --force overwrites', async () => {
+    const dir = copyFixture('classifier')
+    rmSync(join(dir, 'mlci.config.ts'))
+    const before = snapshot(dir)
+
+    const init = await runCli(['init'], { cwd: dir })
+    expect(init.code, init.output).toBe(0)
+    expect(snapshot(dir)).toEqual(before) // only mlci.config.ts was written
+    expect(init.stdout).toContain('Wrote mlci.config.ts')
+    expect(init.stdout).toMatch(/npm install --save-dev @mlci\/cli @mlci\/core @mlci\/plugin-pytest @mlci\/plugin-trainer @mlci\/plugin-semver @mlci\/plugin-local @mlci\/plugin-monitor @mlci\/plugin-rollback\n/)
+    expect(init.stdout).toContain('npx mlci build --dry-run')
+
+    const config = readFileSync(join(dir, 'mlci.config.ts'), 'utf8')
+    const active = activeLines(config)
+    expect(active).toContain("command: ['python3', 'train.py'],")
+    expect(active).toContain("params: 'params.json',\n      paramsMode: 'file',")
+    expect(active).toContain("metrics: 'out/metrics.json',")
+    expect(active).toContain("outputs: ['out/model.json'],")
+    expect(active).toContain("signature: 'out/signature.json',")
+    expect(active).toMatch(/gate: \{\n\s+accuracy: \{\n\s+maxDrop: 0\.02,/)
+    expect(active).toContain("command: ['python3', 'serve.py', '--model', '{model}', '--host', '{host}', '--port', '{port}', '--model-version', '{version}'],")
+    expect(active).toContain("probe: { csv: 'probe.csv', value: 'error_rate' }")
+    expect(active).toContain('rollback(),')
+    expect(active).not.toContain('docker(') // the Docker deployer is offered, commented out
+    expect(config).toContain("// import docker from '@mlci/plugin-docker'")
+    expect(config).toContain('// train.py writes "metrics.json" into its output folder (DEFAULT_OUT = "out").')
+
+    const dry = await runCli(['build', '--dry-run'], { cwd: dir })
+    expect(dry.code, dry.output).toBe(0)
+    const real = await runCli(['build', '--skip', 'deploy,monitor'], { cwd: dir })
+    expect(real.code, real.output).toBe(0)
+    expect(real.output).toMatch(/accuracy 0\.96 .*pass/)
+    expect(readdirSync(join(dir, '.mlci', 'registry', 'versions'))).toHaveLength(1)
+
+    writeFileSync(join(dir, 'mlci.config.ts'), config + '// my edit\n')
+    const again = await runCli(['init'], { cwd: dir })
+    expect(again.code).toBe(2)
+    expect(again.stderr).toContain('mlci.config.ts already holds an mlci config')
+    expect(again.stderr).toContain('--force')
+    expect(readFileSync(join(dir, 'mlci.config.ts'), 'utf8')).toContain('// my edit')
+
+    const forced = await runCli(['init', '--force'], { cwd: dir })
+    expect(forced.code, forced.output).toBe(0)
+    const rewritten = readFileSync(join(dir, 'mlci.config.ts'), 'utf8')
+    expect(rewritten).not.toContain('// my edit')
+    // Detected afresh: the build left out/metrics.json, whose value now informs the comments.
+    expect(rewritten).toContain('The gate: out/metrics.json holds accuracy = 0.96')
+    expect(rewritten).toContain('// min: 0.91,')
+  })
+})
+
+// A training script with argparse flags and a YAML params file, no tests, no server.
+const TRAIN_MODEL = `import argparse, json, os, pickle
+
+if __name__ == "__main__":
+    p = argparse.ArgumentParser()
+    p.add_argument("--lr", type=float, default=0.1)
+    p.add_argument("--epochs", type=int, default=3)
+    p.add_argument("--output-dir", default="outputs")
+    a = p.parse_args()
+    os.makedirs(a.output_dir, exist_ok=True)
+    with open(os.path.join(a.output_dir, "model.pkl"), "wb") as f:
+        pickle.dump({"lr": a.lr}, f)
+    with open(os.path.join(a.output_dir, "metrics.json"), "w") as f:
+        json.dump({"f1": 0.5 + a.lr, "loss": 1 / a.epochs}, f)
+`
+
+describe('mlci init in a repo with only a training script', () => {
+  it('writes a config without pytest that loads and builds', async () => {
+    const dir = testdir({ 'pipeline/train_model.py': TRAIN_MODEL, 'pipeline/params.yaml': 'lr: 0.2\nepochs: 4\n' })
+    const init = await runCli(['init'], { cwd: dir })
+    expect(init.code, init.output).toBe(0)
+    expect(init.stdout).toMatch(/tests\s+not found/)
+    expect(init.stdout).toMatch(/@mlci\/plugin-semver\n/) // no pytest, local, monitor or rollback to install
+    const config = readFileSync(join(dir, 'mlci.config.ts'), 'utf8')
+    expect(config).toContain("// import pytest from '@mlci/plugin-pytest'")
+    expect(config).toContain('    // pytest(),')
+    const active = activeLines(config)
+    expect(active).toContain("command: ['python3', 'pipeline/train_model.py'],")
+    expect(active).toContain("params: 'pipeline/params.yaml',\n      paramsMode: 'argv',")
+    expect(active).toContain("outputs: ['outputs/model.pkl'],")
+    expect(active).toContain("metrics: 'outputs/metrics.json',")
+    expect(active).toMatch(/gate: \{\n\s+f1: \{/)
+    expect(active).not.toMatch(/pytest\(|local\(|monitor\(|rollback\(/)
+
+    const plugins = await runCli(['plugins'], { cwd: dir })
+    expect(plugins.code, plugins.output).toBe(0)
+    expect(plugins.stdout).toContain('@mlci/plugin-trainer')
+    expect(plugins.stdout).not.toContain('@mlci/plugin-pytest')
+    const build = await runCli(['build'], { cwd: dir })
+    expect(build.code, build.output).toBe(0)
+    expect(build.output).toMatch(/f1=0\.7\b/) // lr 0.2 from params.yaml reached the script as --lr
+  })
+
+  it('refuses when package.json holds an "mlci" key, naming package.json', async () => {
+    const dir = testdir({ 'train.py': TRAIN_MODEL, 'package.json': JSON.stringify({ name: 'x', mlci: { plugins: [] } }) })
+    const r = await runCli(['init'], { cwd: dir })
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('package.json (its "mlci" key) already holds an mlci config')
+    expect(statSync(join(dir, 'mlci.config.ts'), { throwIfNoEntry: false })).toBeUndefined()
+  })
+})
+
+describe('init detection', () => {
+  it('finds tests by file name and pytest config in pyproject.toml; none without test files', () => {
+    const dir = testdir({ 'pkg/core_test.py': '', 'pkg/core.py': '', 'pyproject.toml': '[project]\nname = "x"\n\n[tool.pytest.ini_options]\naddopts = "-q"\n' })
+    const tests = detectProject(dir).tests!
+    expect(tests.files).toEqual(['pkg/core_test.py'])
+    expect(tests.config).toEqual({ value: 'pyproject.toml', from: 'the [tool.pytest.ini_options] section of pyproject.toml' })
+    expect(detectProject(testdir({ 'pytest.ini': '[pytest]\n', 'main.py': '' })).tests).toBeUndefined()
+  })
+
+  it('prefers the usual training script paths, else a runnable script named *train*, never a test', () => {
+    const guard = 'if __name__ == "__main__":\n    main()\n'
+    expect(detectProject(testdir({ 'scripts/train.py': '', 'train_old.py': guard })).training?.script.value).toBe('scripts/train.py')
+    expect(detectProject(testdir({ 'jobs/train_big.py': guard, 'tests/test_train.py': guard, 'retrain_lib.py': 'x = 1\n' })).training?.script.value).toBe('jobs/train_big.py')
+    expect(detectProject(testdir({ 'model.py': guard })).training).toBeUndefined()
+  })
+
+  it('passes params the way the script takes them', () => {
+    const mode = (source: string) => detectProject(testdir({ 'train.py': source, 'params.json': '{"lr": 0.1, "batch_size": 8}' })).training?.params?.mode
+    expect(mode('parser.add_argument("--params")')).toBe('file')
+    expect(mode('add_argument("--lr"); add_argument("--batch-size")')).toBe('argv')
+    expect(mode('os.environ.get("MLCI_PARAM_LR")')).toBe('env')
+    expect(mode('json.load(open("params.json"))')).toBe('env') // ignored by the script, still recorded
+  })
+
+  it('reads outputs from literals, joined with the output folder, else from existing files; the gate metric with its recorded value', () => {
+    const source = 'OUTPUT_DIR = "artifacts"\nsave(os.path.join(OUTPUT_DIR, "model.npz"))\nwrite("reports/eval_metrics.json", {"accuracy": acc})\n'
+    const outputs = detectProject(testdir({ 'train.py': source })).training!.outputs
+    expect(outputs.model).toEqual({ value: 'artifacts/model.npz', from: 'train.py writes "model.npz" into its output folder (OUTPUT_DIR = "artifacts")' })
+    expect(outputs.metrics?.value).toBe('reports/eval_metrics.json')
+    expect(outputs.gateMetric).toEqual({ value: 'accuracy', from: 'train.py records the metric "accuracy"' })
+    expect(outputs.signature).toBeUndefined()
+
+    const existing = detectProject(testdir({ 'train.py': 'run()\n', 'out/metrics.json': '{"loss": 0.2, "roc_auc": 0.87}' })).training!.outputs
+    expect(existing.metrics).toEqual({ value: 'out/metrics.json', from: 'out/metrics.json exists' })
+    expect(existing.gateMetric).toEqual({ value: 'roc_auc', recorded: 0.87, from: 'out/metrics.json holds roc_auc = 0.87' })
+  })
+
+  it('finds a server with its flags, a probe CSV with its label column, and the Dockerfile port', () => {
+    const d = detectProject(testdir({
+      'app.py': 'PORT = int(os.environ.get("PORT", 8000))\n@app.get("/health")\n@app.post("/predict")\nparser.add_argument("--model")\n',
+      'data/holdout.csv': 'a,b,target\n1,2,x\n',
+      'Dockerfile': 'FROM python:3.12\nEXPOSE 9000\n',
+    }))
+    expect(d.server).toMatchObject({ value: 'app.py', flags: ['--model'], portEnv: true, predict: true })
+    expect(d.probe).toMatchObject({ value: 'data/holdout.csv', label: 'target' })
+    expect(d.dockerfile?.port).toBe(9000)
+    expect(d.data).toEqual(['data'])
+    expect(detectProject(testdir({ 'serve.py': 'print("no routes")\n' })).server).toBeUndefined()
+  })
+
+  it('renders a server that takes no --port with env PORT, and a label column other than "label"', () => {
+    const dir = testdir({
+      'train.py': 'save("model.pkl"); dump("metrics.json", {"accuracy": a})\n',
+      'app.py': 'PORT = os.environ["PORT"]\nroutes = ["/health", "/predict"]\n',
+      'probe.csv': 'x,target\n1,a\n',
+    })
+    const text = renderConfig(detectProject(dir)).text
+    expect(text).toContain("command: ['python3', 'app.py'],")
+    expect(text).toContain("env: { PORT: '8731' }")
+    expect(text).toContain('app.py has no --model flag')
+    expect(text).toContain("probe: { csv: 'probe.csv', label: 'target', value: 'error_rate' }")
+  })
+
+  it('finds an existing config the way mlci loads it', () => {
+    expect(existingConfig(testdir({ 'package.json': '{"name":"x"}' }))).toBeUndefined()
+    expect(existingConfig(testdir({ 'package.json': '{"name":"x","mlci":{}}' }))).toBe('package.json#mlci')
+    expect(existingConfig(testdir({ '.mlcirc.yml': 'plugins: []\n' }))).toBe('.mlcirc.yml')
+    expect(existingConfig(testdir({ 'sub/mlci.config.ts': '' }))).toBeUndefined()
+  })
+})
