@@ -1,2 +1,2 @@
 #!/usr/bin/env node
-import('../dist/main.js').then((cli) => cli.main(process.argv.slice(2)))
+import('../dist/bundle/main.js').then((cli) => cli.main(process.argv.slice(2)))

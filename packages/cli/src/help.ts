@@ -1,9 +1,9 @@
-import { createRequire } from 'node:module'
+import { packageVersion } from '@mlci/core'
 import { COMMANDS, type Command } from './commands/index.js'
 import { FLAGS, GLOBAL_FLAGS, type FlagName } from './options.js'
 
 export function version(): string {
-  return (createRequire(import.meta.url)('../package.json') as { version: string }).version
+  return packageVersion(import.meta.url, '@mlci/cli')
 }
 
 function flagLines(names: FlagName[]): string {

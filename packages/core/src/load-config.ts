@@ -83,14 +83,14 @@ async function compile(configFile: string, cacheDir: string, key: string, manife
   const code = result.outputFiles[0].text
   const output = join(cacheDir, `${basename(configFile)}.${createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`)
   await mkdir(cacheDir, { recursive: true })
-  if (!existsSync(output)) await writeFileAtomic(output, code)
+  if (!existsSync(output)) await writeFileAtomic(output, code, { durable: false })
   const inputs = await Promise.all(Object.keys(result.metafile.inputs).map(async (p) => {
     const path = resolve(dirname(configFile), p)
     const s = await stat(path)
     return { path, mtimeMs: s.mtimeMs, size: s.size }
   }))
   const manifest: CompiledManifest = { inputs, output }
-  await writeJsonAtomic(manifestFile, manifest)
+  await writeJsonAtomic(manifestFile, manifest, { durable: false })
   void key
   return manifest
 }
@@ -137,7 +137,9 @@ export interface LoadConfigOptions {
 
 /** Find (cosmiconfig) and load the config, then validate it and resolve its plugins. */
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<ResolvedConfig> {
-  const { cosmiconfig } = await import('cosmiconfig')
+  // A CommonJS package: its named export sits on `default` when bundled into ES modules.
+  const mod = (await import('cosmiconfig')) as typeof import('cosmiconfig') & { default?: typeof import('cosmiconfig') }
+  const cosmiconfig = mod.cosmiconfig ?? mod.default!.cosmiconfig
   const jsLoader = (file: string) => loadJsModule(file)
   const explorer = cosmiconfig(MODULE_NAME, {
     searchPlaces: SEARCH_PLACES,

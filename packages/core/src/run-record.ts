@@ -6,6 +6,9 @@ import type { RunData } from './data.js'
 import type { LogEntry } from './logger.js'
 import type { Redactor } from './redact.js'
 
+/** History, not state: atomic but not fsynced (see AtomicWriteOptions). */
+const HISTORY = { durable: false }
+
 /** Bump when a field changes meaning; add fields freely. Documented in docs/run-record.md. */
 export const RUN_RECORD_SCHEMA = 1
 
@@ -91,8 +94,8 @@ export async function writeRunRecord(stateDir: string, record: RunRecord, log: L
   const logFile = join(dir, `${record.id}.log`)
   record.files = { ...record.files, record: recordFile, log: logFile }
   const safe = redactor.redactDeep(record)
-  await writeFileAtomic(logFile, redactor.redact(log.map(formatLogLine).join('\n') + '\n'))
-  await writeJsonAtomic(recordFile, safe)
+  await writeFileAtomic(logFile, redactor.redact(log.map(formatLogLine).join('\n') + '\n'), HISTORY)
+  await writeJsonAtomic(recordFile, safe, HISTORY)
   await pruneRuns(dir, keep)
   return safe
 }

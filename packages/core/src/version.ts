@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module'
+import { packageVersion } from './package-version.js'
 
 /** This package's version (for plugin compatibility checks and run records). */
-export const CORE_VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version
+export const CORE_VERSION: string = packageVersion(import.meta.url, '@mlci/core')

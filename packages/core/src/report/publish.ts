@@ -13,6 +13,9 @@ import { renderMarkdown } from './markdown.js'
 import { runsDir } from './runs.js'
 import { appendStepSummary } from './step-summary.js'
 
+/** History, not state: atomic but not fsynced (see AtomicWriteOptions). */
+const HISTORY = { durable: false }
+
 /** The registry if one is configured; reports work without it (no history). */
 export function registryOf(mlci: Mlci): Registry | undefined {
   try {
@@ -43,11 +46,11 @@ export async function writeRunReports(mlci: Mlci, record: RunRecord, options: { 
     const files: { report?: string; markdown?: string } = {}
     if (formats.includes('md')) {
       files.markdown = join(dir, `${record.id}.md`)
-      await writeFileAtomic(files.markdown, markdown)
+      await writeFileAtomic(files.markdown, markdown, HISTORY)
     }
     if (formats.includes('html')) {
       files.report = join(dir, `${record.id}.html`)
-      await writeFileAtomic(files.report, mlci.redact(renderHtml(doc)))
+      await writeFileAtomic(files.report, mlci.redact(renderHtml(doc)), HISTORY)
     }
     files.report ??= files.markdown
     if (summaryFile) await appendStepSummary(summaryFile, markdown, record.id)
