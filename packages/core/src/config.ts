@@ -2,7 +2,6 @@ import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join, relative } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import semver from 'semver'
 import { ErrorCode, MlciError, errorMessage } from './errors.js'
 import { validateOptions, type Shape } from './options.js'
 import { ALERTS_SHAPE, type AlertsConfig } from './alerts/config.js'
@@ -121,9 +120,12 @@ async function loadSpecifier(specifier: string, options: unknown, fromDir: strin
   return { plugin, source: specifier, version }
 }
 
-function checkCompatibility(loaded: LoadedPlugin): void {
+async function checkCompatibility(loaded: LoadedPlugin): Promise<void> {
   const range = loaded.plugin.core
-  if (range && !semver.satisfies(CORE_VERSION, range, { includePrerelease: true })) {
+  if (!range) return
+  // Loaded on demand: semver is a large module and most commands never need it.
+  const { default: semver } = await import('semver')
+  if (!semver.satisfies(CORE_VERSION, range, { includePrerelease: true })) {
     throw new MlciError(ErrorCode.PLUGIN_INCOMPATIBLE,
       `Plugin ${loaded.plugin.name}${loaded.version ? `@${loaded.version}` : ''} supports @mlci/core ${range}, but this is @mlci/core ${CORE_VERSION}.`,
       { hint: `Upgrade the plugin (or mlci) so the versions match.`, plugin: loaded.plugin.name })
@@ -155,7 +157,7 @@ export async function resolvePlugins(entries: unknown, root: string, configFile:
   for (const [i, entry] of ((entries as unknown[]) ?? []).entries()) await visit(entry, `plugins[${i}]`)
   const seen = new Set<string>()
   for (const loaded of out) {
-    checkCompatibility(loaded)
+    await checkCompatibility(loaded)
     if (seen.has(loaded.plugin.name)) {
       throw new MlciError(ErrorCode.CONFIG_INVALID, `Plugin "${loaded.plugin.name}" is listed twice in ${configFile}.`, {
         hint: 'Give each instance a distinct name (most plugins accept a `name` option) or remove the duplicate.',

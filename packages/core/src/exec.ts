@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process'
+import { createRequire } from 'node:module'
 import { ErrorCode, MlciError } from './errors.js'
 import type { Logger } from './logger.js'
 
@@ -31,6 +31,13 @@ export interface ExecResult {
 export type Exec = (argv: string[], options?: ExecOptions) => Promise<ExecResult>
 
 const MAX_CAPTURE = 4 * 1024 * 1024
+
+// node:child_process (and the net/stream modules it pulls in) costs ~4 ms to load; a cached
+// no-op build never spawns anything, so load it on first use.
+let childProcessModule: typeof import('node:child_process') | undefined
+function childProcess(): typeof import('node:child_process') {
+  return (childProcessModule ??= createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process'))
+}
 
 /** Every process group we started and have not seen exit: the CLI's last-resort cleanup. */
 export const liveProcessGroups = new Set<number>()
@@ -76,7 +83,7 @@ function runExec(
   return new Promise<ExecResult>((resolve, reject) => {
     const env = { ...base.env, ...options.env }
     for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key]
-    const child = spawn(argv[0], argv.slice(1), {
+    const child = childProcess().spawn(argv[0], argv.slice(1), {
       cwd: options.cwd ?? base.cwd,
       env,
       detached: true,

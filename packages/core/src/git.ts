@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process'
 
 /** Where the model's code came from: the commit and whether the working tree had changes. */
 export interface GitState {
@@ -6,7 +5,9 @@ export interface GitState {
   dirty: boolean
 }
 
-function git(cwd: string, args: string[]): Promise<string | undefined> {
+async function git(cwd: string, args: string[]): Promise<string | undefined> {
+  // Loaded on use: most commands never ask git anything.
+  const { execFile } = await import('node:child_process')
   return new Promise((resolve) => {
     // GIT_OPTIONAL_LOCKS=0: `git status` must not take index.lock (concurrent mlci runs, IDEs).
     execFile('git', args, { cwd, timeout: 10_000, env: { ...process.env, GIT_OPTIONAL_LOCKS: '0', LC_ALL: 'C' }, maxBuffer: 16 << 20 },

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -20,7 +20,16 @@ afterAll(() => {
 })
 
 // A shell that starts a child which ignores SIGTERM: stopping must take the whole group down.
-const STUBBORN = ['sh', '-c', 'trap "" TERM; sleep 60 & trap "" TERM; wait']
+const STUBBORN = ['sh', '-c', 'trap "" TERM; sleep 60 & echo ready; wait']
+
+/** Wait until the shell has installed its trap (it says so), or a SIGTERM could still end it. */
+async function waitForLine(file: string, line: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (existsSync(file) && readFileSync(file, 'utf8').includes(line)) return
+    await new Promise((r) => setTimeout(r, 25))
+  }
+  throw new Error(`${file} never said "${line}"`)
+}
 
 describe('server processes', () => {
   it('starts detached in its own group, recognises itself, stops the whole group (SIGKILL after the grace period)', async () => {
@@ -29,6 +38,7 @@ describe('server processes', () => {
     expect(proc.pgid).toBe(proc.pid)
     expect(proc.startTime).toBe(processStartTime(proc.pid))
     expect(isOurs(proc)).toBe(true)
+    await waitForLine(join(dir, '1/server.log'), 'ready')
     expect(await stopServer(proc, 300)).toBe('killed')
     expect(isOurs(proc)).toBe(false)
     expect(() => process.kill(-proc.pgid, 0)).toThrow()

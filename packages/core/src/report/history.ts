@@ -1,4 +1,3 @@
-import semver from 'semver'
 import { ErrorCode, MlciError } from '../errors.js'
 import type { AliasMove, ModelVersion, Registry } from '../registry/types.js'
 
@@ -36,10 +35,8 @@ export async function loadRegistrySnapshot(registry: Registry | undefined): Prom
 export function sortVersions(versions: ModelVersion[]): ModelVersion[] {
   return [...versions].sort((a, b) => {
     const byTime = Date.parse(a.createdAt) - Date.parse(b.createdAt)
-    if (byTime) return byTime
-    const va = semver.valid(a.version)
-    const vb = semver.valid(b.version)
-    return va && vb ? semver.compare(va, vb) : a.version.localeCompare(b.version)
+    // Same millisecond: numeric-aware order (1.10.0 after 1.9.0) is enough for a tie-break.
+    return byTime || a.version.localeCompare(b.version, 'en', { numeric: true })
   })
 }
 
