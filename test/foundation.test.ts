@@ -57,7 +57,8 @@ describe('config formats', () => {
     expect(order).toEqual([...order].sort((a, b) => a - b))
     const plugins = await runCli(['plugins'], { cwd: dir })
     expect(plugins.code).toBe(0)
-    expect(plugins.stdout).toMatch(/test\n\s+1\. first@1\.2\.3\s+stage EARLY\n\s+2\. nested@1\.2\.3\s+stage NORMAL\n\s+3\. second@1\.2\.3\s+stage LATE/)
+    // Execution order with stage, and (after the build above) each tap's timing from the last run.
+    expect(plugins.stdout).toMatch(/test\n\s+1\. first@1\.2\.3\s+stage EARLY\s+ok \d+ms\n\s+2\. nested@1\.2\.3\s+stage NORMAL\s+ok \d+ms\n\s+3\. second@1\.2\.3\s+stage LATE\s+ok \d+ms/)
     expect(plugins.stdout).not.toContain('never')
   })
 

@@ -27,7 +27,7 @@ describe('a published-style third-party plugin', () => {
     expect(r.code, r.output).toBe(0)
     expect(readFileSync(join(dir, 'MODEL_CARD.md'), 'utf8')).toContain('# Demo 1.1.0')
     const plugins = await runCli(['plugins'], { cwd: dir })
-    expect(plugins.stdout).toMatch(/version\n\s+1\. proposer\s+stage NORMAL\n\s+2\. mlci-plugin-model-card@1\.0\.0\s+stage LATE/)
+    expect(plugins.stdout).toMatch(/version\n\s+1\. proposer\s+stage NORMAL[^\n]*\n\s+2\. mlci-plugin-model-card@1\.0\.0\s+stage LATE/)
   })
 
   it('works as ["specifier", options] from a .json config', async () => {

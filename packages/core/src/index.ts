@@ -45,3 +45,5 @@ export { collectGarbage, clearCache, cacheStatus, evictToLimit, stateReferences,
 export { cacheLayout, DEFAULT_MAX_SIZE_MB, type CacheLayout } from './cache/layout.js'
 export type { CacheEntry, OutputRecord } from './cache/entries.js'
 export type { FingerprintParts } from './cache/fingerprint.js'
+export { isProcessAlive } from './process-alive.js'
+export { resolvePythonInterpreter, findExecutable, type PythonInterpreter, type PythonModule, type ResolvePythonOptions } from './python.js'

@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs'
 import { open, readFile, rm, stat, mkdir } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ErrorCode, MlciError } from './errors.js'
+import { isProcessAlive } from './process-alive.js'
 
 /** What a lock file says about its holder. */
 export interface LockHolder {
@@ -28,19 +28,6 @@ export interface Lock {
   release(): Promise<void>
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-  // A killed process whose parent has not reaped it yet is a zombie: it holds nothing.
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
-  } catch {
-    return true
-  }
-}
 
 async function readHolder(file: string): Promise<LockHolder | undefined> {
   try {
@@ -79,7 +66,7 @@ export async function acquireLock(file: string, options: LockOptions): Promise<L
     }
     const holder = await readHolder(file)
     const stale = holder
-      ? !isAlive(holder.pid)
+      ? !isProcessAlive(holder.pid)
       : Date.now() - (await stat(file).then((s) => s.mtimeMs, () => 0)) > UNREADABLE_LOCK_GRACE_MS
     if (stale) {
       options.onStale?.(holder)

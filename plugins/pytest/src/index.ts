@@ -29,11 +29,11 @@ export default definePlugin((options: PytestOptions = {}) => {
         env: ['MLCI_PYTHON', 'PYTEST_ADDOPTS', 'PYENV_VERSION', 'VIRTUAL_ENV', 'CONDA_PREFIX'],
       })
       mlci.hooks.verify.tapPromise(NAME, async (ctx) => {
-        const python = await resolveInterpreter(ctx, options.python, true)
-        ctx.log.debug(`python ${python.version} (${python.executable}), pytest ${python.pytest?.version}`)
+        const python = await resolveInterpreter(ctx, options.python)
+        ctx.log.debug(`python ${python.version} (${python.executable}), pytest ${python.modules.pytest?.version}`)
       })
       mlci.hooks.test.tapPromise(NAME, async (ctx) => {
-        const python = await resolveInterpreter(ctx, options.python, true)
+        const python = await resolveInterpreter(ctx, options.python)
         await runPytest(ctx, python.executable, options)
       })
     },

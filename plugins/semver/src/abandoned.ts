@@ -1,5 +1,6 @@
 import { hostname } from 'node:os'
 import type { ModelVersion } from '@mlci/core'
+import { isProcessAlive } from '@mlci/core'
 
 /**
  * A `pending` version whose creating process is gone (same host, PID dead) was left by a run
@@ -8,14 +9,6 @@ import type { ModelVersion } from '@mlci/core'
  */
 export function isAbandoned(version: ModelVersion, runId: string): boolean {
   if (version.status !== 'pending' || version.runId === runId || !version.createdBy) return false
-  return version.createdBy.host === hostname() && !isAlive(version.createdBy.pid)
+  return version.createdBy.host === hostname() && !isProcessAlive(version.createdBy.pid)
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}

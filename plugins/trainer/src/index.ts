@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto'
 import { createRequire } from 'node:module'
 import { relative, resolve } from 'node:path'
-import { ErrorCode, MlciError, definePlugin, validateOptions } from '@mlci/core'
+import { ErrorCode, MlciError, definePlugin, findExecutable, validateOptions } from '@mlci/core'
 import { readMetrics } from './metrics.js'
 import { OPTIONS_SHAPE, defaultInputs, writtenPaths, type TrainerOptions } from './options.js'
 import { envName } from './params.js'
-import { findExecutable, isPython, notFound, requestedProgram } from './python.js'
+import { isPython, notFound, requestedProgram } from './python.js'
 import { runTraining } from './train.js'
 
 const NAME = '@mlci/plugin-trainer'

@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises'
 import { ErrorCode, MlciError } from '@mlci/core'
-import { parse as parseYaml } from 'yaml'
 
 /**
  * Read a metrics file (JSON, or YAML for .yml/.yaml), flatten nested objects to dotted keys and
@@ -16,12 +15,14 @@ export async function readMetrics(file: string, shown: string): Promise<Record<s
       hint: 'The training command must write it; or fix `metrics` in the trainer options.',
     })
   }
-  return flattenMetrics(parseMetrics(text, shown), shown)
+  return flattenMetrics(await parseMetrics(text, shown), shown)
 }
 
-export function parseMetrics(text: string, shown: string): unknown {
+export async function parseMetrics(text: string, shown: string): Promise<unknown> {
+  // yaml is loaded only for YAML files: JSON-only configs do not pay for parsing it at startup.
+  const yaml = /\.ya?ml$/i.test(shown) ? await import('yaml') : undefined
   try {
-    return /\.ya?ml$/i.test(shown) ? parseYaml(text) : parseJsonWithNonFinite(text)
+    return yaml ? yaml.parse(text) : parseJsonWithNonFinite(text)
   } catch (error) {
     throw new MlciError(ErrorCode.METRIC_INVALID, `Metrics file ${shown} is not valid ${/\.ya?ml$/i.test(shown) ? 'YAML' : 'JSON'}: ${(error as Error).message}`, {
       hint: 'Write the metrics as a JSON (or YAML) object of name: number.',

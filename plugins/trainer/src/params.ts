@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { extname, relative, resolve } from 'node:path'
 import { ErrorCode, MlciError } from '@mlci/core'
-import { parse as parseYaml } from 'yaml'
 import type { ParamsMode } from './options.js'
 
 /** How params reach the training command. */
@@ -38,9 +37,11 @@ export async function loadParams(params: Record<string, unknown> | string | unde
   } catch {
     throw new MlciError(ErrorCode.NOT_FOUND, `Params file ${params} does not exist (in ${cwd}).`, { hint: 'Fix `params` in the trainer options: an object, or the path of a JSON/YAML file.' })
   }
+  // yaml is loaded only for YAML files: JSON-only configs do not pay for parsing it at startup.
+  const yaml = /\.ya?ml$/i.test(extname(file)) ? await import('yaml') : undefined
   let values: unknown
   try {
-    values = /\.ya?ml$/i.test(extname(file)) ? parseYaml(text) : JSON.parse(text)
+    values = yaml ? yaml.parse(text) : JSON.parse(text)
   } catch (error) {
     throw new MlciError(ErrorCode.CONFIG_INVALID, `Params file ${params} is not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'}: ${(error as Error).message}`)
   }

@@ -6,6 +6,7 @@ import type { AliasState, RegistryBackend } from './backend.js'
 import { decodeAliases, decodeVersion, encodeAliases, encodeVersion } from './documents.js'
 import type { ModelVersion } from './types.js'
 import { withWriteLock } from './write-lock.js'
+import { isProcessAlive } from '../process-alive.js'
 
 /**
  * The embedded registry backend, under `.mlci/registry/`:
@@ -104,7 +105,7 @@ export class FileRegistryBackend implements RegistryBackend {
     for (const dir of [this.dir, this.versionsDir]) {
       for (const name of await readdir(dir).catch(() => [] as string[])) {
         const pid = /\.(\d+)\.[0-9a-f]+\.tmp$/.exec(name)?.[1]
-        if (!pid || isAlive(Number(pid))) continue
+        if (!pid || isProcessAlive(Number(pid))) continue
         const age = await stat(join(dir, name)).then((s) => Date.now() - s.mtimeMs, () => 0)
         if (age > 10_000) await rm(join(dir, name), { force: true })
       }
@@ -127,11 +128,3 @@ async function syncDir(dir: string): Promise<void> {
   await handle?.close()
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}

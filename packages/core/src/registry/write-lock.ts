@@ -4,6 +4,7 @@ import { hostname } from 'node:os'
 import { dirname, join, basename } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ErrorCode, MlciError } from '../errors.js'
+import { isProcessAlive } from '../process-alive.js'
 
 /** Who holds the registry's write lock. */
 export interface WriteLockHolder {
@@ -18,14 +19,6 @@ export interface WriteLockOptions {
   timeoutMs?: number
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
 
 function parseHolder(text: string): WriteLockHolder | undefined {
   try {
@@ -77,7 +70,7 @@ async function acquire(file: string, me: WriteLockHolder, timeoutMs: number): Pr
       const text = await readFile(file, 'utf8').catch(() => undefined)
       if (text === undefined) continue // released between link and read: try again at once
       const holder = parseHolder(text)
-      const dead = holder ? holder.host === me.host && !isAlive(holder.pid) : await olderThan(file, 5_000)
+      const dead = holder ? holder.host === me.host && !isProcessAlive(holder.pid) : await olderThan(file, 5_000)
       if (dead) {
         await reclaim(file, text)
         continue
