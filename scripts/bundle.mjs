@@ -3,7 +3,7 @@
 // one bundle with lazily loaded chunks roughly halves the time to a finished no-op build.
 // Plugins and configs import '@mlci/core' and get the same bundle the CLI uses (one instance).
 import * as esbuild from 'esbuild'
-import { rmSync } from 'node:fs'
+import { existsSync, readdirSync, rmSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -14,9 +14,12 @@ const banner = "import { createRequire as __mlciRequire } from 'node:module'; co
 // typescript: cosmiconfig's own TS loader would pull in the whole compiler; mlci never uses it.
 const native = ['esbuild', '@node-rs/xxhash', 'typescript']
 
+const plugins = readdirSync(join(root, 'plugins')).filter((name) => existsSync(join(root, 'plugins', name, 'src/index.ts')))
 const targets = [
   { pkg: 'packages/core', entry: 'src/index.ts', external: native },
   { pkg: 'packages/cli', entry: 'src/main.ts', external: [...native, '@mlci/core'] },
+  // First-party plugins share the one @mlci/core the CLI loaded.
+  ...plugins.map((name) => ({ pkg: `plugins/${name}`, entry: 'src/index.ts', external: [...native, '@mlci/core'] })),
 ]
 
 for (const t of targets) {

@@ -1,5 +1,4 @@
-import { createRequire } from 'node:module'
-import { definePlugin } from '@mlci/core'
+import { definePlugin, packageVersion } from '@mlci/core'
 import { deployVersion } from './deploy.js'
 import { resolveDockerOptions, validateDockerOptions, type DockerOptions } from './options.js'
 import { verifyDocker } from './verify.js'
@@ -9,7 +8,7 @@ export { imageTag } from './image-tag.js'
 export { renderDockerfile } from './dockerfile.js'
 
 const NAME = '@mlci/plugin-docker'
-const { version } = createRequire(import.meta.url)('../package.json') as { version: string }
+const version = packageVersion(import.meta.url, '@mlci/plugin-docker')
 
 /**
  * Deploy the model as a Docker container: build (project Dockerfile or generated) with OCI labels,

@@ -1,5 +1,4 @@
-import { createRequire } from 'node:module'
-import { definePlugin, Stage } from '@mlci/core'
+import { definePlugin, Stage, packageVersion } from '@mlci/core'
 import { deployLocal } from './deploy.js'
 import { createInterpreterResolver } from './interpreter.js'
 import { NAME, resolveOptions, type LocalUserOptions } from './options.js'
@@ -7,7 +6,7 @@ import { verifyLocal } from './verify.js'
 
 export { DEFAULT_COMMAND, DEFAULT_PORT, type LocalUserOptions as LocalOptions } from './options.js'
 
-const { version } = createRequire(import.meta.url)('../package.json') as { version: string }
+const version = packageVersion(import.meta.url, '@mlci/plugin-local')
 
 /**
  * The embedded default deployer: the model server as a supervised background process (no

@@ -1,6 +1,5 @@
-import { createRequire } from 'node:module'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { ErrorCode, MlciError, definePlugin, errorMessage, type AnalysisReport, type PhaseContext } from '@mlci/core'
+import { ErrorCode, MlciError, definePlugin, errorMessage, type AnalysisReport, type PhaseContext, packageVersion } from '@mlci/core'
 import { runAnalysis } from './analysis.js'
 import { normalizeOptions, resolveSources, type MonitorOptions } from './options.js'
 import { analysisError, sampleLine } from './report.js'
@@ -11,7 +10,7 @@ export { compileCondition } from './condition.js'
 export { parsePrometheusText } from './prometheus-text.js'
 
 const NAME = '@mlci/plugin-monitor'
-const { version } = createRequire(import.meta.url)('../package.json') as { version: string }
+const version = packageVersion(import.meta.url, '@mlci/plugin-monitor')
 /** Analyses kept per version in the registry (oldest dropped first). */
 const KEEP_REPORTS = 20
 

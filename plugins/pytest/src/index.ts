@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto'
-import { createRequire } from 'node:module'
-import { definePlugin, validateOptions } from '@mlci/core'
+import { definePlugin, validateOptions, packageVersion } from '@mlci/core'
 import { DEFAULT_INPUTS, OPTIONS_SHAPE, type PytestOptions } from './options.js'
 import { resolveInterpreter } from './python.js'
 import { runPytest } from './run-pytest.js'
 
 const NAME = '@mlci/plugin-pytest'
-const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version
+const VERSION = packageVersion(import.meta.url, '@mlci/plugin-pytest')
 
 /** Runs the project's pytest suite in the `test` phase; checks the interpreter in `verify`. */
 export default definePlugin((options: PytestOptions = {}) => {

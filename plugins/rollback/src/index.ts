@@ -1,12 +1,11 @@
-import { createRequire } from 'node:module'
-import { definePlugin, errorMessage, selectPhases, validateOptions, type Mlci, type PhaseContext, type RunContext } from '@mlci/core'
+import { definePlugin, errorMessage, selectPhases, validateOptions, type Mlci, type PhaseContext, type RunContext, packageVersion } from '@mlci/core'
 import { asRollbackPhase, pendingPhases } from './phase-events.js'
 import { recover } from './recover.js'
 import { ReleaseJournal } from './release-journal.js'
 import { rollBack } from './rollback.js'
 
 const NAME = '@mlci/plugin-rollback'
-const { version } = createRequire(import.meta.url)('../package.json') as { version: string }
+const version = packageVersion(import.meta.url, '@mlci/plugin-rollback')
 
 export interface RollbackOptions {
   /** Recover an interrupted release at the start of each run (default true). */

@@ -1,5 +1,4 @@
-import { createRequire } from 'node:module'
-import { definePlugin } from '@mlci/core'
+import { definePlugin, packageVersion } from '@mlci/core'
 import { candidateFingerprint } from './fingerprint.js'
 import { evaluateGate, gateTable, vetoOf } from './gate.js'
 import { num } from './markdown.js'
@@ -8,7 +7,7 @@ import { recordVersion, type RunState } from './record-version.js'
 import { failVersion, releaseVersion } from './release.js'
 
 const NAME = '@mlci/plugin-semver'
-const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version
+const VERSION = packageVersion(import.meta.url, '@mlci/plugin-semver')
 
 /**
  * Metric gates against the live model (gate), semantic model versions bumped by what changed

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto'
-import { createRequire } from 'node:module'
 import { relative, resolve } from 'node:path'
-import { ErrorCode, MlciError, definePlugin, findExecutable, validateOptions } from '@mlci/core'
+import { ErrorCode, MlciError, definePlugin, findExecutable, validateOptions, packageVersion } from '@mlci/core'
 import { readMetrics } from './metrics.js'
 import { OPTIONS_SHAPE, defaultInputs, writtenPaths, type TrainerOptions } from './options.js'
 import { envName } from './params.js'
@@ -9,7 +8,7 @@ import { isPython, notFound, requestedProgram } from './python.js'
 import { runTraining } from './train.js'
 
 const NAME = '@mlci/plugin-trainer'
-const VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version
+const VERSION = packageVersion(import.meta.url, '@mlci/plugin-trainer')
 
 /** Trains the model (`train`) and records its metrics (`evaluate`). */
 export default definePlugin((options: TrainerOptions) => {

@@ -1,3 +1,4 @@
+import { loadYaml } from './yaml.js'
 import { readFile } from 'node:fs/promises'
 import { ErrorCode, MlciError } from '@mlci/core'
 
@@ -20,7 +21,7 @@ export async function readMetrics(file: string, shown: string): Promise<Record<s
 
 export async function parseMetrics(text: string, shown: string): Promise<unknown> {
   // yaml is loaded only for YAML files: JSON-only configs do not pay for parsing it at startup.
-  const yaml = /\.ya?ml$/i.test(shown) ? await import('yaml') : undefined
+  const yaml = /\.ya?ml$/i.test(shown) ? await loadYaml() : undefined
   try {
     return yaml ? yaml.parse(text) : parseJsonWithNonFinite(text)
   } catch (error) {

@@ -1,3 +1,4 @@
+import { loadYaml } from './yaml.js'
 import { readFile } from 'node:fs/promises'
 import { extname, relative, resolve } from 'node:path'
 import { ErrorCode, MlciError } from '@mlci/core'
@@ -38,7 +39,7 @@ export async function loadParams(params: Record<string, unknown> | string | unde
     throw new MlciError(ErrorCode.NOT_FOUND, `Params file ${params} does not exist (in ${cwd}).`, { hint: 'Fix `params` in the trainer options: an object, or the path of a JSON/YAML file.' })
   }
   // yaml is loaded only for YAML files: JSON-only configs do not pay for parsing it at startup.
-  const yaml = /\.ya?ml$/i.test(extname(file)) ? await import('yaml') : undefined
+  const yaml = /\.ya?ml$/i.test(extname(file)) ? await loadYaml() : undefined
   let values: unknown
   try {
     values = yaml ? yaml.parse(text) : JSON.parse(text)
