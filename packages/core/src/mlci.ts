@@ -308,7 +308,8 @@ export class Mlci extends EventEmitter<RunEvents> {
     const options = ctx.options
     const fingerprints: Record<string, string> = {}
     const stale: CacheCheck[] = []
-    const cache = selected.some((r) => r.cacheable) ? await this.cache() : false
+    // Load the cache (and its hashing/glob code) only when some cacheable phase has work to skip.
+    const cache = selected.some((r) => r.cacheable && this.hooks[r.name].taps.length) ? await this.cache() : false
     for (const row of selected) {
       if (ctx.signal.aborted) throw new MlciError(ErrorCode.INTERRUPTED, 'Interrupted.')
       const pctx: PhaseContext = { ...ctx, phase: row.name }
