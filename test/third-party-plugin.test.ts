@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { runCli } from './helpers/cli.js'
@@ -55,5 +56,30 @@ describe('a published-style third-party plugin', () => {
     const r = await runCli(['build'], { cwd: dir })
     expect(r.code).toBe(2)
     expect(r.stderr).toMatch(/mlci-plugin-old@0\.3\.0 supports @mlci\/core \^9\.0\.0, but this is @mlci\/core 0\.1\.0/)
+  })
+
+  it('a plugin and a project outside any folder with @mlci/core installed still share mlci\'s core', async () => {
+    // As a plugin author working in their own folder would: no node_modules anywhere near.
+    const outside = mkdtempSync(join(tmpdir(), 'mlci-outside-'))
+    try {
+      writeFileSync(join(outside, 'plugin.mjs'), `
+        import { definePlugin, Stage } from '@mlci/core'
+        export default definePlugin(() => ({ name: 'outside', apply(mlci) {
+          mlci.hooks.version.tapPromise({ name: 'outside', stage: Stage.LATE }, async (p, ctx) => { ctx.data.outside = p.version; return p })
+          mlci.hooks.done.tapPromise('outside', async (_r, ctx) => ctx.log.info('outside saw ' + ctx.data.outside))
+        } }))`)
+      writeFileSync(join(outside, 'mlci.config.ts'), `
+        import { defineConfig, definePlugin } from '@mlci/core'
+        import outside from './plugin.mjs'
+        const proposer = definePlugin(() => ({ name: 'proposer', apply(mlci) {
+          mlci.hooks.version.tapPromise('proposer', async () => ({ version: '4.2.0', bump: 'major', reason: 'test' }))
+        } }))
+        export default defineConfig({ plugins: [proposer(), outside()] })`)
+      const r = await runCli(['build'], { cwd: outside })
+      expect(r.code, r.output).toBe(0)
+      expect(r.stdout).toContain('outside saw 4.2.0')
+    } finally {
+      rmSync(outside, { recursive: true, force: true })
+    }
   })
 })

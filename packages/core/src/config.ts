@@ -8,6 +8,7 @@ import { ALERTS_SHAPE, type AlertsConfig } from './alerts/config.js'
 import { REPORT_SHAPE, type ReportConfig } from './report/config.js'
 import { isPlugin, type MlciPlugin } from './plugin.js'
 import { CORE_VERSION } from './version.js'
+import { importWithCore } from './core-resolution.js'
 
 /** A plugin entry in config: an instance, a specifier, `[specifier, options]`, nested lists, or falsy (ignored). */
 export type PluginEntry = MlciPlugin | string | [string, unknown?] | PluginEntry[] | false | null | undefined | 0 | ''
@@ -101,7 +102,7 @@ async function loadSpecifier(specifier: string, options: unknown, fromDir: strin
   const file = resolveSpecifier(specifier, fromDir, configFile)
   let mod: Record<string, unknown>
   try {
-    mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>
+    mod = await importWithCore(pathToFileURL(file).href)
   } catch (error) {
     throw new MlciError(ErrorCode.PLUGIN_INVALID, `Plugin "${specifier}" failed to load: ${errorMessage(error)}`, {
       hint: `Check that ${specifier} is built and is an ES module or CommonJS module exporting a plugin factory.`, cause: error,

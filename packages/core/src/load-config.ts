@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url'
 import { writeFileAtomic, writeJsonAtomic } from './atomic.js'
 import { resolveConfig, type ResolvedConfig } from './config.js'
 import { ErrorCode, MlciError, errorMessage } from './errors.js'
+import { importWithCore } from './core-resolution.js'
 
 export const MODULE_NAME = 'mlci'
 export const SEARCH_PLACES = [
@@ -97,7 +98,7 @@ async function compile(configFile: string, cacheDir: string, key: string, manife
 
 async function importConfigModule(file: string, configFile: string): Promise<unknown> {
   try {
-    const mod = (await import(pathToFileURL(file).href)) as { default?: unknown }
+    const mod = (await importWithCore(pathToFileURL(file).href)) as { default?: unknown }
     return mod.default ?? mod
   } catch (error) {
     throw configLoadError(configFile, error)
@@ -116,7 +117,7 @@ async function loadJsModule(file: string): Promise<unknown> {
   try {
     // A query string busts Node's module cache so watch mode sees edits.
     const s = await stat(file)
-    const mod = (await import(`${pathToFileURL(file).href}?mtime=${s.mtimeMs}`)) as { default?: unknown }
+    const mod = (await importWithCore(`${pathToFileURL(file).href}?mtime=${s.mtimeMs}`)) as { default?: unknown }
     return mod.default ?? mod
   } catch (error) {
     if (error instanceof SyntaxError) {
