@@ -3,7 +3,8 @@ import { join } from 'node:path'
 import type { CacheCheck, PhaseCache, PhaseDeclaration } from './cache/types.js'
 import type { LoadedPlugin, ResolvedConfig } from './config.js'
 import type { PhaseContext, RunContext, RunOptions } from './context.js'
-import { ErrorCode, MlciError, errorMessage, wrapTapError } from './errors.js'
+import { ErrorCode, MlciError, errorMessage } from './errors.js'
+import { interceptTaps, type TapInfo } from './tap-interceptor.js'
 import { createExec } from './exec.js'
 import { createHooks, type HookName, type Hooks } from './hooks.js'
 import { acquireLock, type Lock } from './lock.js'
@@ -24,6 +25,8 @@ import { writeRunReports } from './report/publish.js'
 import { recordRunEvents } from './report/run-log.js'
 import { ContentStore } from './store/content-store.js'
 
+export type { TapInfo } from './tap-interceptor.js'
+
 /** Everything the CLI renders, emitted as the run goes. */
 export interface RunEvents {
   'run:start': [{ runId: string; phases: { name: PhaseName; taps: TapInfo[] }[] }]
@@ -34,16 +37,6 @@ export interface RunEvents {
   log: [LogEntry]
   progress: [{ phase?: string; plugin?: string; fraction?: number; label?: string; status?: string }]
   'run:end': [RunResult]
-}
-
-/** A registered tap, as `mlci plugins` shows it. */
-export interface TapInfo {
-  hook: HookName
-  name: string
-  stage: number
-  plugin: string
-  version?: string
-  before?: string | string[]
 }
 
 export interface RunResult {
@@ -88,7 +81,14 @@ export class Mlci extends EventEmitter<RunEvents> {
     this.redactor.add(alertSecrets(this.config.alerts))
     this.registryInstance = options.registry
     this.cacheInstance = options.cache
-    for (const name of Object.keys(this.hooks) as HookName[]) this.interceptHook(name)
+    interceptTaps(this.hooks, {
+      owner: () => this.applying,
+      registered: (info) => this.taps.push(info),
+      scope: (args, info) => this.scopeArgs(args, info),
+      tapStarted: (phase, tap) => this.emit('tap:start', { phase, tap }),
+      tapEnded: (phase, tap, record) => this.emit('tap:end', { phase, tap, record }),
+      collector: (base) => this.collected.get(base),
+    })
     for (const loaded of this.config.plugins) {
       this.applying = loaded
       try {
@@ -131,50 +131,6 @@ export class Mlci extends EventEmitter<RunEvents> {
   /** Taps of a hook in execution order (stage, then registration order — tapable's rule). */
   tapsOf(hook: HookName): TapInfo[] {
     return this.hooks[hook].taps.map((tap) => this.taps.find((t) => t.hook === hook && t.name === tap.name)!).filter(Boolean)
-  }
-
-  /** Wrap every tap: scope the context to its plugin, time it, emit events, wrap its errors once. */
-  private interceptHook(hookName: HookName): void {
-    const hook = this.hooks[hookName] as unknown as { intercept(i: object): void }
-    hook.intercept({
-      register: (tap: { name: string; type: string; fn: (...args: unknown[]) => unknown; stage?: number; before?: string | string[] }) => {
-        const owner = this.applying
-        const info: TapInfo = {
-          hook: hookName, name: tap.name, stage: tap.stage ?? 0, before: tap.before,
-          plugin: owner?.plugin.name ?? tap.name, version: owner?.version,
-        }
-        this.taps.push(info)
-        const original = tap.fn
-        const callOriginal = (args: unknown[]) =>
-          tap.type === 'async'
-            ? new Promise((resolve, reject) => original(...args, (err: unknown, r: unknown) => (err ? reject(err) : resolve(r))))
-            : original(...args)
-        if (hookName === 'invalid') {
-          return { ...tap, fn: (...args: unknown[]) => callOriginal(this.scopeArgs(args, info)) }
-        }
-        const wrapped = async (...args: unknown[]) => {
-          const base = args[args.length - 1] as PhaseContext
-          const phase = base.phase ?? hookName
-          this.emit('tap:start', { phase, tap: info })
-          const started = performance.now()
-          try {
-            const result = await callOriginal(this.scopeArgs(args, info))
-            this.emit('tap:end', { phase, tap: info, record: { name: info.name, plugin: info.plugin, version: info.version, status: 'ok', durationMs: Math.round(performance.now() - started) } })
-            return result
-          } catch (error) {
-            const wrappedError = wrapTapError(error, phase, info.plugin)
-            this.emit('tap:end', { phase, tap: info, record: { name: info.name, plugin: info.plugin, version: info.version, status: 'failed', durationMs: Math.round(performance.now() - started), error: toErrorRecord(wrappedError) } })
-            const sink = this.collected.get(base)
-            if (sink) {
-              sink.push(wrappedError)
-              return undefined
-            }
-            throw wrappedError
-          }
-        }
-        return { ...tap, type: 'promise', fn: wrapped }
-      },
-    })
   }
 
   private scopeArgs(args: unknown[], info: TapInfo): unknown[] {

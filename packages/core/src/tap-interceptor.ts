@@ -1,0 +1,89 @@
+import type { LoadedPlugin } from './config.js'
+import type { PhaseContext } from './context.js'
+import { wrapTapError, type MlciError } from './errors.js'
+import type { HookName, Hooks } from './hooks.js'
+import { toErrorRecord, type TapRecord } from './run-record.js'
+
+/** A registered tap, as `mlci plugins` shows it. */
+export interface TapInfo {
+  hook: HookName
+  name: string
+  stage: number
+  plugin: string
+  version?: string
+  before?: string | string[]
+}
+
+/** What the interceptor needs from the core that owns the hooks. */
+export interface TapHost {
+  /** The plugin whose apply() is running: it owns the taps registered now. */
+  owner(): LoadedPlugin | undefined
+  registered(info: TapInfo): void
+  /** Replace the context (last argument) with one scoped to the tap's plugin. */
+  scope(args: unknown[], info: TapInfo): unknown[]
+  tapStarted(phase: string, info: TapInfo): void
+  tapEnded(phase: string, info: TapInfo, record: TapRecord): void
+  /** Where a tap's error goes instead of being thrown, for hooks that collect them (verify). */
+  collector(base: object): MlciError[] | undefined
+}
+
+interface RawTap {
+  name: string
+  type: string
+  fn: (...args: unknown[]) => unknown
+  stage?: number
+  before?: string | string[]
+}
+
+/**
+ * Wrap every tap of every hook through tapable's `register` interceptor: the tap gets a context
+ * scoped to its plugin, is timed, reported as events, and whatever it throws is wrapped once
+ * into an error naming phase and plugin (webpack's HookWebpackError). Callback-style and sync
+ * taps become promise taps, so one code path handles them all.
+ */
+export function interceptTaps(hooks: Hooks, host: TapHost): void {
+  for (const hookName of Object.keys(hooks) as HookName[]) {
+    const hook = hooks[hookName] as unknown as { intercept(interceptor: { register(tap: RawTap): RawTap }): void }
+    hook.intercept({ register: (tap) => wrapTap(hookName, tap, host) })
+  }
+}
+
+function wrapTap(hookName: HookName, tap: RawTap, host: TapHost): RawTap {
+  const owner = host.owner()
+  const info: TapInfo = {
+    hook: hookName, name: tap.name, stage: tap.stage ?? 0, before: tap.before,
+    plugin: owner?.plugin.name ?? tap.name, version: owner?.version,
+  }
+  host.registered(info)
+  const original = tap.fn
+  const callOriginal = (args: unknown[]) =>
+    tap.type === 'async'
+      ? new Promise((resolve, reject) => original(...args, (err: unknown, r: unknown) => (err ? reject(err) : resolve(r))))
+      : original(...args)
+  // The one synchronous hook: scoped, not timed.
+  if (hookName === 'invalid') return { ...tap, fn: (...args: unknown[]) => callOriginal(host.scope(args, info)) }
+
+  const record = (status: 'ok' | 'failed', started: number, error?: MlciError): TapRecord => ({
+    name: info.name, plugin: info.plugin, version: info.version, status,
+    durationMs: Math.round(performance.now() - started), ...(error ? { error: toErrorRecord(error) } : {}),
+  })
+  const wrapped = async (...args: unknown[]) => {
+    const base = args[args.length - 1] as PhaseContext
+    const phase = base.phase ?? hookName
+    host.tapStarted(phase, info)
+    const started = performance.now()
+    try {
+      const result = await callOriginal(host.scope(args, info))
+      host.tapEnded(phase, info, record('ok', started))
+      return result
+    } catch (error) {
+      const wrappedError = wrapTapError(error, phase, info.plugin)
+      host.tapEnded(phase, info, record('failed', started, wrappedError))
+      const sink = host.collector(base)
+      if (!sink) throw wrappedError
+      sink.push(wrappedError)
+      return undefined
+    }
+  }
+  return { ...tap, type: 'promise', fn: wrapped }
+}
