@@ -78,6 +78,15 @@ describe('a published-style third-party plugin', () => {
       const r = await runCli(['build'], { cwd: outside })
       expect(r.code, r.output).toBe(0)
       expect(r.stdout).toContain('outside saw 4.2.0')
+      // A plugin installed next to mlci (not next to the config) is found by name, from JSON too.
+      rmSync(join(outside, 'mlci.config.ts'))
+      writeFileSync(join(outside, 'proposer.mjs'), `export default () => ({ name: 'proposer', apply(mlci) {
+        mlci.hooks.version.tapPromise('proposer', async () => ({ version: '5.0.0', bump: 'major', reason: 'test' })) } })`)
+      writeFileSync(join(outside, 'mlci.config.json'), JSON.stringify({ plugins: ['./proposer.mjs', ['mlci-plugin-model-card', { path: 'CARD.md' }], './plugin.mjs'] }))
+      const json = await runCli(['build'], { cwd: outside })
+      expect(json.code, json.output).toBe(0)
+      expect(readFileSync(join(outside, 'CARD.md'), 'utf8')).toContain('# Model 5.0.0')
+      expect(json.stdout).toContain('outside saw 5.0.0')
     } finally {
       rmSync(outside, { recursive: true, force: true })
     }

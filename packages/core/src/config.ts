@@ -8,7 +8,7 @@ import { ALERTS_SHAPE, type AlertsConfig } from './alerts/config.js'
 import { REPORT_SHAPE, type ReportConfig } from './report/config.js'
 import { isPlugin, type MlciPlugin } from './plugin.js'
 import { CORE_VERSION } from './version.js'
-import { importWithCore } from './core-resolution.js'
+import { importWithCore, resolveFromMlciLocation } from './core-resolution.js'
 
 /** A plugin entry in config: an instance, a specifier, `[specifier, options]`, nested lists, or falsy (ignored). */
 export type PluginEntry = MlciPlugin | string | [string, unknown?] | PluginEntry[] | false | null | undefined | 0 | ''
@@ -91,6 +91,9 @@ function resolveSpecifier(specifier: string, fromDir: string, configFile: string
   try {
     return require.resolve(specifier)
   } catch (error) {
+    // Plugins installed next to mlci (a global install, npx) are found too.
+    const besideMlci = specifier.startsWith('.') ? undefined : resolveFromMlciLocation(specifier)
+    if (besideMlci) return besideMlci
     throw new MlciError(ErrorCode.PLUGIN_NOT_FOUND, `Cannot find plugin "${specifier}" (from ${configFile}).`, {
       hint: `Install it next to your config (npm install -D ${packageName(specifier)}) or fix the name in ${configFile}.`,
       cause: error,

@@ -2,50 +2,68 @@ import { createRequire, register } from 'node:module'
 import { pathToFileURL } from 'node:url'
 
 /**
- * A plugin (or a config) outside any folder that has @mlci/core installed — a plugin developed
- * in its own folder, a global `mlci` — cannot resolve its `import '@mlci/core'`. When that
- * happens, mlci registers a module resolution hook that answers `@mlci/core` with the core mlci
- * itself runs, then imports again. The hook costs a loader thread, so it is registered only on
- * that failure; it also guarantees plugins and mlci share one core.
+ * Resolving packages for configs and plugins that live outside any folder with mlci installed:
+ * a plugin developed in its own folder, a config in a project with no node_modules, a global
+ * `mlci`. Such a module's `import '@mlci/core'` (or of a plugin installed next to mlci) fails.
+ * On that failure — and only then, since a resolution hook costs a loader thread — mlci
+ * registers a hook that retries bare specifiers from mlci's own location, then imports again.
+ * `@mlci/core` always resolves to the core mlci itself runs, so everyone shares one instance.
  */
 let registered = false
 
-export function isMissingCore(error: unknown): boolean {
+/** The core's own URL: the package resolves itself by name (its "exports"), bundled or not. */
+function coreUrl(): string {
+  return pathToFileURL(createRequire(import.meta.url).resolve('@mlci/core')).href
+}
+
+/** The bare package an import failed to find, if that is why it failed. */
+export function missingPackage(error: unknown): string | undefined {
   const e = error as { code?: string; message?: string } | undefined
-  return e?.code === 'ERR_MODULE_NOT_FOUND' && /['"]@mlci\/core['"]/.test(e.message ?? '')
+  if (e?.code !== 'ERR_MODULE_NOT_FOUND') return undefined
+  const name = /Cannot find package '([^']+)'/.exec(e.message ?? '')?.[1]
+  return name && !name.startsWith('.') && !name.startsWith('/') ? name : undefined
 }
 
 const HOOK = `
 let coreUrl
 export async function initialize(data) { coreUrl = data.coreUrl }
+const bare = (s) => !/^(\\.|\\/|[a-zA-Z][a-zA-Z0-9+.-]*:)/.test(s)
 export async function resolve(specifier, context, next) {
   try {
     return await next(specifier, context)
   } catch (error) {
     if (specifier === '@mlci/core') return { url: coreUrl, shortCircuit: true }
+    if (bare(specifier) && context.parentURL !== coreUrl) return next(specifier, { ...context, parentURL: coreUrl })
     throw error
   }
 }`
 
-export function resolveCoreForOutsiders(): void {
+export function resolveFromMlci(): void {
   if (registered) return
   registered = true
-  // The package resolves itself by name (its own "exports"), bundled or not.
-  const coreUrl = pathToFileURL(createRequire(import.meta.url).resolve('@mlci/core')).href
-  register(`data:text/javascript,${encodeURIComponent(HOOK)}`, { data: { coreUrl } })
+  register(`data:text/javascript,${encodeURIComponent(HOOK)}`, { data: { coreUrl: coreUrl() } })
+}
+
+/** Resolve a plugin specifier from mlci's own location (after the config's folder failed). */
+export function resolveFromMlciLocation(specifier: string): string | undefined {
+  try {
+    return createRequire(import.meta.url).resolve(specifier)
+  } catch {
+    return undefined
+  }
 }
 
 /**
- * import() a plugin or config module; when it fails only because `@mlci/core` is not
- * resolvable from where it lives, make it resolvable and import a fresh copy (Node keeps the
- * failed module job for the original URL).
+ * import() a plugin or config module; when a package it imports cannot be found from where it
+ * lives, enable the fallback above and import a fresh copy (Node keeps the failed module job
+ * for the original URL).
  */
 export async function importWithCore(url: string): Promise<Record<string, unknown>> {
   try {
     return (await import(url)) as Record<string, unknown>
   } catch (error) {
-    if (!isMissingCore(error)) throw error
-    resolveCoreForOutsiders()
-    return (await import(`${url}${url.includes('?') ? '&' : '?'}with-core`)) as Record<string, unknown>
+    if (!missingPackage(error) || registered) throw error
+    resolveFromMlci()
+    return (await import(`${url}${url.includes('?') ? '&' : '?'}resolved-from-mlci`)) as Record<string, unknown>
   }
 }
