@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { mkdir, open, rename, rm } from 'node:fs/promises'
 import { dirname } from 'node:path'
 
@@ -16,12 +17,13 @@ export interface AtomicWriteOptions {
  * tmp file in the same folder, fsync, rename. The folder is created if needed.
  */
 export async function writeFileAtomic(file: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
-  await mkdir(dirname(file), { recursive: true })
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
+  if (options.durable === false) return writeWithoutSync(file, tmp, data)
+  await mkdir(dirname(file), { recursive: true })
   const handle = await open(tmp, 'w')
   try {
     await handle.writeFile(data)
-    if (options.durable !== false) await handle.sync()
+    await handle.sync()
   } catch (error) {
     await handle.close()
     await rm(tmp, { force: true })
@@ -38,4 +40,19 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, o
 
 export async function writeJsonAtomic(file: string, value: unknown, options: AtomicWriteOptions = {}): Promise<void> {
   await writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n', options)
+}
+
+/**
+ * The non-durable path, synchronously: history files are small, and each async call is a
+ * thread-pool round trip — a run writes several of them, at the end of every (no-op) build.
+ */
+function writeWithoutSync(file: string, tmp: string, data: string | Uint8Array): void {
+  mkdirSync(dirname(file), { recursive: true })
+  try {
+    writeFileSync(tmp, data)
+    renameSync(tmp, file)
+  } catch (error) {
+    rmSync(tmp, { force: true })
+    throw error
+  }
 }

@@ -136,20 +136,22 @@ export interface LoadConfigOptions {
   file?: string
 }
 
+const DEFERRED = Symbol('mlci.deferred-config-module')
+
 /** Find (cosmiconfig) and load the config, then validate it and resolve its plugins. */
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<ResolvedConfig> {
   // A CommonJS package: its named export sits on `default` when bundled into ES modules.
   const mod = (await import('cosmiconfig')) as typeof import('cosmiconfig') & { default?: typeof import('cosmiconfig') }
-  const cosmiconfig = mod.cosmiconfig ?? mod.default!.cosmiconfig
-  const jsLoader = (file: string) => loadJsModule(file)
-  const explorer = cosmiconfig(MODULE_NAME, {
+  const cosmiconfigSync = mod.cosmiconfigSync ?? mod.default!.cosmiconfigSync
+  // cosmiconfig finds the file (and reads JSON, YAML and package.json#mlci itself). Its sync
+  // search avoids a thread-pool round trip per candidate file; modules (.ts/.js) are only marked
+  // here and imported below by our async loaders.
+  const deferred = (filepath: string) => ({ [DEFERRED]: filepath })
+  const explorer = cosmiconfigSync(MODULE_NAME, {
     searchPlaces: SEARCH_PLACES,
     searchStrategy: 'project',
     cache: false,
-    loaders: {
-      '.ts': loadTsConfigModule, '.mts': loadTsConfigModule, '.cts': loadTsConfigModule,
-      '.mjs': jsLoader, '.js': jsLoader, '.cjs': jsLoader,
-    },
+    loaders: { '.ts': deferred, '.mts': deferred, '.cts': deferred, '.mjs': deferred, '.js': deferred, '.cjs': deferred },
   })
   const cwd = resolve(options.cwd ?? process.cwd())
   let found: { config: unknown; filepath: string; isEmpty?: boolean } | null
@@ -159,10 +161,12 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Resol
       if (!existsSync(file)) {
         throw new MlciError(ErrorCode.CONFIG_NOT_FOUND, `Config file ${options.file} does not exist.`, { hint: 'Check the --config path.' })
       }
-      found = await explorer.load(file)
+      found = explorer.load(file)
     } else {
-      found = await explorer.search(cwd)
+      found = explorer.search(cwd)
     }
+    const module = (found?.config as Record<symbol, string> | undefined)?.[DEFERRED]
+    if (found && module) found.config = /\.[mc]?ts$/.test(module) ? await loadTsConfigModule(module) : await loadJsModule(module)
   } catch (error) {
     if (MlciError.is(error)) throw error
     const file = (error as { filepath?: string }).filepath ?? options.file ?? cwd

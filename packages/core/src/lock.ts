@@ -1,4 +1,5 @@
-import { open, readFile, rm, stat, mkdir } from 'node:fs/promises'
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
+import { rm, stat } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ErrorCode, MlciError } from './errors.js'
@@ -31,7 +32,7 @@ export interface Lock {
 
 async function readHolder(file: string): Promise<LockHolder | undefined> {
   try {
-    return JSON.parse(await readFile(file, 'utf8')) as LockHolder
+    return JSON.parse(readFileSync(file, 'utf8')) as LockHolder
   } catch {
     return undefined
   }
@@ -46,19 +47,23 @@ const UNREADABLE_LOCK_GRACE_MS = 2000
  * command and start time so the loser can name the holder. A lock whose PID is dead is reclaimed.
  */
 export async function acquireLock(file: string, options: LockOptions): Promise<Lock> {
-  await mkdir(dirname(file), { recursive: true })
+  // Synchronous file calls: a few tiny writes every run, cheaper than thread-pool round trips.
+  mkdirSync(dirname(file), { recursive: true })
   const me: LockHolder = { pid: process.pid, command: options.command, startedAt: new Date().toISOString() }
   const deadline = Date.now() + (options.timeoutMs ?? 10 * 60_000)
   for (;;) {
     try {
-      const handle = await open(file, 'wx')
-      await handle.writeFile(JSON.stringify(me))
-      await handle.close()
+      const fd = openSync(file, 'wx')
+      try {
+        writeSync(fd, JSON.stringify(me))
+      } finally {
+        closeSync(fd)
+      }
       return {
         file,
         async release() {
           const holder = await readHolder(file)
-          if (holder?.pid === me.pid && holder.startedAt === me.startedAt) await rm(file, { force: true })
+          if (holder?.pid === me.pid && holder.startedAt === me.startedAt) rmSync(file, { force: true })
         },
       }
     } catch (error) {

@@ -1,4 +1,4 @@
-import { readdir, rm } from 'node:fs/promises'
+import { readdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { writeFileAtomic, writeJsonAtomic } from './atomic.js'
 import { MlciError, errorMessage } from './errors.js'
@@ -96,15 +96,21 @@ export async function writeRunRecord(stateDir: string, record: RunRecord, log: L
   const safe = redactor.redactDeep(record)
   await writeFileAtomic(logFile, redactor.redact(log.map(formatLogLine).join('\n') + '\n'), HISTORY)
   await writeJsonAtomic(recordFile, safe, HISTORY)
-  await pruneRuns(dir, keep)
+  pruneRuns(dir, keep)
   return safe
 }
 
-async function pruneRuns(dir: string, keep: number): Promise<void> {
-  const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.json')).sort()
+/** Synchronous: one readdir per run, and usually one old run to drop. */
+function pruneRuns(dir: string, keep: number): void {
+  let names: string[]
+  try {
+    names = readdirSync(dir).filter((n) => n.endsWith('.json')).sort()
+  } catch {
+    return
+  }
   for (const name of names.slice(0, Math.max(0, names.length - keep))) {
     const id = name.slice(0, -'.json'.length)
-    await rm(join(dir, name), { force: true })
-    for (const ext of ['log', 'md', 'html']) await rm(join(dir, `${id}.${ext}`), { force: true })
+    rmSync(join(dir, name), { force: true })
+    for (const ext of ['log', 'md', 'html']) rmSync(join(dir, `${id}.${ext}`), { force: true })
   }
 }
