@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
-import { existsSync } from 'node:fs'
-import { mkdir, readFile, stat } from 'node:fs/promises'
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import { mkdir, stat } from 'node:fs/promises'
 import { basename, dirname, join, relative, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { writeFileAtomic, writeJsonAtomic } from './atomic.js'
@@ -28,12 +28,21 @@ function cacheDirFor(configFile: string): string {
   return existsSync(join(dir, 'node_modules')) ? join(dir, 'node_modules', '.cache', 'mlci') : join(dir, '.mlci', 'config-cache')
 }
 
-async function fresh(manifest: CompiledManifest): Promise<boolean> {
+// Synchronous: a stat or two on every start; a thread-pool round trip costs more than the call.
+function fresh(manifest: CompiledManifest): boolean {
   for (const input of manifest.inputs) {
-    const s = await stat(input.path).catch(() => undefined)
+    const s = statSync(input.path, { throwIfNoEntry: false })
     if (!s || s.mtimeMs !== input.mtimeMs || s.size !== input.size) return false
   }
   return existsSync(manifest.output)
+}
+
+function readManifest(file: string): CompiledManifest | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as CompiledManifest
+  } catch {
+    return undefined
+  }
 }
 
 /**
@@ -46,12 +55,12 @@ export async function loadTsConfigModule(configFile: string): Promise<unknown> {
   const cacheDir = cacheDirFor(configFile)
   const key = createHash('sha256').update(resolve(configFile)).digest('hex').slice(0, 16)
   const manifestFile = join(cacheDir, `${basename(configFile)}.${key}.json`)
-  let manifest = await readFile(manifestFile, 'utf8').then((t) => JSON.parse(t) as CompiledManifest, () => undefined)
-  if (!manifest || !(await fresh(manifest))) manifest = await compile(configFile, cacheDir, key, manifestFile)
+  let manifest = readManifest(manifestFile)
+  if (!manifest || !fresh(manifest)) manifest = await compile(configFile, cacheDir, manifestFile)
   return importConfigModule(manifest.output, configFile)
 }
 
-async function compile(configFile: string, cacheDir: string, key: string, manifestFile: string): Promise<CompiledManifest> {
+async function compile(configFile: string, cacheDir: string, manifestFile: string): Promise<CompiledManifest> {
   const esbuild = await import('esbuild')
   let result: import('esbuild').BuildResult<{ write: false; metafile: true }>
   try {
@@ -92,7 +101,6 @@ async function compile(configFile: string, cacheDir: string, key: string, manife
   }))
   const manifest: CompiledManifest = { inputs, output }
   await writeJsonAtomic(manifestFile, manifest, { durable: false })
-  void key
   return manifest
 }
 
@@ -116,7 +124,7 @@ function configLoadError(configFile: string, error: unknown): MlciError {
 async function loadJsModule(file: string): Promise<unknown> {
   try {
     // A query string busts Node's module cache so watch mode sees edits.
-    const s = await stat(file)
+    const s = statSync(file)
     const mod = (await importWithCore(`${pathToFileURL(file).href}?mtime=${s.mtimeMs}`)) as { default?: unknown }
     return mod.default ?? mod
   } catch (error) {
