@@ -3,21 +3,24 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { chromium } from 'playwright-core'
-import { describe, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import { runCli } from './helpers/cli.js'
+import { describeWith, type Requirement } from './helpers/requirements.js'
 import { REPO } from './helpers/testdir.js'
 import { build, pipelineProject } from './report-helpers.js'
 
-// Debian's chromium (installed by .ci/services.sh in CI). Locally a missing browser skips the
-// test; under CI it fails, so the check can never silently stop running there.
+// Debian's chromium (installed by .ci/services.sh). Missing, the test fails saying so.
 const CHROMIUM = process.env.MLCI_CHROMIUM ?? '/usr/bin/chromium'
-const available = existsSync(CHROMIUM)
+const BROWSER: Requirement = {
+  name: 'Chromium',
+  missing: () => (existsSync(CHROMIUM) ? undefined : `${CHROMIUM} does not exist`),
+  howTo: 'Run `apt-get install -y chromium` (`bash .ci/services.sh` does), or set MLCI_CHROMIUM.',
+}
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync']
 const OUT = join(REPO, '.tmp')
 
-describe.skipIf(!available && !process.env.CI)('HTML report in headless Chromium', () => {
+describeWith(BROWSER, 'HTML report in headless Chromium', () => {
   it('shows a plot per metric (live and rollback marked) and the monitor samples, offline, without console errors', async () => {
-    expect(available, `${CHROMIUM} is missing: apt-get install -y chromium (.ci/services.sh installs it)`).toBe(true)
     const dir = pipelineProject()
     const metrics = [
       { accuracy: 0.91, f1: 0.88, latency_ms: 41 },

@@ -155,7 +155,8 @@ describe('mlci watch', () => {
     expect((await w.stop('SIGINT')).code).toBe(130)
   })
 
-  it.skipIf(!SCRIPT)('on a terminal: draws the task tree, clears between cycles, reruns on r and quits on q with exit 0', async () => {
+  it('on a terminal: draws the task tree, clears between cycles, reruns on r and quits on q with exit 0', async () => {
+    expect(SCRIPT, 'util-linux `script` gives the CLI a pty: apt-get install -y bsdutils').toBeDefined()
     const dir = copyFixture('classifier', { 'mlci.config.ts': inlinePluginsConfig() })
     // util-linux `script` gives the CLI a real pty (stdin raw mode, listr2's default renderer).
     const child = spawn(SCRIPT!, ['-qfec', `stty cols 120 rows 40; exec ${process.execPath} ${CLI} watch --phases test`, '/dev/null'], {

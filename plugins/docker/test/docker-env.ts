@@ -3,7 +3,7 @@
 import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
-import { describe, it } from 'vitest'
+import { describeWith, type Requirement } from '../../../test/helpers/requirements.js'
 
 const SERVICES_ENV = '/tmp/mlci-ci/services.env'
 
@@ -25,22 +25,19 @@ export function dockerReachable(): { ok: boolean; why: string } {
   return r.status === 0 ? { ok: true, why: '' } : { ok: false, why: (r.stderr || r.stdout).trim() }
 }
 
-/**
- * `describe` for tests that need the real engine. In CI a missing engine is a failure (the tests
- * would otherwise pass by skipping); locally they skip and say how to get one.
- */
+/** The real Docker engine (`.ci/services.sh` starts one). */
+export const DOCKER: Requirement = {
+  name: 'a Docker engine',
+  missing: () => {
+    const engine = dockerReachable()
+    return engine.ok ? undefined : engine.why
+  },
+  howTo: 'Run `bash .ci/services.sh` (as root) to install and start it, then rerun.',
+}
+
+/** `describe` for tests that need the real engine: without one they fail, saying how to get it. */
 export function describeDocker(name: string, body: () => void): void {
-  const engine = dockerReachable()
-  if (engine.ok) return describe(name, body)
-  if (process.env.CI) {
-    return describe(name, () => {
-      it('needs a Docker engine', () => {
-        throw new Error(`CI is set but no Docker engine answers (${engine.why}). Run \`bash .ci/services.sh\` before the tests.`)
-      })
-    })
-  }
-  console.warn(`[skip] ${name}: no Docker engine (${engine.why}). Run \`bash .ci/services.sh\` (root) to start one, then rerun.`)
-  describe.skip(name, body)
+  describeWith(DOCKER, name, body)
 }
 
 export function freePort(): Promise<number> {
