@@ -1,10 +1,9 @@
 import { relative } from 'node:path'
-import { ExitCode, exitCodeFor, isPhaseName, type LifecyclePhase, type RunOptions, type RunRecord } from '@mlci/core'
+import { ExitCode, isPhaseName, type LifecyclePhase, type RunOptions, type RunRecord } from '@mlci/core'
 import { setErrorRedactor } from '../main.js'
 import { listFlag } from '../options.js'
 import { openProject } from '../session.js'
-import { colorsEnabled, isInteractive } from '../ui/color.js'
-import { createRenderer } from '../ui/renderer.js'
+import { runUi, showRun } from '../ui/run-ui.js'
 import type { Command } from './index.js'
 
 const command: Command = {
@@ -25,21 +24,14 @@ const command: Command = {
       channel: args.flags.channel as string | undefined,
       command: io.commandLine,
     }
-    const json = Boolean(args.flags.json)
-    const renderer = json ? undefined : await createRenderer({
-      stream: io.stdout, verbose: Boolean(args.flags.verbose) || options.explain === true,
-      color: colorsEnabled(io.stdout, io.env), interactive: isInteractive(io.stdout, io.env),
-    })
-    renderer?.attach(mlci)
+    const ui = await runUi(args, io, Boolean(args.flags.verbose) || options.explain === true)
+    ui?.attach(mlci)
     const result = await mlci.run(options, io.signal, { waitForLock: Boolean(args.flags['wait-for-lock']) })
-    if (json) io.stdout.write(JSON.stringify(result.record, null, 2) + '\n')
-    else {
-      await renderer!.finish(result)
-      const where = reportLocation(result.record)
-      if (where) io.stdout.write(`${where}\n`)
-    }
+    await showRun(result, ui, io)
+    const where = ui && reportLocation(result.record)
+    if (where) io.stdout.write(`${where}\n`)
     if (result.error) throw result.error
-    return result.error ? exitCodeFor(result.error) : ExitCode.OK
+    return ExitCode.OK
   },
 }
 export default command

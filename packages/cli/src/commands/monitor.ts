@@ -2,9 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { ErrorCode, ExitCode, MlciError, errorMessage, exitCodeFor, type AnalysisReport, type RunOptions, type RunResult } from '@mlci/core'
 import { setErrorRedactor } from '../main.js'
 import { openProject } from '../session.js'
-import { colorsEnabled, formatDuration, isInteractive, palette, type Palette } from '../ui/color.js'
+import { colorsEnabled, formatDuration, palette, type Palette } from '../ui/color.js'
 import { formatError } from '../ui/format-error.js'
-import { createRenderer } from '../ui/renderer.js'
+import { runUi, showRun } from '../ui/run-ui.js'
 import type { Command } from './index.js'
 
 /**
@@ -33,19 +33,14 @@ const command: Command = {
     }
     const json = Boolean(args.flags.json)
     const c = palette(colorsEnabled(io.stdout, io.env))
-    const renderer = json ? undefined : await createRenderer({
-      stream: io.stdout, verbose: Boolean(args.flags.verbose),
-      color: colorsEnabled(io.stdout, io.env), interactive: isInteractive(io.stdout, io.env),
-    })
-    renderer?.attach(mlci)
+    const ui = await runUi(args, io)
+    ui?.attach(mlci)
     const options: RunOptions = { only: ['monitor'], command: io.commandLine }
     const analyse = async (): Promise<RunResult> => {
       const result = await mlci.run(options, io.signal, { waitForLock: Boolean(args.flags['wait-for-lock']) })
-      if (json) io.stdout.write(JSON.stringify(result.record, null, every ? undefined : 2) + '\n')
-      else {
-        await renderer!.finish(result)
-        io.stdout.write(outcomeLine(result, c) + '\n')
-      }
+      // One JSON line per analysis when it repeats (a stream), pretty-printed once otherwise.
+      await showRun(result, ui, io, every ? undefined : 2)
+      if (ui) io.stdout.write(outcomeLine(result, c) + '\n')
       return result
     }
 

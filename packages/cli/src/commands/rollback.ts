@@ -1,8 +1,8 @@
 import { ErrorCode, ExitCode, MlciError, PHASE_NAMES, type RunOptions } from '@mlci/core'
 import { setErrorRedactor } from '../main.js'
 import { openProject } from '../session.js'
-import { colorsEnabled, isInteractive, palette } from '../ui/color.js'
-import { createRenderer } from '../ui/renderer.js'
+import { colorsEnabled, palette } from '../ui/color.js'
+import { runUi, showRun } from '../ui/run-ui.js'
 import type { Command } from './index.js'
 
 /**
@@ -26,22 +26,15 @@ const command: Command = {
     const to = args.flags.to as string | undefined
     if (to !== undefined && !to.trim()) throw new MlciError(ErrorCode.USAGE, '--to needs a version, e.g. --to 1.2.0.')
     const options: RunOptions = { skip: [...PHASE_NAMES], command: io.commandLine, rollback: { to } }
-    const json = Boolean(args.flags.json)
-    const renderer = json ? undefined : await createRenderer({
-      stream: io.stdout, verbose: Boolean(args.flags.verbose),
-      color: colorsEnabled(io.stdout, io.env), interactive: isInteractive(io.stdout, io.env),
-    })
-    renderer?.attach(mlci)
+    const ui = await runUi(args, io)
+    ui?.attach(mlci)
     const result = await mlci.run(options, io.signal, { waitForLock: Boolean(args.flags['wait-for-lock']) })
-    if (json) io.stdout.write(JSON.stringify(result.record, null, 2) + '\n')
-    else {
-      await renderer!.finish(result)
+    await showRun(result, ui, io)
+    const done = result.record.data.rollback
+    if (ui && !result.error && done?.ok) {
       const c = palette(colorsEnabled(io.stdout, io.env))
-      const done = result.record.data.rollback
       const where = result.record.data.deployment
-      if (!result.error && done?.ok) {
-        io.stdout.write(`${c.green('✔')} live is ${done.to}${done.from && done.from !== done.to ? ` (was ${done.from})` : ''}${where?.url ? ` · ${where.url}` : ''}\n`)
-      }
+      io.stdout.write(`${c.green('✔')} live is ${done.to}${done.from && done.from !== done.to ? ` (was ${done.from})` : ''}${where?.url ? ` · ${where.url}` : ''}\n`)
     }
     if (result.error) throw result.error
     return ExitCode.OK
