@@ -10,7 +10,9 @@ import { cacheLayout } from './layout.js'
  * keeps version artifacts there; the journal names what a release step is about to use).
  * A blob named anywhere in them is never removed by the cache.
  */
-export const REFERENCING_DIRS = ['registry', 'journal'] as const
+export const REFERENCING_DIRS = ['registry'] as const
+/** The journal (and its rotated copy) are files at the top of the state folder. */
+export const REFERENCING_FILES = ['journal.jsonl', 'journal.jsonl.1'] as const
 const DIGEST = /sha256:[0-9a-f]{64}/g
 // Temp files younger than this may belong to a write in progress.
 const TMP_GRACE_MS = 10 * 60_000
@@ -29,11 +31,16 @@ async function filesUnder(dir: string): Promise<string[]> {
  */
 export async function stateReferences(stateDir: string): Promise<Set<Digest>> {
   const refs = new Set<Digest>()
-  for (const sub of REFERENCING_DIRS) {
-    for (const file of await filesUnder(join(stateDir, sub))) {
-      const text = await readFile(file, 'utf8')
-      for (const match of text.matchAll(DIGEST)) refs.add(match[0])
-    }
+  const files = [
+    ...(await Promise.all(REFERENCING_DIRS.map((sub) => filesUnder(join(stateDir, sub))))).flat(),
+    ...REFERENCING_FILES.map((name) => join(stateDir, name)),
+  ]
+  for (const file of files) {
+    const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return ''
+      throw error
+    })
+    for (const match of text.matchAll(DIGEST)) refs.add(match[0])
   }
   return refs
 }

@@ -327,6 +327,17 @@ describe('phase cache: size limit and gc', () => {
     expect(existsSync(store.path(released))).toBe(true)
     expect(readdirSync(join(dir, '.mlci/objects/sha256'), { recursive: true }).filter((f) => String(f).length > 10)).toHaveLength(2)
   })
+
+  it('gc keeps a blob only the journal names (a release step in flight)', async () => {
+    const dir = project()
+    await build(dir, fakeTrainer({ train: 0, evaluate: 0 }))
+    const store = new ContentStore(join(dir, '.mlci/objects'))
+    writeFileSync(join(dir, 'in-flight.bin'), 'being deployed')
+    const inFlight = (await store.put(join(dir, 'in-flight.bin'))).digest
+    writeFileSync(join(dir, '.mlci/journal.jsonl'), JSON.stringify({ type: 'intent', step: 'deploy', digest: inFlight }) + '\n')
+    await collectGarbage(join(dir, '.mlci'), 2048 * 1024 * 1024)
+    expect(existsSync(store.path(inFlight))).toBe(true)
+  })
 })
 
 function testdirWrite(file: string, content: string): void {
