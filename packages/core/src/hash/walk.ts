@@ -56,8 +56,11 @@ export function walkFiles(options: FindFilesOptions, onFile: (path: string, stat
   if (!positive.length) return
   const include = picomatch(positive.flatMap(expand), MATCH_OPTIONS)
   const excludeGlob = negative.length ? picomatch(negative.flatMap(expand), MATCH_OPTIONS) : undefined
+  // Prefix checks: this runs for every file and folder of the tree, and path.relative() per
+  // call costs about 10× a string comparison.
   const excluded = (options.exclude ?? []).map((p) => resolve(p))
-  const isExcluded = (abs: string) => excluded.length > 0 && excluded.some((e) => isWithin(abs, e))
+  const excludedPrefixes = excluded.map((e) => (e.endsWith(sep) ? e : e + sep))
+  const isExcluded = (abs: string) => excluded.length > 0 && excluded.some((e, i) => abs === e || abs.startsWith(excludedPrefixes[i]))
 
   // Walk each static base once; a base inside another base is covered by the outer walk, so
   // no file is reported twice.
