@@ -17,9 +17,9 @@ export interface AtomicWriteOptions {
  * tmp file in the same folder, fsync, rename. The folder is created if needed.
  */
 export async function writeFileAtomic(file: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
-  if (options.durable === false) return writeWithoutSync(file, tmp, data)
+  if (options.durable === false) return writeFileAtomicSync(file, data)
   await mkdir(dirname(file), { recursive: true })
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
   const handle = await open(tmp, 'w')
   try {
     await handle.writeFile(data)
@@ -43,10 +43,11 @@ export async function writeJsonAtomic(file: string, value: unknown, options: Ato
 }
 
 /**
- * The non-durable path, synchronously: history files are small, and each async call is a
- * thread-pool round trip — a run writes several of them, at the end of every (no-op) build.
+ * The non-durable path, synchronously (no fsync): for small history and cache files, where a
+ * thread-pool round trip per call costs more than the write. Readers still never see half a file.
  */
-function writeWithoutSync(file: string, tmp: string, data: string | Uint8Array): void {
+export function writeFileAtomicSync(file: string, data: string | Uint8Array): void {
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
   mkdirSync(dirname(file), { recursive: true })
   try {
     writeFileSync(tmp, data)

@@ -1,5 +1,5 @@
-import { readFileSync, renameSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
-import { dirname } from 'node:path'
+import { readFileSync } from 'node:fs'
+import { writeFileAtomicSync } from '../atomic.js'
 import { hashFile, type ContentHash } from './content-hash.js'
 
 /** The part of a file's stat that says whether its content may have changed (fs.Stats fits). */
@@ -89,15 +89,7 @@ export class StatCache {
   /** Write the cache if anything changed (tmp + rename, so readers never see half a file). */
   save(): void {
     if (!this.dirty) return
-    mkdirSync(dirname(this.file), { recursive: true })
-    const tmp = `${this.file}.${process.pid}.tmp`
-    try {
-      writeFileSync(tmp, JSON.stringify({ schema: SCHEMA, rows: this.rows }))
-      renameSync(tmp, this.file)
-      this.dirty = false
-    } catch (error) {
-      rmSync(tmp, { force: true })
-      throw error
-    }
+    writeFileAtomicSync(this.file, JSON.stringify({ schema: SCHEMA, rows: this.rows }))
+    this.dirty = false
   }
 }
