@@ -1,9 +1,9 @@
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
-import { rm, stat } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { rmSync } from 'node:fs'
+import { hostname } from 'node:os'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ErrorCode, MlciError } from './errors.js'
 import { isProcessAlive } from './process-alive.js'
+import { createExclusive, reclaimLock, readLockFile } from './lock-file.js'
 
 /** What a lock file says about its holder. */
 export interface LockHolder {
@@ -30,52 +30,41 @@ export interface Lock {
 }
 
 
-async function readHolder(file: string): Promise<LockHolder | undefined> {
+function parseHolder(text: string): LockHolder | undefined {
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as LockHolder
+    const holder = JSON.parse(text) as LockHolder
+    return typeof holder.pid === 'number' ? holder : undefined
   } catch {
     return undefined
   }
 }
 
-// A lock file that exists but holds no readable holder was left between create and write;
-// after this long nobody is still writing it.
-const UNREADABLE_LOCK_GRACE_MS = 2000
-
 /**
- * One lock per repo (`.mlci/lock`): created with O_EXCL so exactly one process wins; holds PID,
- * command and start time so the loser can name the holder. A lock whose PID is dead is reclaimed.
+ * One lock per repo (`.mlci/lock`), holding PID, command, start time and host so a loser can name
+ * the holder. Created whole (temp file + link, see lock-file.ts); a lock whose holder process is
+ * dead on this host is reclaimed, without ever removing a lock a live process took meanwhile.
  */
 export async function acquireLock(file: string, options: LockOptions): Promise<Lock> {
-  // Synchronous file calls: a few tiny writes every run, cheaper than thread-pool round trips.
-  mkdirSync(dirname(file), { recursive: true })
-  const me: LockHolder = { pid: process.pid, command: options.command, startedAt: new Date().toISOString() }
+  const me: LockHolder = { pid: process.pid, command: options.command, startedAt: new Date().toISOString(), hostname: hostname() }
+  const mine = JSON.stringify(me)
   const deadline = Date.now() + (options.timeoutMs ?? 10 * 60_000)
   for (;;) {
-    try {
-      const fd = openSync(file, 'wx')
-      try {
-        writeSync(fd, JSON.stringify(me))
-      } finally {
-        closeSync(fd)
-      }
+    if (createExclusive(file, mine)) {
       return {
         file,
         async release() {
-          const holder = await readHolder(file)
-          if (holder?.pid === me.pid && holder.startedAt === me.startedAt) rmSync(file, { force: true })
+          if (readLockFile(file) === mine) rmSync(file, { force: true })
         },
       }
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
     }
-    const holder = await readHolder(file)
-    const stale = holder
-      ? !isProcessAlive(holder.pid)
-      : Date.now() - (await stat(file).then((s) => s.mtimeMs, () => 0)) > UNREADABLE_LOCK_GRACE_MS
+    const text = readLockFile(file)
+    if (text === undefined) continue // released between our attempt and the read
+    const holder = parseHolder(text)
+    // Unparseable: not written by mlci (the file appears whole); treat as stale.
+    const stale = !holder || ((holder.hostname ?? me.hostname) === me.hostname && !isProcessAlive(holder.pid))
     if (stale) {
       options.onStale?.(holder)
-      await rm(file, { force: true })
+      reclaimLock(file, text)
       continue
     }
     if (!options.wait || Date.now() > deadline || options.signal?.aborted) {

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto'
-import { link, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { readFile, rm, stat } from 'node:fs/promises'
 import { hostname } from 'node:os'
-import { dirname, join, basename } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ErrorCode, MlciError } from '../errors.js'
 import { isProcessAlive } from '../process-alive.js'
+import { createExclusive, readLockFile, reclaimLock } from '../lock-file.js'
 
 /** Who holds the registry's write lock. */
 export interface WriteLockHolder {
@@ -53,61 +53,32 @@ export async function withWriteLock<T>(file: string, fn: () => Promise<T>, optio
 }
 
 async function acquire(file: string, me: WriteLockHolder, timeoutMs: number): Promise<void> {
-  const dir = dirname(file)
-  await mkdir(dir, { recursive: true })
-  const tmp = join(dir, `.${basename(file)}.${process.pid}.${me.nonce}.tmp`)
-  await writeFile(tmp, JSON.stringify(me))
+  const mine = JSON.stringify(me)
   const deadline = Date.now() + timeoutMs
   let delay = 2
-  try {
-    for (;;) {
-      try {
-        await link(tmp, file)
-        return
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
-      }
-      const text = await readFile(file, 'utf8').catch(() => undefined)
-      if (text === undefined) continue // released between link and read: try again at once
-      const holder = parseHolder(text)
-      const dead = holder ? holder.host === me.host && !isProcessAlive(holder.pid) : await olderThan(file, 5_000)
-      if (dead) {
-        await reclaim(file, text)
-        continue
-      }
-      if (Date.now() > deadline) {
-        const who = holder ? `PID ${holder.pid} on ${holder.host} (since ${holder.since})` : 'an unknown process'
-        throw new MlciError(ErrorCode.LOCKED, `The model registry is locked by ${who}.`, {
-          hint: `Another mlci process is writing the registry. If that process is gone (another host?), remove ${file}.`,
-        })
-      }
-      // Jittered backoff: many short critical sections, many waiters (8 processes in tests).
-      await sleep(delay + Math.random() * delay)
-      delay = Math.min(delay * 2, 50)
+  for (;;) {
+    if (createExclusive(file, mine)) return
+    const text = readLockFile(file)
+    if (text === undefined) continue // released between link and read: try again at once
+    const holder = parseHolder(text)
+    const dead = holder ? holder.host === me.host && !isProcessAlive(holder.pid) : await olderThan(file, 5_000)
+    if (dead) {
+      reclaimLock(file, text)
+      continue
     }
-  } finally {
-    await rm(tmp, { force: true })
+    if (Date.now() > deadline) {
+      const who = holder ? `PID ${holder.pid} on ${holder.host} (since ${holder.since})` : 'an unknown process'
+      throw new MlciError(ErrorCode.LOCKED, `The model registry is locked by ${who}.`, {
+        hint: `Another mlci process is writing the registry. If that process is gone (another host?), remove ${file}.`,
+      })
+    }
+    // Jittered backoff: many short critical sections, many waiters (8 processes in tests).
+    await sleep(delay + Math.random() * delay)
+    delay = Math.min(delay * 2, 50)
   }
 }
 
 async function olderThan(file: string, ms: number): Promise<boolean> {
   const s = await stat(file).catch(() => undefined)
   return s ? Date.now() - s.mtimeMs > ms : false
-}
-
-/** Remove a lock judged dead — but only that lock, never one taken since by a live process. */
-async function reclaim(file: string, judged: string): Promise<void> {
-  const aside = `${file}.${randomBytes(6).toString('hex')}.stale`
-  try {
-    await rename(file, aside)
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return
-    throw error
-  }
-  const taken = await readFile(aside, 'utf8').catch(() => judged)
-  if (taken !== judged) {
-    // A live process locked it after we judged the old holder dead: give its lock back.
-    await link(aside, file).catch(() => undefined)
-  }
-  await rm(aside, { force: true })
 }
