@@ -114,8 +114,15 @@ function runExec(
         const line = redact(raw.replace(/\r$/, ''))
         // tqdm redraws with \r: keep only the last frame of the line.
         const visible = line.includes('\r') ? line.slice(line.lastIndexOf('\r') + 1) : line
-        if (stream === 'stdout') stdout = (stdout + visible + '\n').slice(-MAX_CAPTURE)
-        else stderr = (stderr + visible + '\n').slice(-MAX_CAPTURE)
+        // Appending is cheap; trimming copies the buffer, so trim only when it is twice the cap
+        // (a trim per line made a chatty command quadratic: ~55 s for 20k lines past 4 MiB).
+        if (stream === 'stdout') {
+          stdout += visible + '\n'
+          if (stdout.length > 2 * MAX_CAPTURE) stdout = stdout.slice(-MAX_CAPTURE)
+        } else {
+          stderr += visible + '\n'
+          if (stderr.length > 2 * MAX_CAPTURE) stderr = stderr.slice(-MAX_CAPTURE)
+        }
         if (!options.quiet) logger.output(visible)
         options.onLine?.(visible, stream)
       }
@@ -159,6 +166,8 @@ function runExec(
       // Leave nothing of the group behind, even background children of a finished command.
       if (pid && (killedBy || exitCode !== 0)) killProcessGroup(pid, 'SIGKILL')
       if (killTimer) clearTimeout(killTimer)
+      stdout = stdout.slice(-MAX_CAPTURE)
+      stderr = stderr.slice(-MAX_CAPTURE)
       const result: ExecResult = { argv, exitCode, signal: sig, stdout, stderr, durationMs: Date.now() - started }
       if (spawnError) {
         const code = (spawnError as NodeJS.ErrnoException).code
