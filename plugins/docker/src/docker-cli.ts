@@ -54,10 +54,8 @@ export class DockerCli {
     return { id: raw.Id, created: raw.Created, repoTags: raw.RepoTags ?? [], repoDigests: raw.RepoDigests ?? [], labels: raw.Config?.Labels ?? {} }
   }
 
-  async containerInspect(name: string, uninterruptible = false): Promise<ContainerState | undefined> {
-    const args = ['container', 'inspect', '--format', '{{json .}}', name]
-    const options: ExecOptions = { reject: false, quiet: true, timeoutMs: 30_000 }
-    const result = uninterruptible ? await this.runUninterruptible(args, options) : await this.run(args, options)
+  async containerInspect(name: string): Promise<ContainerState | undefined> {
+    const result = await this.run(['container', 'inspect', '--format', '{{json .}}', name], { reject: false, quiet: true, timeoutMs: 30_000 })
     if (result.exitCode !== 0) return undefined
     const raw = JSON.parse(result.stdout) as { Id: string; Name: string; Image: string; State: { Running: boolean }; Config: { Labels?: Record<string, string> | null } }
     return { id: raw.Id, name: raw.Name.replace(/^\//, ''), running: raw.State.Running, imageId: raw.Image, version: raw.Config.Labels?.[LABEL.version] }

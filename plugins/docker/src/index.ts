@@ -26,11 +26,8 @@ export default definePlugin((raw: DockerOptions = {}) => {
       // Registry passwords are masked in every log line and record, whatever their env var is called.
       const addSecret = (secret: string) => mlci.redactor.add([secret])
       mlci.hooks.verify.tapPromise(NAME, (ctx) => verifyDocker(ctx, resolveDockerOptions(options, ctx.cwd), addSecret))
+      // No dry-run branch: core never runs deploy (or rollback) under --dry-run.
       mlci.hooks.deploy.tapPromise(NAME, async (request, ctx) => {
-        if (ctx.dryRun) {
-          ctx.log.info(`Dry run: would deploy ${request.version} (${request.reason}) with Docker.`)
-          return
-        }
         await deployVersion(request, ctx, resolveDockerOptions(options, ctx.cwd), addSecret)
       })
     },

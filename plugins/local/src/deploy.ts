@@ -32,7 +32,7 @@ export function baseUrl(host: string, port: number): string {
  * next one; state.json is rewritten right after each start, and every started process is also
  * recorded per version, so a later deploy finds and stops strays even if state.json lags.
  */
-export async function deployLocal(request: DeployRequest, ctx: PhaseContext, options: LocalOptions, interpreter: (argv0: string) => Promise<string>): Promise<void> {
+export async function deployLocal(request: DeployRequest, ctx: PhaseContext, options: LocalOptions): Promise<void> {
   const { version } = request
   const state = stateFor(ctx)
   const journal = Journal.at(ctx.stateDir, { runId: ctx.runId })
@@ -59,7 +59,7 @@ export async function deployLocal(request: DeployRequest, ctx: PhaseContext, opt
     await materializeArtifacts(ctx.store, artifacts, state.versionDir(version))
     spec = kept
   } else {
-    spec = await prepareLaunch({ version, artifacts, options, interpreter, ctx, state })
+    spec = await prepareLaunch({ version, artifacts, options, ctx, state })
   }
   const restore = running ? (await state.launchSpec(running.version)) ?? specOf(running) : undefined
 
@@ -130,21 +130,19 @@ async function start(spec: LaunchSpec, state: LocalState, options: LocalOptions,
 
 async function healthy(started: StartedServer, options: LocalOptions, ctx: PhaseContext, signal: AbortSignal): Promise<void> {
   const url = baseUrl(started.proc.host, started.proc.port)
+  // Aborted by the run's signal, or when the server exits first (so the polling stops).
   const stop = new AbortController()
-  const onAbort = () => stop.abort()
-  signal.addEventListener('abort', onAbort, { once: true })
   try {
     await Promise.race([
       waitForHealthy({
         url: url + options.health.path, intervalMs: options.health.intervalMs, timeoutMs: options.health.timeoutMs,
-        successes: options.health.successes, signal: stop.signal,
+        successes: options.health.successes, signal: AbortSignal.any([signal, stop.signal]),
         onProbe: (p) => ctx.log.status(p.ok ? `healthy ${p.streak}/${options.health.successes}` : `waiting (${p.status ? `HTTP ${p.status}` : p.error})`),
       }),
       started.exited.then((how) => Promise.reject(new MlciError(ErrorCode.UNHEALTHY, `the server exited (${how}) before it became healthy`))),
     ])
   } finally {
     stop.abort()
-    signal.removeEventListener('abort', onAbort)
   }
 }
 

@@ -1,6 +1,5 @@
 import { definePlugin, Stage, packageVersion } from '@mlci/core'
 import { deployLocal } from './deploy.js'
-import { createInterpreterResolver } from './interpreter.js'
 import { NAME, resolveOptions, type LocalUserOptions } from './options.js'
 import { verifyLocal } from './verify.js'
 
@@ -14,17 +13,13 @@ const version = packageVersion(import.meta.url, '@mlci/plugin-local')
  */
 export default definePlugin((input?: LocalUserOptions) => {
   const options = resolveOptions(input)
-  let resolve: ((argv0: string) => Promise<string>) | undefined
   return {
     name: NAME,
     version,
     core: '^0.1.0',
     apply(mlci) {
       mlci.hooks.verify.tapPromise(NAME, (ctx) => verifyLocal(ctx, options))
-      mlci.hooks.deploy.tapPromise({ name: NAME, stage: Stage.NORMAL }, (request, ctx) => {
-        resolve ??= createInterpreterResolver(ctx.cwd, ctx.env)
-        return deployLocal(request, ctx, options, resolve)
-      })
+      mlci.hooks.deploy.tapPromise({ name: NAME, stage: Stage.NORMAL }, (request, ctx) => deployLocal(request, ctx, options))
     },
   }
 })

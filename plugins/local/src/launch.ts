@@ -1,5 +1,8 @@
-import { isAbsolute, join, resolve } from 'node:path'
-import { ErrorCode, MlciError, SECRET_NAME, sha256File, type ArtifactRef, type ContentStore, type PhaseContext } from '@mlci/core'
+import { join, resolve } from 'node:path'
+import {
+  ErrorCode, MlciError, SECRET_NAME, findExecutable, resolvePythonInterpreter, sha256File,
+  type ArtifactRef, type ContentStore, type PhaseContext,
+} from '@mlci/core'
 import type { LaunchSpec, LocalState } from './state.js'
 import type { LocalOptions } from './options.js'
 
@@ -43,12 +46,36 @@ export function pickModel(artifacts: ArtifactRef[], wanted: string | undefined, 
   })
 }
 
+/** The folder the server runs in, and that a relative command[0] is found from: `cwd` against the project root. */
+export function serverCwd(ctx: { cwd: string }, options: LocalOptions): string {
+  return resolve(ctx.cwd, options.cwd ?? '.')
+}
+
+export function programNotFound(argv0: string, cwd: string): MlciError {
+  return new MlciError(ErrorCode.EXEC_NOT_FOUND, `The local deployer's command ${argv0} was not found${argv0.includes('/') ? ` (from ${cwd})` : ' on PATH'}.`, {
+    hint: 'Install it, or set the `command` option of @mlci/plugin-local, e.g. command: ["/usr/bin/python3", "serve.py", …].',
+  })
+}
+
+/**
+ * The program to put in a kept launch spec. A bare `python3` is often a pyenv shim (a shell
+ * script adding ~75 ms per start and re-resolving the version each time): core asks it once
+ * (remembered in .mlci/python.json) for the real interpreter, so a rollback restart starts the
+ * same Python immediately.
+ */
+export async function resolveProgram(ctx: PhaseContext, argv0: string, cwd: string): Promise<string> {
+  const found = /^python(\d+(\.\d+)?)?$/.test(argv0)
+    ? (await resolvePythonInterpreter(ctx, { command: argv0, cwd, hint: 'Set the `command` option of @mlci/plugin-local to a working Python interpreter.' }))?.executable
+    : await findExecutable(argv0, ctx.env.PATH ?? '', cwd)
+  if (!found) throw programNotFound(argv0, cwd)
+  return found
+}
+
 /** Build (and keep) the launch spec of a version: placeholders filled, model restored. */
 export async function prepareLaunch(args: {
   version: string
   artifacts: ArtifactRef[]
   options: LocalOptions
-  interpreter: (argv0: string) => Promise<string>
   ctx: PhaseContext
   state: LocalState
 }): Promise<LaunchSpec> {
@@ -63,8 +90,8 @@ export async function prepareLaunch(args: {
   }
   const values: Record<string, string> = { model, port: String(options.port), version, host: options.host, dir }
   const argv = options.command.map((a) => a.replace(PLACEHOLDER, (_, k: string) => values[k]))
-  argv[0] = await args.interpreter(argv[0])
-  const cwd = options.cwd ? (isAbsolute(options.cwd) ? options.cwd : resolve(ctx.cwd, options.cwd)) : ctx.cwd
+  const cwd = serverCwd(ctx, options)
+  argv[0] = await resolveProgram(ctx, argv[0], cwd)
   const env: Record<string, string | null> = {}
   for (const [k, v] of Object.entries(options.env)) env[k] = SECRET_NAME.test(k) ? null : v
   const spec: LaunchSpec = { version, argv, cwd, host: options.host, port: options.port, env, createdAt: new Date().toISOString() }

@@ -1,7 +1,6 @@
-import { resolve } from 'node:path'
-import { ErrorCode, MlciError, type PhaseContext } from '@mlci/core'
+import { ErrorCode, MlciError, findExecutable, type PhaseContext } from '@mlci/core'
 import { stateFor } from './deploy.js'
-import { findExecutable } from './interpreter.js'
+import { programNotFound, serverCwd } from './launch.js'
 import type { LocalOptions } from './options.js'
 import { portFree } from './port.js'
 import { isOurs } from './process.js'
@@ -9,12 +8,8 @@ import { isOurs } from './process.js'
 /** Before any side effect: the server program exists and the port is free or ours. */
 export async function verifyLocal(ctx: PhaseContext, options: LocalOptions): Promise<void> {
   const argv0 = options.command[0]
-  const cwd = options.cwd ? resolve(ctx.cwd, options.cwd) : ctx.cwd
-  if (!(await findExecutable(argv0, cwd, ctx.env))) {
-    throw new MlciError(ErrorCode.EXEC_NOT_FOUND, `The local deployer's command ${argv0} was not found${argv0.includes('/') ? ` (from ${cwd})` : ' on PATH'}.`, {
-      hint: 'Install it, or set the `command` option of @mlci/plugin-local, e.g. command: ["/usr/bin/python3", "serve.py", …].',
-    })
-  }
+  const cwd = serverCwd(ctx, options)
+  if (!(await findExecutable(argv0, ctx.env.PATH ?? '', cwd))) throw programNotFound(argv0, cwd)
   if (await portFree(options.host, options.port)) return
   const current = await stateFor(ctx).current()
   if (isOurs(current) && current!.port === options.port) return

@@ -36,7 +36,12 @@ export class Measurer {
   private readonly previous = new Map<string, Scraped>()
   private readonly datasets = new Map<string, ProbeDataset>()
 
-  constructor(private readonly metrics: SourceMetric[], private readonly options: MeasurerOptions) {}
+  private readonly metrics: SourceMetric[]
+
+  constructor(metrics: SourceMetric[], private readonly options: MeasurerOptions) {
+    // Probes first (stable sort: otherwise in configured order).
+    this.metrics = [...metrics].sort((a, b) => rank(a.source) - rank(b.source))
+  }
 
   /** Load probe datasets up front: a missing CSV is a configuration error, not a bad sample. */
   async prepare(): Promise<void> {
@@ -63,15 +68,17 @@ export class Measurer {
     const out: Record<string, Measurement> = {}
     const probes = new Map<string, Promise<ProbeResult | { error: string }>>()
     const scrapes = new Map<string, Promise<Scraped | { error: string }>>()
-    const ordered = [...this.metrics].sort((a, b) => rank(a.source) - rank(b.source))
-    for (const metric of ordered) {
+    const documents = new Map<string, Promise<{ text: string; at: number } | { error: string }>>()
+    for (const metric of this.metrics) {
       const source = metric.source
       if (source.kind === 'probe') {
         const key = JSON.stringify([source.csv, source.settings])
         if (!probes.has(key)) probes.set(key, this.probe(source, index - 1))
         out[metric.name] = fromProbe(await probes.get(key)!, source.value)
       } else if (source.kind === 'json') {
-        out[metric.name] = await this.json(source)
+        const url = resolveUrl(this.options.baseUrl, source.endpoint)
+        if (!documents.has(url)) documents.set(url, this.get(url))
+        out[metric.name] = this.json(source, url, await documents.get(url)!)
       } else {
         if (!scrapes.has(source.endpoint)) scrapes.set(source.endpoint, this.scrape(resolveUrl(this.options.baseUrl, source.endpoint)))
         out[metric.name] = this.prometheus(source, await scrapes.get(source.endpoint)!)
@@ -104,9 +111,7 @@ export class Measurer {
     }
   }
 
-  private async json(source: Extract<SourceSpec, { kind: 'json' }>): Promise<Measurement> {
-    const url = resolveUrl(this.options.baseUrl, source.endpoint)
-    const got = await this.get(url)
+  private json(source: Extract<SourceSpec, { kind: 'json' }>, url: string, got: { text: string } | { error: string }): Measurement {
     if ('error' in got) return { value: Number.NaN, error: got.error }
     if (!got.text.trim()) return { value: Number.NaN, noData: `${url} returned an empty body` }
     let document: unknown

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { ErrorCode, Journal, MlciError, errorMessage, type Mlci, type PendingStep, type PhaseContext } from '@mlci/core'
+import { ErrorCode, Journal, MlciError, errorMessage, isProcessAlive, type Mlci, type PendingStep, type PhaseContext } from '@mlci/core'
 import { rollBack } from './rollback.js'
 
 export type RecoveryOutcome = 'completed' | 'rolled-back' | 'abandoned' | 'superseded'
@@ -126,7 +126,9 @@ async function dropLive(ctx: PhaseContext, candidate: string, why: string): Prom
 
 /** An mlci process with this pid still exists (the lock normally rules this out). */
 function mlciStillRunning(pid: number): boolean {
-  if (pid === process.pid) return false
+  // isProcessAlive: a killed run its parent has not reaped (a zombie) holds nothing. The
+  // cmdline check: the pid may since belong to an unrelated process.
+  if (pid === process.pid || !isProcessAlive(pid)) return false
   try {
     return /mlci|node/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'))
   } catch {
