@@ -4,11 +4,11 @@
 // Needs a Docker engine (bash .ci/services.sh) and built packages (npx tsc -b).
 import { spawnSync } from 'node:child_process'
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
+import { freePort } from '../test/helpers/net.mjs'
 import { median } from './lib.mjs'
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -158,15 +158,4 @@ function stopLocalServer(dir) {
   } catch {
     // not running
   }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address()
-      server.close(() => resolve(port))
-    })
-  })
 }

@@ -6,10 +6,10 @@
 // model server to its first answer — the floor for any rollback that restarts a process.
 import { execFileSync, spawn } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { dirname, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
+import { freePort } from '../test/helpers/net.mjs'
 import { RELEASE_PLUGIN, config } from '../test/rollback/fixture.mjs'
 import { median, table } from './lib.mjs'
 
@@ -99,17 +99,6 @@ async function coldStart(python, dir) {
   } finally {
     child.kill('SIGKILL')
   }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address()
-      server.close(() => resolve(port))
-    })
-  })
 }
 
 function killServers(dir) {

@@ -14,7 +14,10 @@ export interface Requirement {
  */
 export function describeWith(requirement: Requirement, name: string, body: () => void): void {
   const why = requirement.missing()
-  if (!why) return describe(name, body)
+  if (!why) {
+    describe(name, body)
+    return
+  }
   describe(name, () => {
     it(`needs ${requirement.name}`, () => {
       throw new Error(`${requirement.name} is missing (${why}). ${requirement.howTo}`)

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
+export { freePort } from '../helpers/net.mjs'
 import { copyFixture } from '../helpers/testdir.js'
 import { RELEASE_PLUGIN, config } from './fixture.mjs'
 
@@ -10,17 +10,6 @@ export function trainedProject(port: number): string {
   const dir = copyFixture('classifier', { 'release.mjs': RELEASE_PLUGIN, 'mlci.config.ts': config(port) })
   execFileSync('python3', ['train.py', '--out', 'out'], { cwd: dir, stdio: 'ignore' })
   return dir
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
 }
 
 /** Pids of live server processes started from this project's deploy folder. */

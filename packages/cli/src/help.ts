@@ -34,7 +34,7 @@ Run \`mlci <command> --help\` for a command's options.
 
 export function commandHelp(name: string, command: Command): string {
   const own = command.flags.filter((f) => !GLOBAL_FLAGS.includes(f))
-  return `mlci ${name} — ${command.summary}
+  return `mlci ${name} — ${COMMANDS[name].summary}
 
 Usage: ${command.usage}
 

@@ -4,12 +4,7 @@ import { parse } from './options.js'
 import { colorsEnabled, palette } from './ui/color.js'
 import { formatError } from './ui/format-error.js'
 import { commandHelp, mainHelp, version } from './help.js'
-
-/** Redaction for errors printed before a project (and its redactor) exists. */
-let redact: (text: string) => string = (t) => t
-export function setErrorRedactor(fn: (text: string) => string): void {
-  redact = fn
-}
+import { redactError } from './session.js'
 
 /** The only place that prints errors and exits. */
 export async function main(argv: string[]): Promise<void> {
@@ -35,7 +30,7 @@ export async function main(argv: string[]): Promise<void> {
     code = await dispatch(argv, io)
   } catch (error) {
     const c = palette(colorsEnabled(process.stderr))
-    process.stderr.write(formatError(error, c, redact, argv.includes('--verbose') || argv.includes('-v')) + '\n')
+    process.stderr.write(formatError(error, c, redactError, argv.includes('--verbose') || argv.includes('-v')) + '\n')
     code = exitCodeFor(error)
   }
   if (controller.signal.aborted && code !== ExitCode.OK) code = ExitCode.INTERRUPTED

@@ -47,11 +47,9 @@ export function listFlag(value: unknown): string[] | undefined {
 
 export function parse(argv: string[], allowed: FlagName[]): ParsedArgs {
   const names = new Set<FlagName>([...allowed, ...GLOBAL_FLAGS])
-  // `--force` alone means "all phases": parseArgs has no optional values, so rewrite it.
-  const normalized = argv.flatMap((arg, i) => {
-    if (arg === '--force' && names.has('force') && (argv[i + 1] === undefined || argv[i + 1].startsWith('-'))) return ['--force=*']
-    return [arg]
-  })
+  // `--force` alone means "all phases": parseArgs has no optional values, so a bare optional-value flag becomes `--x=*`.
+  const optional = new Set([...names].filter((n) => (FLAGS[n] as { optionalValue?: boolean }).optionalValue).map((n) => `--${n}`))
+  const normalized = argv.map((arg, i) => (optional.has(arg) && (argv[i + 1] === undefined || argv[i + 1].startsWith('-')) ? `${arg}=*` : arg))
   const options = Object.fromEntries([...names].map((n) => {
     const f = FLAGS[n] as { type: 'string' | 'boolean'; short?: string; multiple?: boolean }
     return [n, { type: f.type, ...(f.short ? { short: f.short } : {}), ...(f.multiple ? { multiple: true } : {}) }]

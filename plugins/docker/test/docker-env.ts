@@ -2,8 +2,8 @@
 // credentials, free ports, a trained copy of the classifier fixture.
 import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { describeWith, type Requirement } from '../../../test/helpers/requirements.js'
+export { freePort } from '../../../test/helpers/net.mjs'
 
 const SERVICES_ENV = '/tmp/mlci-ci/services.env'
 
@@ -38,17 +38,6 @@ export const DOCKER: Requirement = {
 /** `describe` for tests that need the real engine: without one they fail, saying how to get it. */
 export function describeDocker(name: string, body: () => void): void {
   describeWith(DOCKER, name, body)
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
 }
 
 /** Train the fixture in `dir` (creates out/model.json). */

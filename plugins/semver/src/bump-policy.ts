@@ -1,5 +1,4 @@
-import { ErrorCode, MlciError, type ArtifactRef, type ModelSignature, type ModelVersion } from '@mlci/core'
-import { num } from './markdown.js'
+import { ErrorCode, MlciError, num, type ArtifactRef, type ModelSignature, type ModelVersion } from '@mlci/core'
 import { higherIsBetter, type BumpInfo, type BumpKind, type MetricChange, type SemverOptions } from './options.js'
 
 const DEFAULT_MINOR_ON = 0.01

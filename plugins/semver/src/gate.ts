@@ -1,5 +1,4 @@
-import type { GateReport, GateVerdict, Veto } from '@mlci/core'
-import { markdownTable, num } from './markdown.js'
+import { markdownTable, num, type GateReport, type GateVerdict, type Veto } from '@mlci/core'
 import { higherIsBetter, type MetricRule } from './options.js'
 
 export interface LiveMetrics {

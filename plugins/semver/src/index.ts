@@ -1,7 +1,6 @@
-import { definePlugin, packageVersion } from '@mlci/core'
+import { definePlugin, num, packageVersion } from '@mlci/core'
 import { candidateFingerprint } from './fingerprint.js'
 import { evaluateGate, gateTable, vetoOf } from './gate.js'
-import { num } from './markdown.js'
 import { checkOptions, type SemverOptions } from './options.js'
 import { recordVersion, type RunState } from './record-version.js'
 import { failVersion, releaseVersion } from './release.js'

@@ -1,18 +1,15 @@
 import { relative } from 'node:path'
 import { ExitCode, isPhaseName, type LifecyclePhase, type RunOptions, type RunRecord } from '@mlci/core'
-import { setErrorRedactor } from '../main.js'
 import { listFlag } from '../options.js'
 import { openProject } from '../session.js'
 import { runUi, showRun } from '../ui/run-ui.js'
 import type { Command } from './index.js'
 
 const command: Command = {
-  summary: 'Run the model lifecycle: verify → test → train → evaluate → gate → version → deploy → monitor',
   usage: 'mlci build [--only p,q] [--skip p] [--dry-run [--check]] [--force [p]] [--explain] [--json]',
   flags: ['only', 'skip', 'dry-run', 'check', 'force', 'explain', 'json', 'channel', 'wait-for-lock'],
   async run(args, io) {
     const mlci = await openProject(args, io.env)
-    setErrorRedactor((t) => mlci.redact(t))
     const force = listFlag(args.flags.force)
     const options: RunOptions = {
       only: listFlag(args.flags.only) as LifecyclePhase[] | undefined,

@@ -1,8 +1,9 @@
 import { join } from 'node:path'
 import {
-  DEFAULT_MAX_SIZE_MB, ErrorCode, ExitCode, MlciError, acquireLock, cacheStatus, clearCache, collectGarbage, loadConfig,
+  DEFAULT_MAX_SIZE_MB, ErrorCode, ExitCode, MlciError, acquireLock, cacheStatus, clearCache, collectGarbage,
 } from '@mlci/core'
 import type { ParsedArgs } from '../options.js'
+import { openProject } from '../session.js'
 import type { Command, CommandIo } from './index.js'
 
 const ACTIONS = ['status', 'gc', 'clear'] as const
@@ -23,8 +24,7 @@ function maxSizeMB(args: ParsedArgs, configured: number | undefined): number {
 }
 
 async function run(action: Action, args: ParsedArgs, io: CommandIo): Promise<number> {
-  const config = await loadConfig({ cwd: args.flags.cwd as string | undefined, file: args.flags.config as string | undefined })
-  const stateDir = join(config.root, '.mlci')
+  const { config, stateDir } = await openProject(args, io.env)
   const maxBytes = Math.floor(maxSizeMB(args, config.cache?.maxSizeMB) * 1024 * 1024)
   const json = Boolean(args.flags.json)
   const print = (value: unknown, lines: string[]) => io.stdout.write(json ? JSON.stringify(value, null, 2) + '\n' : lines.join('\n') + '\n')
@@ -57,7 +57,6 @@ async function run(action: Action, args: ParsedArgs, io: CommandIo): Promise<num
 }
 
 const command: Command = {
-  summary: 'Inspect or shrink the phase cache: status, gc (evict to the size limit), clear',
   usage: 'mlci cache <status|gc|clear> [--max-size MB] [--json] [--wait-for-lock]',
   flags: ['json', 'max-size', 'wait-for-lock'],
   async run(args, io) {

@@ -1,12 +1,11 @@
-import { ExitCode, diffVersions, type DiffRow, type VersionDiff } from '@mlci/core'
+import { ExitCode, diffVersions, markdownTable, type DiffRow, type VersionDiff } from '@mlci/core'
 import { openProject } from '../session.js'
 import type { Command } from './index.js'
-import { markdownTable, resolveRef, show, signed, textTable } from './registry-view.js'
+import { resolveRef, show, signed, textTable } from './registry-view.js'
 
 const USAGE = 'mlci diff <a> <b> [--md | --json]'
 
 const command: Command = {
-  summary: 'Compare two versions: metrics and params side by side with deltas',
   usage: USAGE,
   flags: ['md', 'json'],
   async run(args, io) {

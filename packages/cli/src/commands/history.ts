@@ -4,7 +4,6 @@ import type { Command } from './index.js'
 import { textTable, time } from './registry-view.js'
 
 const command: Command = {
-  summary: 'Show the alias ledger: every move of live, previous and other aliases, and why',
   usage: 'mlci history [--json]',
   flags: ['json'],
   async run(args, io) {

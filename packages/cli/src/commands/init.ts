@@ -12,7 +12,6 @@ import type { Command } from './index.js'
 const FILE = 'mlci.config.ts'
 
 const command: Command = {
-  summary: 'Write a commented mlci.config.ts for this Python ML repo from what it finds (tests, training script, metrics, server, Dockerfile)',
   usage: 'mlci init [--force]',
   flags: ['force'],
   async run(args, io) {

@@ -4,7 +4,6 @@ import { ErrorCode, ExitCode, MlciError, PHASE_NAMES, filterLogByPhase, findRun,
 import type { Command } from './index.js'
 
 const command: Command = {
-  summary: "Print a run's full log (timestamped, per phase and plugin, secrets redacted)",
   usage: 'mlci logs [run] [--phase name]',
   flags: ['phase'],
   async run(args, io) {

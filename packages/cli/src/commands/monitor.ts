@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ErrorCode, ExitCode, MlciError, errorMessage, exitCodeFor, type AnalysisReport, type RunOptions, type RunResult } from '@mlci/core'
-import { setErrorRedactor } from '../main.js'
 import { openProject } from '../session.js'
 import { colorsEnabled, formatDuration, palette, type Palette } from '../ui/color.js'
 import { formatError } from '../ui/format-error.js'
@@ -19,13 +18,11 @@ import type { Command } from './index.js'
  * like every interrupted mlci command (systemd: `SuccessExitStatus=130`).
  */
 const command: Command = {
-  summary: 'Analyse the live version now, or keep analysing it --every <interval> (rolling back when an analysis fails)',
   usage: 'mlci monitor [--every <interval>] [--json] [--wait-for-lock]',
   flags: ['every', 'json', 'wait-for-lock'],
   async run(args, io) {
     const every = args.flags.every === undefined ? undefined : parseInterval(String(args.flags.every))
     const mlci = await openProject(args, io.env)
-    setErrorRedactor((t) => mlci.redact(t))
     if (!mlci.hooks.monitor.taps.length) {
       throw new MlciError(ErrorCode.USAGE, 'No plugin taps the monitor hook in this project.', {
         hint: "Add monitor({ url, metrics: [...] }) from '@mlci/plugin-monitor' to the plugins in your mlci config.",
@@ -81,7 +78,7 @@ const command: Command = {
 export default command
 
 /** `30s`, `5m`, `1h`, `500ms`; a bare number is refused (seconds or milliseconds?). */
-export function parseInterval(text: string): number {
+function parseInterval(text: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)\s*$/.exec(text)
   const ms = m ? Math.round(Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h']) : Number.NaN
   if (!(ms > 0)) {

@@ -4,7 +4,6 @@ import { openProject } from '../session.js'
 import type { Command } from './index.js'
 
 const command: Command = {
-  summary: 'List every hook with its taps in execution order, stage, plugin and version',
   usage: 'mlci plugins [--json]',
   flags: ['json'],
   async run(args, io) {

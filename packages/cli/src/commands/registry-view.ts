@@ -1,4 +1,4 @@
-import { ErrorCode, MlciError, type ModelVersion, type Registry } from '@mlci/core'
+import { ErrorCode, MlciError, num, type ModelVersion, type Registry } from '@mlci/core'
 
 /** A version or alias, or a clear error naming what exists. */
 export async function resolveRef(registry: Registry, ref: string | undefined, usage: string): Promise<ModelVersion> {
@@ -27,17 +27,6 @@ export function textTable(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
   const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd()
   return [line(header), ...rows.map(line)].join('\n')
-}
-
-/** A GitHub-flavoured markdown table; `|` in cells is escaped so columns never shift. */
-export function markdownTable(header: string[], rows: string[][]): string {
-  const cell = (s: string) => s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
-  const line = (cells: string[]) => `| ${cells.map(cell).join(' | ')} |`
-  return [line(header), `|${header.map(() => ' --- ').join('|')}|`, ...rows.map(line)].join('\n')
-}
-
-export function num(value: number): string {
-  return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(6)))
 }
 
 export function show(value: unknown): string {

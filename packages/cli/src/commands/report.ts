@@ -3,7 +3,6 @@ import {
   ErrorCode, ExitCode, MlciError, appendStepSummary, buildReport, findRun, loadRegistrySnapshot, readRunRecord, readRunRecords,
   registryOf, renderHtml, renderMarkdown, summarizeRun, writeFileAtomic, type RegistrySnapshot, type RunRecord,
 } from '@mlci/core'
-import { setErrorRedactor } from '../main.js'
 import { openProject } from '../session.js'
 import type { Command } from './index.js'
 
@@ -11,12 +10,10 @@ const FORMATS = ['md', 'html', 'json'] as const
 type Format = (typeof FORMATS)[number]
 
 const command: Command = {
-  summary: 'Report a run: markdown (PR comments, step summary), self-contained HTML with metric plots, or the JSON run record',
   usage: 'mlci report [run|version] [--format md|html|json] [--out file] [--since version]',
   flags: ['format', 'out', 'since'],
   async run(args, io) {
     const mlci = await openProject(args, io.env)
-    setErrorRedactor((t) => mlci.redact(t))
     const out = args.flags.out as string | undefined
     const format = formatOf(args.flags.format as string | undefined, out)
     const since = args.flags.since as string | undefined

@@ -1,5 +1,4 @@
 import { ErrorCode, ExitCode, MlciError, PHASE_NAMES, type RunOptions } from '@mlci/core'
-import { setErrorRedactor } from '../main.js'
 import { openProject } from '../session.js'
 import { colorsEnabled, palette } from '../ui/color.js'
 import { runUi, showRun } from '../ui/run-ui.js'
@@ -12,12 +11,10 @@ import type { Command } from './index.js'
  * left unfinished, then rolling back through the configured deployer.
  */
 const command: Command = {
-  summary: 'Put the previous ready version (or --to <version>) live again through the configured deployer',
   usage: 'mlci rollback [--to <version>] [--json] [--wait-for-lock]',
   flags: ['to', 'json', 'wait-for-lock'],
   async run(args, io) {
     const mlci = await openProject(args, io.env)
-    setErrorRedactor((t) => mlci.redact(t))
     if (!mlci.hooks.rollback.taps.length) {
       throw new MlciError(ErrorCode.USAGE, 'No plugin handles rollbacks in this project.', {
         hint: "Add rollback() from '@mlci/plugin-rollback' (and a deployer such as '@mlci/plugin-local') to the plugins in your mlci config.",

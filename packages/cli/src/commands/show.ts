@@ -1,12 +1,11 @@
-import { ExitCode, type ModelVersion } from '@mlci/core'
+import { ExitCode, num, type ModelVersion } from '@mlci/core'
 import { openProject } from '../session.js'
 import type { Command } from './index.js'
-import { aliasesByVersion, num, resolveRef, show as text, time } from './registry-view.js'
+import { aliasesByVersion, resolveRef, show as text, time } from './registry-view.js'
 
 const USAGE = 'mlci show <version|alias> [--json]'
 
 const command: Command = {
-  summary: 'Show one model version with its full lineage',
   usage: USAGE,
   flags: ['json'],
   async run(args, io) {

@@ -1,10 +1,9 @@
-import { ExitCode } from '@mlci/core'
+import { ExitCode, num } from '@mlci/core'
 import { openProject } from '../session.js'
 import type { Command } from './index.js'
-import { aliasesByVersion, mainMetrics, num, textTable, time } from './registry-view.js'
+import { aliasesByVersion, mainMetrics, textTable, time } from './registry-view.js'
 
 const command: Command = {
-  summary: 'List model versions: status, creation time, main metrics, aliases',
   usage: 'mlci versions [--json]',
   flags: ['json'],
   async run(args, io) {

@@ -2,7 +2,6 @@ import type { Command } from './index.js'
 import { WatchSession } from '../watch/session.js'
 
 const command: Command = {
-  summary: 'Re-run the affected phases on every change: tests on a test edit, train and downstream on a training edit',
   usage: `mlci watch [--phases p,q] [--debounce ms] [--deploy]
 
 Watches every phase's declared inputs and the config file (.mlci/, .git, node_modules, Python

@@ -22,7 +22,7 @@ export interface ProbeFound extends Found {
 }
 
 const SERVER_SCRIPTS = ['serve.py', 'app.py', 'server.py', 'api.py', 'src/serve.py', 'src/app.py', 'src/server.py', 'app/main.py']
-export const SERVER_FLAGS = ['--model', '--host', '--port', '--model-version']
+const SERVER_FLAGS = ['--model', '--host', '--port', '--model-version']
 const LABEL_COLUMNS = ['label', 'target', 'y', 'class', 'labels']
 
 /** A model server: a usual script name whose source has a /health route (the deployer waits on it). */

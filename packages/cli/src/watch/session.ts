@@ -2,11 +2,11 @@ import type { Stats } from 'node:fs'
 import { existsSync } from 'node:fs'
 import { dirname, relative, resolve } from 'node:path'
 import {
-  ErrorCode, ExitCode, Mlci, MlciError, SEARCH_PLACES, createWatchTargets, downstreamOf, errorMessage, loadConfig, phaseRow,
-  type LifecyclePhase, type PhaseName, type RunData, type RunResult, type WatchTargets,
+  ErrorCode, ExitCode, MlciError, SEARCH_PLACES, createWatchTargets, downstreamOf, errorMessage, phaseRow,
+  type LifecyclePhase, type Mlci, type PhaseName, type RunData, type RunResult, type WatchTargets,
 } from '@mlci/core'
 import type { CommandIo } from '../commands/index.js'
-import { setErrorRedactor } from '../main.js'
+import { loadProject } from '../session.js'
 import { colorsEnabled, formatDuration, isInteractive, palette, type Palette } from '../ui/color.js'
 import { formatError } from '../ui/format-error.js'
 import { createRenderer } from '../ui/renderer.js'
@@ -160,15 +160,13 @@ export class WatchSession {
 
   /** Load config and plugins; commit nothing unless everything loaded. */
   private async load(where: { cwd?: string; file?: string }): Promise<void> {
-    const config = await loadConfig(where)
-    const mlci = new Mlci({ config, env: this.options.io.env })
-    const profile = resolveProfile(this.options.flags, config.watch)
+    const mlci = await loadProject(where, this.options.io.env)
+    const profile = resolveProfile(this.options.flags, mlci.config.watch)
     this.mlci = mlci
-    this.configFile = config.file
+    this.configFile = mlci.config.file
     this.profile = profile
     this.batch.delayMs = profile.debounceMs
     this.data = {}
-    setErrorRedactor((t) => mlci.redact(t))
   }
 
   /** A config that exists but does not load is reported; watch mode then waits for the fix. */
