@@ -5,6 +5,7 @@ import { stableJson } from '../hash/stable-json.js'
 import type { FileStamp, StatCache } from '../hash/stat-cache.js'
 import { walkFiles } from '../hash/walk.js'
 import type { PhaseDeclaration } from './types.js'
+import { toPosix } from '../hash/paths.js'
 
 /**
  * Everything a phase's result depends on, kept per part so `--explain` can say what changed.
@@ -49,9 +50,6 @@ function shortHash(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 16)
 }
 
-function toPosix(path: string): string {
-  return sep === '/' ? path : path.split(sep).join('/')
-}
 
 /** A stable name per declaration: the plugin, or `plugin#2` when one plugin declares twice. */
 export function declarationKeys(declarations: readonly PhaseDeclaration[]): string[] {

@@ -1,15 +1,13 @@
 import { chmodSync, mkdirSync, statSync } from 'node:fs'
-import { isAbsolute, relative, resolve, sep } from 'node:path'
+import { isAbsolute, relative, resolve } from 'node:path'
 import { ErrorCode, MlciError } from '../errors.js'
 import type { StatCache } from '../hash/stat-cache.js'
 import { findFiles } from '../hash/walk.js'
 import type { ContentStore, Digest } from '../store/content-store.js'
 import type { PhaseDeclaration } from './types.js'
 import type { CacheEntry, OutputRecord } from './entries.js'
+import { toPosix } from '../hash/paths.js'
 
-function toPosix(path: string): string {
-  return sep === '/' ? path : path.split(sep).join('/')
-}
 
 /** `path` relative to root, refusing anything outside it (a cache never writes outside the project). */
 export function projectPath(root: string, abs: string): string {

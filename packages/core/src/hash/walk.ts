@@ -1,13 +1,10 @@
 import { readdirSync, statSync, type Stats } from 'node:fs'
 import type { FileStamp } from './stat-cache.js'
-import { isAbsolute, relative, resolve, sep } from 'node:path'
+import { relative, resolve, sep } from 'node:path'
 import picomatch from 'picomatch'
+import { MATCH_OPTIONS, SKIPPED_DIRS, expandGlob, isWithin, toPosix } from './paths.js'
 
-/**
- * Folders that hold tool state, VCS data, dependencies or caches: never an input, never
- * descended into (the same list watch mode ignores).
- */
-export const SKIPPED_DIRS: ReadonlySet<string> = new Set(['.git', 'node_modules', '.mlci', '__pycache__', '.pytest_cache', '.mypy_cache', '.ruff_cache'])
+export { SKIPPED_DIRS } from './paths.js'
 
 export interface FoundFile {
   /** Absolute path. */
@@ -24,22 +21,9 @@ export interface FindFilesOptions {
   exclude?: readonly string[]
 }
 
-const MATCH_OPTIONS = { dot: true }
 
-function toPosix(path: string): string {
-  return sep === '/' ? path : path.split(sep).join('/')
-}
 
-/** `data` and `data/` mean the folder and everything in it, as in watch mode. */
-function expand(glob: string): string[] {
-  const trimmed = glob.replace(/\/+$/, '') || '.'
-  return trimmed === '.' ? ['**'] : [trimmed, `${trimmed}/**`]
-}
 
-function isWithin(path: string, dir: string): boolean {
-  const rel = relative(dir, path)
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))
-}
 
 /**
  * Call `onFile` for each file matching `patterns`, in walk order, with its stats. Walks only
@@ -54,8 +38,8 @@ export function walkFiles(options: FindFilesOptions, onFile: (path: string, stat
   const positive = options.patterns.filter((g) => !g.startsWith('!'))
   const negative = options.patterns.filter((g) => g.startsWith('!')).map((g) => g.slice(1))
   if (!positive.length) return
-  const include = picomatch(positive.flatMap(expand), MATCH_OPTIONS)
-  const excludeGlob = negative.length ? picomatch(negative.flatMap(expand), MATCH_OPTIONS) : undefined
+  const include = picomatch(positive.flatMap(expandGlob), MATCH_OPTIONS)
+  const excludeGlob = negative.length ? picomatch(negative.flatMap(expandGlob), MATCH_OPTIONS) : undefined
   // Prefix checks: this runs for every file and folder of the tree, and path.relative() per
   // call costs about 10× a string comparison.
   const excluded = (options.exclude ?? []).map((p) => resolve(p))

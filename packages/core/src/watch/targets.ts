@@ -1,14 +1,12 @@
 import { statSync } from 'node:fs'
-import { dirname, isAbsolute, relative, resolve, sep } from 'node:path'
+import { dirname, relative, resolve } from 'node:path'
 import picomatch from 'picomatch'
+import { MATCH_OPTIONS, SKIPPED_DIRS, expandGlob, isWithin, toPosix } from '../hash/paths.js'
 import type { PhaseDeclaration } from '../cache/types.js'
 import type { PhaseName } from '../phases.js'
 
-/**
- * Folders tools write into all the time and no phase should react to: mlci's own state, VCS,
- * dependency trees and Python/test caches. Never watched, never a trigger.
- */
-export const ALWAYS_IGNORED = ['.mlci', '.git', 'node_modules', '__pycache__', '.pytest_cache', '.mypy_cache', '.ruff_cache'] as const
+/** What watch never looks at: the same folders the cache never reads. */
+export const ALWAYS_IGNORED: readonly string[] = [...SKIPPED_DIRS]
 
 export interface WatchTargetsOptions {
   /** The project root (globs without a declaration cwd are relative to it). */
@@ -42,22 +40,13 @@ interface InputMatcher {
   match(path: string): boolean
 }
 
-const MATCH_OPTIONS = { dot: true }
 
-function toPosix(path: string): string {
-  return sep === '/' ? path : path.split(sep).join('/')
-}
 
-/** A pattern may name a folder (`data`, `out/`, `models/*`): it matches everything under it too. */
-function patternsOf(glob: string): string[] {
-  const trimmed = glob.replace(/\/+$/, '')
-  return [trimmed, `${trimmed}/**`]
-}
 
 /** A matcher for globs relative to `cwd`, taking absolute paths; `!glob` entries exclude. */
 function matcherFor(cwd: string, globs: readonly string[]): (path: string) => boolean {
-  const positive = globs.filter((g) => !g.startsWith('!')).flatMap(patternsOf)
-  const negative = globs.filter((g) => g.startsWith('!')).flatMap((g) => patternsOf(g.slice(1)))
+  const positive = globs.filter((g) => !g.startsWith('!')).flatMap(expandGlob)
+  const negative = globs.filter((g) => g.startsWith('!')).flatMap((g) => expandGlob(g.slice(1)))
   if (!positive.length) return () => false
   const yes = picomatch(positive, MATCH_OPTIONS)
   const no = negative.length ? picomatch(negative, MATCH_OPTIONS) : () => false
@@ -73,10 +62,6 @@ function baseOf(cwd: string, glob: string): string {
   return resolve(cwd, scan.base || '.')
 }
 
-function isWithin(path: string, dir: string): boolean {
-  const rel = relative(dir, path)
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))
-}
 
 function nearestExistingDir(path: string): string {
   for (let p = path; ; p = dirname(p)) {
