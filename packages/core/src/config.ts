@@ -1,6 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { dirname, join, relative } from 'node:path'
+import { join, relative } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { ErrorCode, MlciError, errorMessage } from './errors.js'
 import { validateOptions, type Shape } from './options.js'
@@ -8,6 +7,7 @@ import { ALERTS_SHAPE, type AlertsConfig } from './alerts/config.js'
 import { REPORT_SHAPE, type ReportConfig } from './report/config.js'
 import { isPlugin, type MlciPlugin } from './plugin.js'
 import { CORE_VERSION } from './version.js'
+import { findPackageJson } from './package-version.js'
 import { importWithCore, resolveFromMlciLocation } from './core-resolution.js'
 
 /** A plugin entry in config: an instance, a specifier, `[specifier, options]`, nested lists, or falsy (ignored). */
@@ -60,24 +60,6 @@ export const CONFIG_SHAPE: Shape = {
   report: REPORT_SHAPE,
   alerts: ALERTS_SHAPE,
   registry: 'any',
-}
-
-function findPackageJson(file: string, name: string): { version?: string } | undefined {
-  let dir = dirname(file)
-  for (;;) {
-    const candidate = join(dir, 'package.json')
-    if (existsSync(candidate)) {
-      try {
-        const pkg = JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string; version?: string }
-        if (pkg.name === name) return pkg
-      } catch {
-        // keep walking
-      }
-    }
-    const parent = dirname(dir)
-    if (parent === dir) return undefined
-    dir = parent
-  }
 }
 
 function packageName(specifier: string): string {

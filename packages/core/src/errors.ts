@@ -29,6 +29,7 @@ export const ErrorCode = {
   NOT_FOUND: 'MLCI_NOT_FOUND',
   VERIFY_FAILED: 'MLCI_VERIFY_FAILED',
   UNHEALTHY: 'MLCI_UNHEALTHY',
+  UNEXPECTED: 'MLCI_UNEXPECTED',
   /** No version could be rolled back to (every target missing, broken or unhealthy); what ran is left alone. */
   ROLLBACK_FAILED: 'MLCI_ROLLBACK_FAILED',
   /** A monitor analysis failed (failures over failureLimit, or too many measurement errors): not promoted. */

@@ -115,9 +115,6 @@ export class Mlci extends EventEmitter<RunEvents> {
     return this.registryInstance
   }
 
-  setRegistry(registry: Registry): void {
-    this.registryInstance = registry
-  }
 
   /** Replace the phase cache; `false` disables it, `undefined` restores the default. */
   setCache(cache: PhaseCache | false | undefined): void {
@@ -318,7 +315,8 @@ export class Mlci extends EventEmitter<RunEvents> {
         if (event.phase === row.name) phaseRecord.taps.push(event.record)
       }
       this.on('tap:end', tapListener)
-      const dataBefore = JSON.stringify(ctx.data)
+      // Only a phase that will be cached needs to know which run data it added.
+      const dataBefore = check && cache ? JSON.stringify(ctx.data) : ''
       const phaseLog: LogEntry[] = []
       const logListener = (entry: LogEntry) => {
         if (entry.phase === row.name) phaseLog.push(entry)
@@ -414,7 +412,7 @@ function statusOf(error: unknown): RunRecord['status'] {
 }
 
 function wrapUnexpected(error: unknown): MlciError {
-  return new MlciError('MLCI_UNEXPECTED', errorMessage(error), { cause: error, hint: 'This looks like a bug in mlci; please report it with the run log.' })
+  return new MlciError(ErrorCode.UNEXPECTED, errorMessage(error), { cause: error, hint: 'This looks like a bug in mlci; please report it with the run log.' })
 }
 
 /** `--explain`: why a phase that is not restored from the cache runs (or would run). */

@@ -1,7 +1,7 @@
 import { readdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { writeFileAtomic, writeJsonAtomic } from './atomic.js'
-import { MlciError, errorMessage } from './errors.js'
+import { ErrorCode, MlciError, errorMessage } from './errors.js'
 import type { RunData } from './data.js'
 import type { LogEntry } from './logger.js'
 import type { Redactor } from './redact.js'
@@ -75,7 +75,7 @@ export function toErrorRecord(error: unknown): ErrorRecord {
   if (MlciError.is(error)) {
     return { code: error.code, message: error.message, phase: error.phase, plugin: error.plugin, hint: error.hint, details: error.details }
   }
-  return { code: 'MLCI_UNEXPECTED', message: errorMessage(error) }
+  return { code: ErrorCode.UNEXPECTED, message: errorMessage(error) }
 }
 
 export function newRunId(now = new Date()): string {

@@ -44,11 +44,16 @@ interface RawTap {
 export function interceptTaps(hooks: Hooks, host: TapHost): void {
   for (const hookName of Object.keys(hooks) as HookName[]) {
     const hook = hooks[hookName] as unknown as { intercept(interceptor: { register(tap: RawTap): RawTap }): void }
-    hook.intercept({ register: (tap) => wrapTap(hookName, tap, host) })
+    hook.intercept({ register: (tap) => wrapTap(hookName, isSyncHook(hooks[hookName]), tap, host) })
   }
 }
 
-function wrapTap(hookName: HookName, tap: RawTap, host: TapHost): RawTap {
+/** tapable's SyncHook has no usable prototype (`instanceof` throws); it names itself. */
+function isSyncHook(hook: object): boolean {
+  return hook.constructor.name === 'SyncHook'
+}
+
+function wrapTap(hookName: HookName, sync: boolean, tap: RawTap, host: TapHost): RawTap {
   const owner = host.owner()
   const info: TapInfo = {
     hook: hookName, name: tap.name, stage: tap.stage ?? 0, before: tap.before,
@@ -60,8 +65,8 @@ function wrapTap(hookName: HookName, tap: RawTap, host: TapHost): RawTap {
     tap.type === 'async'
       ? new Promise((resolve, reject) => original(...args, (err: unknown, r: unknown) => (err ? reject(err) : resolve(r))))
       : original(...args)
-  // The one synchronous hook: scoped, not timed.
-  if (hookName === 'invalid') return { ...tap, fn: (...args: unknown[]) => callOriginal(host.scope(args, info)) }
+  // A synchronous hook (watch's `invalid`) can't await a promise tap: scoped, not timed.
+  if (sync) return { ...tap, fn: (...args: unknown[]) => callOriginal(host.scope(args, info)) }
 
   const record = (status: 'ok' | 'failed', started: number, error?: MlciError): TapRecord => ({
     name: info.name, plugin: info.plugin, version: info.version, status,

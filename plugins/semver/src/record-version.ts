@@ -68,7 +68,7 @@ export async function recordVersion(options: SemverOptions, state: RunState, pro
 
   await storeArtifacts(ctx, artifacts)
   if (process.env.MLCI_TEST_CRASH_AT === 'registry-write') process.kill(process.pid, 'SIGKILL')
-  const git = await gitState(ctx.cwd)
+  const git = await gitState(ctx.cwd, ctx.signal)
   for (let attempt = 1; ; attempt++) {
     try {
       await ctx.registry.create({

@@ -156,7 +156,6 @@ export async function collectGarbage(stateDir: string, maxBytes: number): Promis
   const layout = cacheLayout(stateDir)
   const eviction = await evictToLimit(stateDir, maxBytes)
   const entries = new EntryStore(layout.entries)
-  const store = new ContentStore(layout.objects)
   const state = await stateReferences(stateDir)
   const loaded = await loadEntries(entries)
   const named = new Set([...state, ...loaded.flatMap((l) => l.entry?.outputs.map((o) => o.digest) ?? [])])
