@@ -16,7 +16,7 @@ const command: Command = {
       return ExitCode.OK
     }
     if (!versions.length) {
-      io.stdout.write('No model versions recorded yet. Run `mlci build`.\n')
+      io.stdout.write('No model versions recorded yet. A build records one when a plugin taps `version` (e.g. @mlci/plugin-semver).\n')
       return ExitCode.OK
     }
     const metrics = mainMetrics(versions)
