@@ -1,4 +1,4 @@
-import { ExitCode, MlciError, ErrorCode, exitCodeFor, liveProcessGroups, killProcessGroup } from '@mlci/core'
+import { ExitCode, MlciError, ErrorCode, exitCodeFor, liveProcessGroups, killProcessGroup, inFlightTaps, formatLimit } from '@mlci/core'
 import { COMMANDS, type CommandIo } from './commands/index.js'
 import { parse } from './options.js'
 import { colorsEnabled, palette } from './ui/color.js'
@@ -12,15 +12,29 @@ export async function main(argv: string[]): Promise<void> {
   let interrupts = 0
   const onSignal = (signal: NodeJS.Signals) => {
     interrupts++
-    controller.abort(new MlciError(ErrorCode.INTERRUPTED, `Interrupted by ${signal}.`))
-    // A second Ctrl-C: stop waiting for graceful shutdown.
+    // A second Ctrl-C: stop waiting for graceful shutdown (the repo lock is released on exit).
     if (interrupts > 1) {
+      process.stderr.write(`\nmlci: ${signal} again: killing every command it started and exiting now.\n`)
       for (const pid of liveProcessGroups) killProcessGroup(pid, 'SIGKILL')
       process.exit(ExitCode.INTERRUPTED)
     }
+    process.stderr.write(`\n${stoppingMessage(signal)}\n`)
+    controller.abort(new MlciError(ErrorCode.INTERRUPTED, `Interrupted by ${signal}.`))
   }
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
+  // The event loop emptied while the command had not finished: nothing can finish it any more,
+  // and Node would exit 0. Taps are failed by core's own check (the run then ends properly);
+  // this is the last line for anything else left pending.
+  let finished = false
+  const onBeforeExit = () => {
+    if (finished || inFlightTaps().length) return
+    process.stderr.write(`${formatError(new MlciError(ErrorCode.NEVER_SETTLED, 'mlci stopped: the command never finished (its work was pending with nothing left to run).', {
+      hint: 'This is a bug in mlci or a plugin; rerun with --verbose and report it with the run log.',
+    }), palette(colorsEnabled(process.stderr)), redactError, false)}\n`)
+    process.exitCode = ExitCode.FAILED
+  }
+  process.on('beforeExit', onBeforeExit)
   const io: CommandIo = {
     stdout: process.stdout, stderr: process.stderr, env: process.env, signal: controller.signal,
     commandLine: ['mlci', ...argv].join(' '),
@@ -33,6 +47,8 @@ export async function main(argv: string[]): Promise<void> {
     process.stderr.write(formatError(error, c, redactError, argv.includes('--verbose') || argv.includes('-v')) + '\n')
     code = exitCodeFor(error)
   }
+  finished = true
+  process.off('beforeExit', onBeforeExit)
   if (controller.signal.aborted && code !== ExitCode.OK) code = ExitCode.INTERRUPTED
   for (const pid of liveProcessGroups) killProcessGroup(pid, 'SIGKILL')
   process.exitCode = code
@@ -61,4 +77,11 @@ async function dispatch(argv: string[], io: CommandIo): Promise<number> {
     return ExitCode.OK
   }
   return command.run(args, io)
+}
+
+/** What the first Ctrl-C stops: the taps running now, or the command as a whole. */
+function stoppingMessage(signal: NodeJS.Signals): string {
+  const running = inFlightTaps().map((t) => `${t.phase} (${t.plugin}, running ${formatLimit(Date.now() - t.since)})`)
+  const what = running.length ? `stopping ${running.join(', ')}` : 'stopping'
+  return `mlci: ${signal}: ${what}; then the run is recorded and the lock released. Press Ctrl-C again to force.`
 }

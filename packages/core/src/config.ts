@@ -7,6 +7,7 @@ import { ALERTS_SHAPE, type AlertsConfig } from './alerts/config.js'
 import { REPORT_SHAPE, type ReportConfig } from './report/config.js'
 import { isPlugin, type MlciPlugin } from './plugin.js'
 import { CORE_VERSION } from './version.js'
+import type { TimeoutsConfig } from './timeouts.js'
 import { findPackageJson } from './package-version.js'
 import { importWithCore, resolveFromMlciLocation } from './core-resolution.js'
 
@@ -26,6 +27,8 @@ export interface UserConfig {
   /** Webhooks told when a build fails, is vetoed or rolls back. */
   alerts?: AlertsConfig
   registry?: unknown
+  /** Time limit per phase (`{ deploy: '10m', default: '30m' }`); see timeouts.ts for the defaults. */
+  timeouts?: TimeoutsConfig
 }
 
 export interface LoadedPlugin {
@@ -60,6 +63,7 @@ export const CONFIG_SHAPE: Shape = {
   report: REPORT_SHAPE,
   alerts: ALERTS_SHAPE,
   registry: 'any',
+  timeouts: { record: ['string', 'number'] },
 }
 
 function packageName(specifier: string): string {

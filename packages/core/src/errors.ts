@@ -20,6 +20,12 @@ export const ErrorCode = {
   EXEC_FAILED: 'MLCI_EXEC_FAILED',
   EXEC_NOT_FOUND: 'MLCI_EXEC_NOT_FOUND',
   TIMEOUT: 'MLCI_TIMEOUT',
+  /** A phase's tap ran past `timeouts.<phase>`; its processes were stopped. */
+  PHASE_TIMEOUT: 'MLCI_PHASE_TIMEOUT',
+  /** A tap's promise was still pending when nothing was left that could settle it. */
+  NEVER_SETTLED: 'MLCI_NEVER_SETTLED',
+  /** A tap returned something its hook does not accept (e.g. a gate result that is not a Veto). */
+  TAP_RESULT_INVALID: 'MLCI_TAP_RESULT_INVALID',
   INTERRUPTED: 'MLCI_INTERRUPTED',
   VETOED: 'MLCI_VETOED',
   STALE: 'MLCI_STALE',

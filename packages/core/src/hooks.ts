@@ -9,12 +9,15 @@ import type { PhaseContext, RunContext } from './context.js'
 import type { VersionProposal } from './data.js'
 import type { ModelVersion } from './registry/types.js'
 import type { RunRecord } from './run-record.js'
+import { ErrorCode, MlciError } from './errors.js'
 
 /** A gate's refusal. Returning one from a `gate` tap stops the run with exit code 3. */
 export interface Veto {
   reason: string
   /** Rendered below the error, e.g. a markdown table of metric verdicts. */
   details?: string
+  /** The plugin whose gate tap vetoed; set by core, recorded with the run's error. */
+  plugin?: string
 }
 
 /** What the deploy hook is asked to put live. */
@@ -85,3 +88,54 @@ export function createHooks() {
 
 export type Hooks = ReturnType<typeof createHooks>
 export type HookName = keyof Hooks
+
+/**
+ * Run-level hooks that report on a run rather than take part in it: each tap runs even when
+ * another throws, its failure is logged naming its plugin, and none changes the run's outcome
+ * (semantic-release runs `success`/`fail` once per plugin the same way).
+ */
+export const ISOLATED_HOOKS: ReadonlySet<HookName> = new Set<HookName>(['done', 'failed', 'report'])
+
+function isVeto(value: unknown): value is Veto {
+  return typeof value === 'object' && value !== null && typeof (value as Veto).reason === 'string' && (value as Veto).reason.trim() !== ''
+    && ((value as Veto).details === undefined || typeof (value as Veto).details === 'string')
+}
+
+/**
+ * Check what one tap returned, for hooks whose return value means something: a gate tap returns
+ * a Veto (stamped with its plugin) or nothing. Anything else is the plugin's bug, not a veto.
+ */
+export function checkTapResult(hook: HookName, plugin: string, result: unknown): unknown {
+  if (hook !== 'gate' || result === undefined) return result
+  if (!isVeto(result)) {
+    throw new MlciError(ErrorCode.TAP_RESULT_INVALID, `The gate tap of ${plugin} returned ${describeValue(result)}, which is not a Veto.`, {
+      phase: 'gate', plugin,
+      hint: `A gate tap returns undefined to pass or { reason: '…', details?: '…' } to veto; fix ${plugin}.`,
+    })
+  }
+  return { ...result, plugin }
+}
+
+function describeValue(value: unknown): string {
+  const text = JSON.stringify(value)
+  return text === undefined ? String(value) : text.length > 80 ? `${text.slice(0, 77)}...` : text
+}
+
+/**
+ * Hooks that name an unknown hook while a plugin's apply() runs (`mlci.hooks.tset.tapPromise`)
+ * throw an error naming the hook and listing the real ones, instead of "Cannot read properties
+ * of undefined". Outside apply() an unknown name reads as undefined, as on any object.
+ */
+export function guardHookNames(hooks: Hooks, applying: () => string | undefined): Hooks {
+  const names = Object.keys(hooks)
+  return new Proxy(hooks, {
+    get(target, key, receiver) {
+      if (typeof key === 'string' && !(key in target) && key !== 'then' && applying() !== undefined) {
+        throw new MlciError(ErrorCode.PLUGIN_INVALID, `Plugin ${applying()} taps an unknown hook "${key}".`, {
+          plugin: applying(), hint: `Hooks are: ${names.join(', ')}.`,
+        })
+      }
+      return Reflect.get(target, key, receiver)
+    },
+  })
+}

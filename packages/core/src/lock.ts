@@ -50,12 +50,13 @@ export async function acquireLock(file: string, options: LockOptions): Promise<L
   const deadline = Date.now() + (options.timeoutMs ?? 10 * 60_000)
   for (;;) {
     if (createExclusive(file, mine)) {
-      return {
-        file,
-        async release() {
-          if (readLockFile(file) === mine) rmSync(file, { force: true })
-        },
+      const release = () => {
+        process.off('exit', release)
+        if (readLockFile(file) === mine) rmSync(file, { force: true })
       }
+      // A forced exit (second Ctrl-C, an uncaught error) must not leave the lock behind.
+      process.on('exit', release)
+      return { file, async release() { release() } }
     }
     const text = readLockFile(file)
     if (text === undefined) continue // released between our attempt and the read

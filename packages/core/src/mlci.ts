@@ -6,7 +6,8 @@ import type { PhaseContext, RunContext, RunOptions } from './context.js'
 import { ErrorCode, MlciError, errorMessage } from './errors.js'
 import { interceptTaps, type TapInfo } from './tap-interceptor.js'
 import { createExec } from './exec.js'
-import { createHooks, type HookName, type Hooks } from './hooks.js'
+import { createHooks, guardHookNames, type HookName, type Hooks } from './hooks.js'
+import { resolveTimeouts } from './timeouts.js'
 import { acquireLock, type Lock } from './lock.js'
 import { createLogger, type LogEntry, type Logger } from './logger.js'
 import { PHASES, phaseRow, selectPhases, type PhaseName, type PhaseRow } from './phases.js'
@@ -57,7 +58,7 @@ export interface MlciOptions {
  * Headless: it emits events and returns a result; it never prints and never exits.
  */
 export class Mlci extends EventEmitter<RunEvents> {
-  readonly hooks: Hooks = createHooks()
+  readonly hooks: Hooks = guardHookNames(createHooks(), () => this.applying?.plugin.name)
   readonly config: ResolvedConfig
   readonly env: NodeJS.ProcessEnv
   readonly redactor: Redactor
@@ -69,6 +70,11 @@ export class Mlci extends EventEmitter<RunEvents> {
   private registryInstance: Registry | undefined
   private cacheInstance: PhaseCache | false | undefined
   private readonly collected = new WeakMap<object, MlciError[]>()
+  /** Per phase invocation: when its time is up (`timeouts` in the config). */
+  private readonly deadlines = new WeakMap<object, number>()
+  /** Failures of isolated run-level taps (done/failed/report), per run context. */
+  private readonly hookFailures = new WeakMap<object, MlciError[]>()
+  readonly timeouts: Partial<Record<HookName, number>>
 
   constructor(options: MlciOptions) {
     super()
@@ -81,10 +87,19 @@ export class Mlci extends EventEmitter<RunEvents> {
     this.redactor.add(alertSecrets(this.config.alerts))
     this.registryInstance = options.registry
     this.cacheInstance = options.cache
+    this.timeouts = resolveTimeouts(this.config.timeouts, Object.keys(this.hooks), this.config.file ?? 'inline config')
     interceptTaps(this.hooks, {
       owner: () => this.applying,
       registered: (info) => this.taps.push(info),
-      scope: (args, info) => this.scopeArgs(args, info),
+      scope: (args, info, signal) => this.scopeArgs(args, info, signal),
+      timeLeft: (base, hook) => {
+        const deadline = this.deadlines.get(base)
+        return deadline === undefined ? this.timeouts[hook] : deadline - Date.now()
+      },
+      isolatedFailure: (hook, info, error, base) => {
+        this.hookFailures.get(base)?.push(error);
+        (base as RunContext).log?.child({ plugin: info.plugin }).warn(`The ${hook} hook of ${info.plugin} failed (ignored; the run's outcome stands): ${errorMessage(error)}`)
+      },
       tapStarted: (phase, tap) => this.emit('tap:start', { phase, tap }),
       tapEnded: (phase, tap, record) => this.emit('tap:end', { phase, tap, record }),
       collector: (base) => this.collected.get(base),
@@ -92,8 +107,15 @@ export class Mlci extends EventEmitter<RunEvents> {
     for (const loaded of this.config.plugins) {
       this.applying = loaded
       try {
-        loaded.plugin.apply(this)
+        const returned: unknown = loaded.plugin.apply(this)
+        if (isThenable(returned)) {
+          returned.then(undefined, () => undefined) // its rejection is not what we report
+          throw new MlciError(ErrorCode.PLUGIN_INVALID, `Plugin ${loaded.plugin.name}: apply() returned a promise; taps it registers after awaiting would be lost.`, {
+            plugin: loaded.plugin.name, hint: 'Make apply() synchronous: register taps only, and do async work inside a tap (e.g. at initialize or verify).',
+          })
+        }
       } catch (error) {
+        if (MlciError.is(error) && error.code === ErrorCode.PLUGIN_INVALID) throw error
         throw new MlciError(ErrorCode.PLUGIN_INVALID, `Plugin ${loaded.plugin.name} failed to apply: ${errorMessage(error)}`, {
           plugin: loaded.plugin.name, cause: error, hint: 'apply() must only register taps; move I/O into a tap.',
         })
@@ -130,19 +152,23 @@ export class Mlci extends EventEmitter<RunEvents> {
     return this.hooks[hook].taps.map((tap) => this.taps.find((t) => t.hook === hook && t.name === tap.name)!).filter(Boolean)
   }
 
-  private scopeArgs(args: unknown[], info: TapInfo): unknown[] {
+  private scopeArgs(args: unknown[], info: TapInfo, signal?: AbortSignal): unknown[] {
     const base = args[args.length - 1] as RunContext & { phase?: string }
-    return [...args.slice(0, -1), this.scopeContext(base, info.plugin)]
+    return [...args.slice(0, -1), this.scopeContext(base, info.plugin, signal)]
   }
 
-  /** A context for one plugin: its own logger and exec; data, signal and registry shared. */
-  scopeContext<C extends RunContext>(base: C, plugin: string): C {
+  /**
+   * A context for one plugin: its own logger and exec; data and registry shared. `signal` (the
+   * tap's own: the run's plus its timeout) replaces the run's, so a timed-out tap's commands stop.
+   */
+  scopeContext<C extends RunContext>(base: C, plugin: string, signal: AbortSignal = base.signal): C {
     const log = base.log.child({ plugin, phase: (base as { phase?: string }).phase })
     return {
       ...base,
       plugin,
       log,
-      exec: createExec({ cwd: base.cwd, env: base.env, signal: base.signal, logger: log, redact: (t) => this.redact(t) }),
+      signal,
+      exec: createExec({ cwd: base.cwd, env: base.env, signal, logger: log, redact: (t) => this.redact(t) }),
     }
   }
 
@@ -210,7 +236,8 @@ export class Mlci extends EventEmitter<RunEvents> {
     let lock: Lock | undefined
     try {
       const selected = selectPhases(options.only, options.skip)
-      if (runOpts.lock !== false) {
+      // A dry run writes nothing, so it neither takes nor reclaims the lock (and runs beside a real build).
+      if (runOpts.lock !== false && !ctx.dryRun) {
         lock = await acquireLock(join(this.stateDir, 'lock'), {
           command, wait: runOpts.waitForLock, signal,
           onStale: (holder) => ctx.log.warn(`Reclaimed a stale repo lock left by PID ${holder?.pid ?? '?'} (${holder?.command ?? 'unknown command'}).`),
@@ -234,14 +261,18 @@ export class Mlci extends EventEmitter<RunEvents> {
     record.endedAt = ended.toISOString()
     record.durationMs = ended.getTime() - startedAt.getTime()
     const finalCtx = { ...ctx, signal: new AbortController().signal }
+    const hookFailures: MlciError[] = []
+    this.hookFailures.set(finalCtx, hookFailures)
     let finalRecord = record
     try {
-      finalRecord = await this.hooks.report.promise(record, finalCtx)
+      // Each tap is isolated (ISOLATED_HOOKS): one plugin's failure neither stops the others nor the run.
+      finalRecord = (await this.hooks.report.promise(record, finalCtx)) ?? record
       if (error) await this.hooks.failed.promise(error, finalRecord, finalCtx)
       else await this.hooks.done.promise(finalRecord, finalCtx)
     } catch (hookError) {
       ctx.log.warn(`A done/failed/report hook failed (ignored): ${errorMessage(hookError)}`)
     }
+    if (hookFailures.length) finalRecord.hookErrors = hookFailures.map(toErrorRecord)
     const persist = !ctx.dryRun && Boolean(lock)
     try {
       finalRecord = await writeRunReports(this, finalRecord, { persist, log: ctx.log })
@@ -323,6 +354,8 @@ export class Mlci extends EventEmitter<RunEvents> {
       }
       this.on('log', logListener)
       this.emit('phase:start', { phase: row.name })
+      const limit = this.timeouts[row.name]
+      if (limit) this.deadlines.set(pctx, Date.now() + limit)
       try {
         if (row.collectErrors) this.collected.set(pctx, [])
         await row.invoke(this.hooks, pctx)
@@ -394,6 +427,10 @@ export class Mlci extends EventEmitter<RunEvents> {
     record.phases.push(phaseRecord)
     this.emit('phase:end', phaseRecord)
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function'
 }
 
 function aggregate(phase: string, errors: MlciError[]): MlciError {

@@ -50,7 +50,7 @@ export const PHASES: readonly PhaseRow[] = Object.freeze([
     summary: 'compare metrics to thresholds and to the live model',
     async invoke(h, ctx) {
       const veto = await h.gate.promise(ctx)
-      if (veto) throw new MlciError(ErrorCode.VETOED, `Vetoed: ${veto.reason}`, { details: veto.details, phase: 'gate' })
+      if (veto) throw new MlciError(ErrorCode.VETOED, `Vetoed: ${veto.reason}`, { details: veto.details, phase: 'gate', plugin: veto.plugin })
     },
   },
   {

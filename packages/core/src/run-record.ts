@@ -66,6 +66,8 @@ export interface RunRecord {
   error?: ErrorRecord
   /** Error of an automatic rollback, added to (never replacing) the run's error. */
   rollbackError?: ErrorRecord
+  /** Failures of done/failed/report taps: each named with its plugin; they never change `status`. */
+  hookErrors?: ErrorRecord[]
   data: RunData
   /** Where the log and reports of this run are (`report`: the HTML report, else the markdown one). */
   files?: { record?: string; log?: string; report?: string; markdown?: string }

@@ -1,7 +1,8 @@
 import type { LoadedPlugin } from './config.js'
 import type { PhaseContext } from './context.js'
 import { wrapTapError, type MlciError } from './errors.js'
-import type { HookName, Hooks } from './hooks.js'
+import { ISOLATED_HOOKS, checkTapResult, type HookName, type Hooks } from './hooks.js'
+import { guardTap } from './tap-guard.js'
 import { toErrorRecord, type TapRecord } from './run-record.js'
 
 /** A registered tap, as `mlci plugins` shows it. */
@@ -19,8 +20,12 @@ export interface TapHost {
   /** The plugin whose apply() is running: it owns the taps registered now. */
   owner(): LoadedPlugin | undefined
   registered(info: TapInfo): void
-  /** Replace the context (last argument) with one scoped to the tap's plugin. */
-  scope(args: unknown[], info: TapInfo): unknown[]
+  /** Replace the context (last argument) with one scoped to the tap's plugin and given the tap's own signal. */
+  scope(args: unknown[], info: TapInfo, signal?: AbortSignal): unknown[]
+  /** Milliseconds this tap may still run (its phase's limit), or undefined for no limit. */
+  timeLeft(base: object, hook: HookName): number | undefined
+  /** A tap of an isolated run-level hook failed: report it (naming the plugin); the run's outcome stands. */
+  isolatedFailure(hook: HookName, info: TapInfo, error: MlciError, base: object): void
   tapStarted(phase: string, info: TapInfo): void
   tapEnded(phase: string, info: TapInfo, record: TapRecord): void
   /** Where a tap's error goes instead of being thrown, for hooks that collect them (verify). */
@@ -77,13 +82,25 @@ function wrapTap(hookName: HookName, sync: boolean, tap: RawTap, host: TapHost):
     const phase = base.phase ?? hookName
     host.tapStarted(phase, info)
     const started = performance.now()
+    // The tap's own signal: the run's, plus its timeout, so a timed-out tap's processes stop.
+    const own = new AbortController()
+    const signal = base.signal ? AbortSignal.any([base.signal, own.signal]) : own.signal
     try {
-      const result = await callOriginal(host.scope(args, info))
+      const work = Promise.resolve().then(() => callOriginal(host.scope(args, info, signal)))
+      const result = checkTapResult(hookName, info.plugin, await guardTap(work, {
+        phase, plugin: info.plugin, timeoutMs: host.timeLeft(base, hookName), signal: base.signal ?? own.signal,
+        abortTap: (reason) => own.abort(reason),
+      }))
       host.tapEnded(phase, info, record('ok', started))
       return result
     } catch (error) {
       const wrappedError = wrapTapError(error, phase, info.plugin)
       host.tapEnded(phase, info, record('failed', started, wrappedError))
+      if (ISOLATED_HOOKS.has(hookName)) {
+        host.isolatedFailure(hookName, info, wrappedError, base)
+        // A waterfall (report) passes its input on unchanged; the others return nothing.
+        return hookName === 'report' ? args[0] : undefined
+      }
       const sink = host.collector(base)
       if (!sink) throw wrappedError
       sink.push(wrappedError)
