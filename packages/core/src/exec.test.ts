@@ -57,4 +57,14 @@ describe('exec', () => {
     const { exec } = setup()
     await expect(exec(['sleep', '10'], { timeoutMs: 200, killGraceMs: 100 })).rejects.toMatchObject({ code: 'MLCI_TIMEOUT' })
   })
+  it('keeps the head and the tail of a long output (multi-byte characters intact) and says how much was cut', async () => {
+    const { exec } = setup()
+    const script = 'for (let i = 0; i < 120000; i++) process.stdout.write(`zeile ${i} größe ✓ ${"x".repeat(40)}\\n`)'
+    const { stdout } = await exec([process.execPath, '-e', script], { quiet: true })
+    expect(stdout.startsWith('zeile 0 größe ✓')).toBe(true)
+    expect(stdout.endsWith(`zeile 119999 größe ✓ ${'x'.repeat(40)}\n`)).toBe(true)
+    expect(stdout).toMatch(/\[… \d+ bytes of output cut …\]\n/)
+    expect(stdout).not.toContain('\ufffd')
+    expect(Buffer.byteLength(stdout)).toBeLessThan(4.2 * 1024 * 1024)
+  })
 })

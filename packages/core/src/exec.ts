@@ -30,7 +30,56 @@ export interface ExecResult {
 
 export type Exec = (argv: string[], options?: ExecOptions) => Promise<ExecResult>
 
+/** Bytes kept from the end of a command's output. */
 const MAX_CAPTURE = 4 * 1024 * 1024
+/** Kept from the start of a long output (the command line echo, the first error) besides its tail. */
+const HEAD_CAPTURE = 64 * 1024
+
+/**
+ * A command's captured stdout or stderr: the first HEAD_CAPTURE characters and the last
+ * MAX_CAPTURE bytes, with a line saying how much was cut between them. The tail is a fixed
+ * ring of bytes, not strings: a tail kept as strings keeps every line alive until it is pushed
+ * out, so all of a chatty command's output passed through V8's old space (1M lines: +100 MB RSS).
+ */
+class Capture {
+  private head = ''
+  private ring: Buffer | undefined
+  private pos = 0
+  private total = 0
+
+  add(line: string): void {
+    if (!this.ring && this.head.length < HEAD_CAPTURE) {
+      this.head += line
+      return
+    }
+    this.ring ??= Buffer.allocUnsafe(MAX_CAPTURE)
+    let bytes = Buffer.byteLength(line)
+    if (bytes <= MAX_CAPTURE - this.pos) {
+      this.ring.write(line, this.pos)
+    } else {
+      let data = Buffer.from(line)
+      if (data.length > MAX_CAPTURE) data = data.subarray(data.length - MAX_CAPTURE)
+      const first = Math.min(data.length, MAX_CAPTURE - this.pos)
+      data.copy(this.ring, this.pos, 0, first)
+      data.copy(this.ring, 0, first)
+      this.total += bytes - data.length
+      bytes = data.length
+    }
+    this.pos = (this.pos + bytes) % MAX_CAPTURE
+    this.total += bytes
+  }
+
+  text(): string {
+    if (!this.ring) return this.head
+    if (this.total <= MAX_CAPTURE) return this.head + this.ring.toString('utf8', 0, this.total)
+    let tail = Buffer.concat([this.ring.subarray(this.pos), this.ring.subarray(0, this.pos)])
+    // The cut may fall inside a UTF-8 character: start at the next whole one.
+    let start = 0
+    while (start < tail.length && (tail[start] & 0xc0) === 0x80) start++
+    tail = tail.subarray(start)
+    return `${this.head}[… ${this.total - MAX_CAPTURE + start} bytes of output cut …]\n${tail.toString('utf8')}`
+  }
+}
 
 // node:child_process (and the net/stream modules it pulls in) costs ~4 ms to load; a cached
 // no-op build never spawns anything, so load it on first use.
@@ -91,8 +140,8 @@ function runExec(
     })
     const pid = child.pid
     if (pid) liveProcessGroups.add(pid)
-    let stdout = ''
-    let stderr = ''
+    const stdout = new Capture()
+    const stderr = new Capture()
     let killedBy: 'abort' | 'timeout' | undefined
     let killTimer: NodeJS.Timeout | undefined
     let settled = false
@@ -114,21 +163,13 @@ function runExec(
         const line = redact(raw.replace(/\r$/, ''))
         // tqdm redraws with \r: keep only the last frame of the line.
         const visible = line.includes('\r') ? line.slice(line.lastIndexOf('\r') + 1) : line
-        // Appending is cheap; trimming copies the buffer, so trim only when it is twice the cap
-        // (a trim per line made a chatty command quadratic: ~55 s for 20k lines past 4 MiB).
-        if (stream === 'stdout') {
-          stdout += visible + '\n'
-          if (stdout.length > 2 * MAX_CAPTURE) stdout = stdout.slice(-MAX_CAPTURE)
-        } else {
-          stderr += visible + '\n'
-          if (stderr.length > 2 * MAX_CAPTURE) stderr = stderr.slice(-MAX_CAPTURE)
-        }
+        ;(stream === 'stdout' ? stdout : stderr).add(visible + '\n')
         if (!options.quiet) logger.output(visible)
         options.onLine?.(visible, stream)
       }
       return {
-        data(chunk: Buffer) {
-          pending += chunk.toString('utf8')
+        data(chunk: string) {
+          pending += chunk
           let index: number
           while ((index = pending.indexOf('\n')) >= 0) {
             emit(pending.slice(0, index))
@@ -151,8 +192,9 @@ function runExec(
     }
     const out = lineReader('stdout')
     const err = lineReader('stderr')
-    child.stdout!.on('data', out.data)
-    child.stderr!.on('data', err.data)
+    // Decoded by the stream: a multi-byte character split across two chunks stays whole.
+    child.stdout!.setEncoding('utf8').on('data', out.data)
+    child.stderr!.setEncoding('utf8').on('data', err.data)
     if (options.input !== undefined) child.stdin!.end(options.input)
 
     const finish = (exitCode: number | null, sig: NodeJS.Signals | null, spawnError?: Error) => {
@@ -163,12 +205,11 @@ function runExec(
       if (pid) liveProcessGroups.delete(pid)
       signal.removeEventListener('abort', onAbort)
       if (timeout) clearTimeout(timeout)
-      // Leave nothing of the group behind, even background children of a finished command.
-      if (pid && (killedBy || exitCode !== 0)) killProcessGroup(pid, 'SIGKILL')
+      // Leave nothing of the group behind, even background children of a command that succeeded
+      // (a server meant to outlive its command is started detached by its plugin, not by exec).
+      if (pid) killProcessGroup(pid, 'SIGKILL')
       if (killTimer) clearTimeout(killTimer)
-      stdout = stdout.slice(-MAX_CAPTURE)
-      stderr = stderr.slice(-MAX_CAPTURE)
-      const result: ExecResult = { argv, exitCode, signal: sig, stdout, stderr, durationMs: Date.now() - started }
+      const result: ExecResult = { argv, exitCode, signal: sig, stdout: stdout.text(), stderr: stderr.text(), durationMs: Date.now() - started }
       if (spawnError) {
         const code = (spawnError as NodeJS.ErrnoException).code
         return reject(new MlciError(code === 'ENOENT' ? ErrorCode.EXEC_NOT_FOUND : ErrorCode.EXEC_FAILED,
@@ -182,7 +223,7 @@ function runExec(
         }))
       }
       if (exitCode !== 0 && options.reject !== false) {
-        const tail = (stderr || stdout).trimEnd().split('\n').slice(-15).join('\n')
+        const tail = (result.stderr || result.stdout).trimEnd().split('\n').slice(-15).join('\n')
         return reject(new MlciError(ErrorCode.EXEC_FAILED,
           `\`${shown}\` exited with ${exitCode === null ? `signal ${sig}` : `code ${exitCode}`}.`,
           { details: tail, hint: 'See the command output above (or run with --verbose).' }))

@@ -10,6 +10,7 @@ import { createHooks, guardHookNames, type HookName, type Hooks } from './hooks.
 import { resolveTimeouts } from './timeouts.js'
 import { acquireLock, type Lock } from './lock.js'
 import { createLogger, type LogEntry, type Logger } from './logger.js'
+import { BoundedLog } from './bounded-log.js'
 import { PHASES, phaseRow, selectPhases, type PhaseName, type PhaseRow } from './phases.js'
 import { Redactor, secretsFromEnv } from './redact.js'
 import type { Registry } from './registry/types.js'
@@ -172,11 +173,12 @@ export class Mlci extends EventEmitter<RunEvents> {
     }
   }
 
-  /** A run-level context (not scoped to a plugin). */
-  createContext(options: RunOptions, signal: AbortSignal, runId: string, log: LogEntry[]): RunContext {
+  /** A run-level context (not scoped to a plugin). Output lines kept in `log` are bounded (BoundedLog). */
+  createContext(options: RunOptions, signal: AbortSignal, runId: string, log: LogEntry[] | BoundedLog): RunContext {
+    const kept = Array.isArray(log) ? new BoundedLog(log) : log
     const logger: Logger = createLogger({
       log: (entry) => {
-        log.push(entry)
+        kept.push(entry)
         this.emit('log', entry)
       },
       progress: (update) => this.emit('progress', update),
@@ -219,9 +221,10 @@ export class Mlci extends EventEmitter<RunEvents> {
     outerSignal?.addEventListener('abort', onOuterAbort, { once: true })
     const signal = controller.signal
     const runId = newRunId()
-    const log: LogEntry[] = []
+    const runLog = new BoundedLog()
+    const log = runLog.entries
     const stopRecordingEvents = recordRunEvents(this, log)
-    const ctx = this.createContext(options, signal, runId, log)
+    const ctx = this.createContext(options, signal, runId, runLog)
     // Watch mode runs a subset of phases; the data of those it skips carries over from earlier cycles.
     if (runOpts.data) ctx.data = runOpts.data
     const command = options.command ?? 'mlci build'
@@ -273,6 +276,7 @@ export class Mlci extends EventEmitter<RunEvents> {
       ctx.log.warn(`A done/failed/report hook failed (ignored): ${errorMessage(hookError)}`)
     }
     if (hookFailures.length) finalRecord.hookErrors = hookFailures.map(toErrorRecord)
+    runLog.seal()
     const persist = !ctx.dryRun && Boolean(lock)
     try {
       finalRecord = await writeRunReports(this, finalRecord, { persist, log: ctx.log })
@@ -348,7 +352,7 @@ export class Mlci extends EventEmitter<RunEvents> {
       this.on('tap:end', tapListener)
       // Only a phase that will be cached needs to know which run data it added.
       const dataBefore = check && cache ? JSON.stringify(ctx.data) : ''
-      const phaseLog: LogEntry[] = []
+      const phaseLog = new BoundedLog()
       const logListener = (entry: LogEntry) => {
         if (entry.phase === row.name) phaseLog.push(entry)
       }
@@ -373,7 +377,7 @@ export class Mlci extends EventEmitter<RunEvents> {
       }
       if (ctx.signal.aborted) throw new MlciError(ErrorCode.INTERRUPTED, 'Interrupted.')
       finish('ok', check ? { reason: check.reasons.join('; ') } : {})
-      if (check && cache) await cache.save(check, pctx, { data: dataDelta(dataBefore, ctx.data), log: phaseLog })
+      if (check && cache) await cache.save(check, pctx, { data: dataDelta(dataBefore, ctx.data), log: phaseLog.seal() })
     }
     if (options.check && stale.length) {
       throw new MlciError(ErrorCode.STALE, `Out of date: ${stale.map((s) => s.phase).join(', ')} would run.`, {
