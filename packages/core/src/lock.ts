@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ErrorCode, MlciError } from './errors.js'
-import { isProcessAlive } from './process-alive.js'
+import { isProcessAlive, processStartTime } from './process-alive.js'
 import { createExclusive, reclaimLock, readLockFile } from './lock-file.js'
 
 /** What a lock file says about its holder. */
@@ -11,6 +11,41 @@ export interface LockHolder {
   command: string
   startedAt: string
   hostname?: string
+  /** When the holder process started (ms, from /proc): tells a reused PID from the holder. */
+  processStart?: number
+}
+
+/** Whether a lock's holder can still be running: `unknown` when it is on another host. */
+export type HolderState = 'alive' | 'dead' | 'other-host'
+
+/**
+ * A holder counts as alive only if its PID runs on this host and is the same process: one
+ * started after the lock was taken is an unrelated process that reused the PID.
+ */
+export function holderState(holder: LockHolder | undefined, host = hostname()): HolderState {
+  if (!holder) return 'dead'
+  if ((holder.hostname ?? host) !== host) return 'other-host'
+  if (!isProcessAlive(holder.pid)) return 'dead'
+  const started = processStartTime(holder.pid)
+  if (started === undefined) return 'alive'
+  if (holder.processStart !== undefined) return Math.abs(started - holder.processStart) > 1000 ? 'dead' : 'alive'
+  return started > Date.parse(holder.startedAt) + 5000 ? 'dead' : 'alive'
+}
+
+/** "PID 123 on host ci-7 (`mlci build`, since 2026-…)" */
+export function describeHolder(holder: LockHolder): string {
+  return `PID ${holder.pid} on host ${holder.hostname ?? 'unknown'} (\`${holder.command}\`, since ${holder.startedAt})`
+}
+
+/** The lock file's holder as written, or undefined when there is no lock (or it is unreadable). */
+export function readLock(file: string): { text: string; holder: LockHolder | undefined } | undefined {
+  const text = readLockFile(file)
+  return text === undefined ? undefined : { text, holder: parseHolder(text) }
+}
+
+/** Remove the lock `judged` (as read by readLock), never one taken since. */
+export function removeLock(file: string, judged: string): void {
+  reclaimLock(file, judged)
 }
 
 export interface LockOptions {
@@ -45,7 +80,7 @@ function parseHolder(text: string): LockHolder | undefined {
  * dead on this host is reclaimed, without ever removing a lock a live process took meanwhile.
  */
 export async function acquireLock(file: string, options: LockOptions): Promise<Lock> {
-  const me: LockHolder = { pid: process.pid, command: options.command, startedAt: new Date().toISOString(), hostname: hostname() }
+  const me: LockHolder = { pid: process.pid, command: options.command, startedAt: new Date().toISOString(), hostname: hostname(), processStart: processStartTime(process.pid) }
   const mine = JSON.stringify(me)
   const deadline = Date.now() + (options.timeoutMs ?? 10 * 60_000)
   for (;;) {
@@ -62,18 +97,24 @@ export async function acquireLock(file: string, options: LockOptions): Promise<L
     if (text === undefined) continue // released between our attempt and the read
     const holder = parseHolder(text)
     // Unparseable: not written by mlci (the file appears whole); treat as stale.
-    const stale = !holder || ((holder.hostname ?? me.hostname) === me.hostname && !isProcessAlive(holder.pid))
-    if (stale) {
+    const state = holderState(holder, me.hostname)
+    if (state === 'dead') {
       options.onStale?.(holder)
       reclaimLock(file, text)
       continue
     }
-    if (!options.wait || Date.now() > deadline || options.signal?.aborted) {
-      const who = holder ? `PID ${holder.pid} (\`${holder.command}\`, since ${holder.startedAt})` : 'another process'
-      throw new MlciError(ErrorCode.LOCKED, `Another mlci run holds the repo lock: ${who}.`, {
-        hint: `Wait for it to finish, or pass --wait-for-lock. The lock file is ${file}.`,
-      })
-    }
+    if (!options.wait || Date.now() > deadline || options.signal?.aborted) throw lockedError(file, holder!, state)
     await sleep(100)
   }
+}
+
+function lockedError(file: string, holder: LockHolder, state: HolderState): MlciError {
+  if (state === 'other-host') {
+    return new MlciError(ErrorCode.LOCKED, `The repo lock is held by ${describeHolder(holder)}; mlci cannot tell from here whether it still runs.`, {
+      hint: `If that run is over (a shared or copied checkout), remove the lock with \`mlci unlock --force\`. The lock file is ${file}.`,
+    })
+  }
+  return new MlciError(ErrorCode.LOCKED, `Another mlci run holds the repo lock: ${describeHolder(holder)}.`, {
+    hint: `Wait for it to finish, or pass --wait-for-lock to start when it does. The lock file is ${file}.`,
+  })
 }

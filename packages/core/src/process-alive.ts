@@ -17,3 +17,22 @@ export function isProcessAlive(pid: number): boolean {
     return true // no /proc (macOS): trust kill(0)
   }
 }
+
+let bootTimeMs: number | undefined
+
+/**
+ * When a process started (ms since the epoch), from /proc; undefined where there is no /proc.
+ * A PID alive now but started after a lock was taken is a reused PID, not the lock's holder.
+ */
+export function processStartTime(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // Field 22 (starttime, clock ticks since boot), counted after the parenthesised command name.
+    const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19])
+    bootTimeMs ??= Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]) * 1000
+    // USER_HZ is 100 on every Linux mlci runs on.
+    return Number.isFinite(ticks) && bootTimeMs ? bootTimeMs + ticks * 10 : undefined
+  } catch {
+    return undefined
+  }
+}

@@ -31,5 +31,6 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<{ d
   report: { summary: 'Report a run as markdown, self-contained HTML with metric plots, or JSON', load: () => import('./report.js') },
   logs: { summary: "Print a run's full log (default: the latest run), optionally one phase", load: () => import('./logs.js') },
   init: { summary: 'Write a commented mlci.config.ts for this Python ML repo from what it finds', load: () => import('./init.js') },
+  unlock: { summary: 'Remove the repo lock: one left by a dead run, or with --force one from another host', load: () => import('./unlock.js') },
   watch: { summary: 'Re-run the affected phases on every change (tests on a test edit, train and downstream on a training edit)', load: () => import('./watch.js') },
 }
