@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import type { CacheCheck, PhaseCache, PhaseDeclaration } from './cache/types.js'
 import type { LoadedPlugin, ResolvedConfig } from './config.js'
 import type { PhaseContext, RunContext, RunOptions } from './context.js'
-import { ErrorCode, MlciError, errorMessage } from './errors.js'
+import { ErrorCode, ExitCode, MlciError, errorMessage, exitCodeFor } from './errors.js'
 import { interceptTaps, type TapInfo } from './tap-interceptor.js'
 import { createExec } from './exec.js'
 import { createHooks, guardHookNames, type HookName, type Hooks } from './hooks.js'
@@ -116,7 +116,8 @@ export class Mlci extends EventEmitter<RunEvents> {
           })
         }
       } catch (error) {
-        if (MlciError.is(error) && error.code === ErrorCode.PLUGIN_INVALID) throw error
+        // Our own config errors (unknown hook, async apply, a path outside the project) stand as they are.
+        if (MlciError.is(error) && exitCodeFor(error) === ExitCode.USAGE) throw error
         throw new MlciError(ErrorCode.PLUGIN_INVALID, `Plugin ${loaded.plugin.name} failed to apply: ${errorMessage(error)}`, {
           plugin: loaded.plugin.name, cause: error, hint: 'apply() must only register taps; move I/O into a tap.',
         })

@@ -56,7 +56,7 @@ export async function deployLocal(request: DeployRequest, ctx: PhaseContext, opt
   const kept = request.reason === 'rollback' ? await state.launchSpec(version) : undefined
   let spec: LaunchSpec
   if (kept && kept.port === options.port && kept.host === options.host) {
-    await materializeArtifacts(ctx.store, artifacts, state.versionDir(version))
+    await materializeArtifacts(ctx.store, artifacts, state.versionDir(version), version)
     spec = kept
   } else {
     spec = await prepareLaunch({ version, artifacts, options, ctx, state })

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path'
 import {
-  ErrorCode, MlciError, SECRET_NAME, findExecutable, resolvePythonInterpreter, sha256File,
+  ErrorCode, MlciError, SECRET_NAME, containedPath, findExecutable, resolvePythonInterpreter, sha256File,
   type ArtifactRef, type ContentStore, type PhaseContext,
 } from '@mlci/core'
 import type { LaunchSpec, LocalState } from './state.js'
@@ -13,10 +13,14 @@ const PLACEHOLDER = /\{(model|port|version|host|dir)\}/g
  * version can be started again later whatever the working tree holds now. Files already there
  * with the right content are left alone.
  */
-export async function materializeArtifacts(store: ContentStore, artifacts: ArtifactRef[], dir: string): Promise<Map<string, string>> {
+export async function materializeArtifacts(store: ContentStore, artifacts: ArtifactRef[], dir: string, version = '?'): Promise<Map<string, string>> {
   const placed = new Map<string, string>()
   for (const artifact of artifacts) {
-    const dest = join(dir, 'artifacts', artifact.path.replace(/^(\.\.\/)+/, ''))
+    // The path comes from a registry record: it must not lead out of the version's folder.
+    const dest = containedPath(join(dir, 'artifacts'), artifact.path.replace(/^(\.\.\/)+/, ''), {
+      what: `The registry record of version ${version} names an artifact path`, code: ErrorCode.STATE_CORRUPT,
+      hint: `Refusing to write outside the deploy folder. Check the record with \`mlci show ${version}\`; artifact paths are relative to the project.`,
+    })
     const present = await sha256File(dest).then((r) => r.digest, () => undefined)
     if (present !== artifact.digest) await store.restore(artifact.digest, dest)
     placed.set(artifact.path, dest)
@@ -85,7 +89,7 @@ export async function prepareLaunch(args: {
   let model = ''
   if (usesModel) {
     const picked = pickModel(args.artifacts, options.artifact, version)
-    const placed = await materializeArtifacts(ctx.store, args.artifacts, dir)
+    const placed = await materializeArtifacts(ctx.store, args.artifacts, dir, version)
     model = placed.get(picked.path)!
   }
   const values: Record<string, string> = { model, port: String(options.port), version, host: options.host, dir }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { relative, resolve } from 'node:path'
 import { ErrorCode, MlciError, definePlugin, findExecutable, validateOptions, packageVersion } from '@mlci/core'
 import { readMetrics } from './metrics.js'
-import { OPTIONS_SHAPE, defaultInputs, writtenPaths, type TrainerOptions } from './options.js'
+import { OPTIONS_SHAPE, checkPaths, checkRanges, defaultInputs, writtenPaths, type TrainerOptions } from './options.js'
 import { envName } from './params.js'
 import { isPython, notFound, requestedProgram } from './python.js'
 import { runTraining } from './train.js'
@@ -16,12 +16,14 @@ export default definePlugin((options: TrainerOptions) => {
   if (!options.command.length) {
     throw new MlciError(ErrorCode.PLUGIN_OPTIONS, `Invalid option: ${NAME}.command must not be empty.`, { hint: "Write the command as an argv array, e.g. command: ['python3', 'train.py'].", plugin: NAME })
   }
+  checkRanges(options, NAME)
   const inlineParams = typeof options.params === 'object' ? options.params : {}
   return {
     name: NAME,
     version: VERSION,
     core: '^0.1.0',
     apply(mlci) {
+      checkPaths(options, mlci.config.root, NAME)
       mlci.declare({
         phase: 'train',
         cwd: options.cwd,

@@ -1,4 +1,5 @@
-import type { Shape } from '@mlci/core'
+import { ErrorCode, MlciError, containedPath, type Shape } from '@mlci/core'
+import { resolve } from 'node:path'
 
 export type ParamsMode = 'argv' | 'env' | 'file'
 
@@ -42,4 +43,28 @@ export function defaultInputs(options: TrainerOptions): string[] {
 /** Every path the command is expected to write. */
 export function writtenPaths(options: TrainerOptions): string[] {
   return [...(options.outputs ?? []), options.metrics, options.signature].filter((p): p is string => Boolean(p))
+}
+
+/**
+ * Every path the trainer writes or reads must stay inside the project: an output outside it would
+ * be recorded as an artifact and released (core's containment rule). A config error (exit 2).
+ */
+export function checkPaths(options: TrainerOptions, root: string, plugin: string): void {
+  const cwd = containedPath(root, options.cwd ?? '.', { what: `${plugin} option cwd`, plugin })
+  const named: [string, string | undefined][] = [
+    ...(options.outputs ?? []).map((p, i): [string, string] => [`outputs[${i}]`, p]),
+    ['metrics', options.metrics], ['signature', options.signature], ['paramsFile', options.paramsFile],
+  ]
+  for (const [key, path] of named) {
+    if (path !== undefined) containedPath(root, path, { base: cwd, what: `${plugin} option ${key}`, plugin, hint: `Write ${key} as a path inside the project (relative to ${resolve(cwd)}).` })
+  }
+}
+
+/** Numbers the shape cannot express: a timeout is a positive number of milliseconds. */
+export function checkRanges(options: TrainerOptions, plugin: string): void {
+  if (options.timeout !== undefined && !(options.timeout > 0)) {
+    throw new MlciError(ErrorCode.PLUGIN_OPTIONS, `Invalid option: ${plugin}.timeout must be a positive number of milliseconds, got ${options.timeout}.`, {
+      plugin, hint: 'Leave timeout out for no limit, or give milliseconds, e.g. timeout: 3_600_000 for an hour.',
+    })
+  }
 }

@@ -1,4 +1,5 @@
-import { isAbsolute, relative, sep } from 'node:path'
+import { isUnder } from '../contain.js'
+import { sep } from 'node:path'
 
 /**
  * Path and glob rules shared by the phase cache (what is an input) and watch mode (what wakes a
@@ -16,8 +17,7 @@ export function toPosix(path: string): string {
 
 /** `path` is `dir` or below it. */
 export function isWithin(path: string, dir: string): boolean {
-  const rel = relative(dir, path)
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))
+  return isUnder(path, dir)
 }
 
 /** A glob may name a folder (`data`, `out/`): it then matches everything under it too. */
