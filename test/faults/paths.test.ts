@@ -62,7 +62,7 @@ describe('paths from config and records stay inside the project', () => {
 
   it("a recorded artifact path with '..' in the middle: the local deployer refuses it naming the version, writes nothing outside, at release", async () => {
     const name = `escape-${process.pid}-${Date.now()}`
-    const hostile = `out/../../../../../../${name}/model.json`
+    const hostile = `out/../../../../../../../${name}/model.json`
     const dir = hostileProject(await freePort(), hostile)
     const build = await runCli(['build'], { cwd: dir, timeoutMs: 120_000 })
     expect(build.code, build.output).toBe(1)
@@ -72,7 +72,7 @@ describe('paths from config and records stay inside the project', () => {
 
   it("`mlci rollback --to` a ready version whose record names an artifact path with '..' in the middle: refused naming the version, nothing written outside", async () => {
     const name = `escape-${process.pid}-${Date.now()}`
-    const hostile = `out/../../../../../../${name}/model.json`
+    const hostile = `out/../../../../../../../${name}/model.json`
     const dir = hostileProject(await freePort(), hostile)
     // Only the registry record is hostile: a ready version, its blob in the store, no release run.
     execFileSync(process.execPath, ['--input-type=module', '-e', `
