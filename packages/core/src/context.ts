@@ -50,6 +50,8 @@ export interface RunContext {
   /** Content-addressed blob store under `.mlci/objects` (artifacts, cache outputs). */
   store: ContentStore
   redact(text: string): string
+  /** Secrets learnt during the run (e.g. a params value named `api_token`): masked from now on everywhere. */
+  addSecrets(values: Iterable<string>): void
 }
 
 export interface PhaseContext extends RunContext {

@@ -10,6 +10,8 @@ export interface RunData {
   tests?: TestSummary
   /** Training/evaluation params, as passed to the training command (trainer). */
   params?: Record<string, unknown>
+  /** Where each of `params` came from: a params file, `trainer options`, or `env MLCI_PARAM_<NAME>` (trainer). */
+  paramSources?: Record<string, string>
   /** Metrics of the candidate model, all finite numbers (trainer, evaluate). */
   metrics?: Record<string, number>
   /** Files the training produced, with content digests (trainer). */

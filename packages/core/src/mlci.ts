@@ -69,6 +69,7 @@ export class Mlci extends EventEmitter<RunEvents> {
   readonly taps: TapInfo[] = []
   private applying: LoadedPlugin | undefined
   private registryInstance: Registry | undefined
+  private readonly registryOptions: Registry | undefined
   private cacheInstance: PhaseCache | false | undefined
   private readonly collected = new WeakMap<object, MlciError[]>()
   /** Per phase invocation: when its time is up (`timeouts` in the config). */
@@ -86,7 +87,7 @@ export class Mlci extends EventEmitter<RunEvents> {
     this.redactor = new Redactor([...secretsFromEnv(this.env), ...(this.config.secrets ?? [])])
     checkAlertsConfig(this.config.alerts, this.config.file ?? 'inline config')
     this.redactor.add(alertSecrets(this.config.alerts))
-    this.registryInstance = options.registry
+    this.registryOptions = options.registry
     this.cacheInstance = options.cache
     this.timeouts = resolveTimeouts(this.config.timeouts, Object.keys(this.hooks), this.config.file ?? 'inline config')
     interceptTaps(this.hooks, {
@@ -135,7 +136,7 @@ export class Mlci extends EventEmitter<RunEvents> {
 
   /** The model registry: the one given in MlciOptions, else the embedded one under `.mlci/registry` (created on first use, no I/O until then). */
   get registry(): Registry {
-    this.registryInstance ??= createEmbeddedRegistry(this.stateDir)
+    this.registryInstance ??= redactingRegistry(this.registryOptions ?? createEmbeddedRegistry(this.stateDir), this.redactor)
     return this.registryInstance
   }
 
@@ -200,6 +201,7 @@ export class Mlci extends EventEmitter<RunEvents> {
       registry,
       store: this.store,
       redact: (t) => this.redact(t),
+      addSecrets: (values) => this.redactor.add(values),
     }
   }
 
@@ -432,6 +434,21 @@ export class Mlci extends EventEmitter<RunEvents> {
     record.phases.push(phaseRecord)
     this.emit('phase:end', phaseRecord)
   }
+}
+
+/**
+ * The registry as plugins see it: whatever they record (lineage params, metric names, reasons) is
+ * redacted with the run's redactor first, so a secret never reaches a record, `mlci show` or a report.
+ */
+function redactingRegistry(registry: Registry, redactor: Redactor): Registry {
+  return new Proxy(registry, {
+    get(target, key) {
+      if (key === 'create') return (input: Parameters<Registry['create']>[0]) => target.create(redactor.redactDeep(input))
+      if (key === 'update') return (version: string, patch: Parameters<Registry['update']>[1]) => target.update(version, redactor.redactDeep(patch))
+      const value = Reflect.get(target, key, target)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

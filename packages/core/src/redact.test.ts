@@ -17,6 +17,14 @@ describe('Redactor', () => {
   it('does not treat the shell\'s PWD/OLDPWD (paths in every message) as secrets, but DB_PWD is one', () => {
     expect(secretsFromEnv({ PWD: '/work/project', OLDPWD: '/work', DB_PWD: 'hunter2-long' })).toEqual(['hunter2-long'])
   })
+  it('masks the hex and \\u-escaped forms and any letter case (report ids are lower-cased)', () => {
+    const t = new Redactor(['Tok3n-ABCdef'])
+    expect(t.redact(`hex ${Buffer.from('Tok3n-ABCdef').toString('hex')} HEX ${Buffer.from('Tok3n-ABCdef').toString('hex').toUpperCase()}`)).toBe('hex [redacted] HEX [redacted]')
+    const escaped = [...'Tok3n-ABCdef'].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('')
+    expect(t.redact(`json "${escaped}" mixed T\\u006fk3n-ABCdef`)).toBe('json "[redacted]" mixed [redacted]')
+    expect(t.redact('id="metric-tok3n-abcdef"')).toBe('id="metric-[redacted]"')
+    expect(t.redactDeep({ [`key-${escaped}`]: `v ${escaped}` })).toEqual({ 'key-[redacted]': 'v [redacted]' })
+  })
   it('redacts deep JSON values', () => {
     expect(r.redactDeep({ a: ['s3cr3t pass/word'] })).toEqual({ a: ['[redacted]'] })
   })

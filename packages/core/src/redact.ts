@@ -1,7 +1,8 @@
 /**
  * Secret redaction for everything mlci prints or writes (terminal, run records, logs, reports).
  * Secrets are the values of env vars whose names look secret plus an explicit list from config.
- * Each secret is also matched in its URL-encoded and base64 forms. Streams are redacted per line
+ * Each secret is also matched in its URL-encoded, `\uXXXX`-escaped, hex and base64 forms, and in
+ * any letter case (an HTML report lower-cases names into element ids). Streams are redacted per line
  * (exec buffers partial lines), so a secret split across output chunks is still caught.
  */
 export const SECRET_NAME = /(token|passw(or)?d|pwd|secret|key|auth|credential|private|cookie|session|webhook|dsn)/i
@@ -28,14 +29,22 @@ function hexPattern(byte: number): string {
   return byte.toString(16).toUpperCase().padStart(2, '0').replace(/[A-F]/g, (d) => `[${d}${d.toLowerCase()}]`)
 }
 
+/** `\u0041` for A (either hex case); characters outside the BMP as their two surrogates. */
+function unicodeEscapePattern(ch: string): string {
+  return [...Array(ch.length).keys()].map((i) => {
+    const code = ch.charCodeAt(i).toString(16).toUpperCase().padStart(4, '0')
+    return `\\\\u${code.replace(/[A-F]/g, (d) => `[${d}${d.toLowerCase()}]`)}`
+  }).join('')
+}
+
 /**
- * A pattern matching the secret as is and in any URL-encoded form: each character either
- * literal or percent-encoded (either hex case), a space also as `+` (form encoding).
+ * A pattern matching the secret as is and with any of its characters percent-encoded (either
+ * hex case) or `\u`-escaped (JSON, JavaScript, Python reprs), a space also as `+`.
  */
-function urlTolerantPattern(secret: string): string {
+function encodingTolerantPattern(secret: string): string {
   return [...secret].map((ch) => {
     const encoded = [...Buffer.from(ch, 'utf8')].map((b) => `%${hexPattern(b)}`).join('')
-    const options = [escapeRegExp(ch), encoded]
+    const options = [escapeRegExp(ch), encoded, unicodeEscapePattern(ch)]
     if (ch === ' ') options.push('\\+')
     return `(?:${options.join('|')})`
   }).join('')
@@ -43,6 +52,7 @@ function urlTolerantPattern(secret: string): string {
 
 export class Redactor {
   private pattern: RegExp | undefined
+  private base64: RegExp | undefined
   private readonly secrets = new Set<string>()
 
   constructor(secrets: Iterable<string> = []) {
@@ -56,8 +66,11 @@ export class Redactor {
     }
     // Longest first so a secret that contains another is masked whole.
     const sorted = [...this.secrets].sort((a, b) => b.length - a.length)
-    const alternatives = sorted.flatMap((s) => [urlTolerantPattern(s), escapeRegExp(Buffer.from(s).toString('base64'))])
-    this.pattern = alternatives.length ? new RegExp(alternatives.join('|'), 'g') : undefined
+    // base64 is case-sensitive; it and its (case-insensitive) hex form get their own regexes.
+    const alternatives = sorted.flatMap((s) => [encodingTolerantPattern(s), Buffer.from(s).toString('hex')])
+    this.pattern = alternatives.length ? new RegExp(alternatives.join('|'), 'gi') : undefined
+    const base64 = sorted.map((s) => escapeRegExp(Buffer.from(s).toString('base64')))
+    this.base64 = base64.length ? new RegExp(base64.join('|'), 'g') : undefined
   }
 
   get size(): number {
@@ -66,12 +79,19 @@ export class Redactor {
 
   redact(text: string): string {
     if (!this.pattern || !text) return text
-    return text.replace(this.pattern, MASK)
+    return text.replace(this.pattern, MASK).replace(this.base64!, MASK)
   }
 
   /** Redact every string inside a JSON-like value (run records, reports). */
   redactDeep<T>(value: T): T {
-    if (!this.pattern) return value
-    return JSON.parse(this.redact(JSON.stringify(value))) as T
+    if (!this.pattern || value === undefined) return value
+    // Each string on its own (keys too): redacting the JSON text could cut an escape in half.
+    const walk = (v: unknown): unknown => {
+      if (typeof v === 'string') return this.redact(v)
+      if (Array.isArray(v)) return v.map(walk)
+      if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [this.redact(k), walk(x)]))
+      return v
+    }
+    return walk(JSON.parse(JSON.stringify(value))) as T
   }
 }

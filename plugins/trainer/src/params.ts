@@ -1,7 +1,7 @@
 import { loadYaml } from './yaml.js'
 import { readFile } from 'node:fs/promises'
 import { extname, relative, resolve } from 'node:path'
-import { ErrorCode, MlciError } from '@mlci/core'
+import { ErrorCode, MASK, MlciError, SECRET_NAME } from '@mlci/core'
 import type { ParamsMode } from './options.js'
 
 /** How params reach the training command. */
@@ -70,4 +70,58 @@ export function planParams(loaded: { values?: Record<string, unknown>; file?: st
     plan.argv.push('--params', relative(cwd, file) || file)
   }
   return plan
+}
+
+const PARAM_ENV = 'MLCI_PARAM_'
+
+/** An env override as the value it stands for, typed like the value it replaces. */
+function coerce(raw: string, like: unknown): unknown {
+  if (typeof like === 'string') return raw
+  if (typeof like === 'number' || like === undefined) {
+    const n = Number(raw)
+    if (raw.trim() !== '' && Number.isFinite(n)) return n
+  }
+  if (raw === 'true' || raw === 'false') return raw === 'true'
+  if (like !== undefined && typeof like === 'object') {
+    try {
+      return JSON.parse(raw)
+    } catch {
+      return raw
+    }
+  }
+  return raw
+}
+
+/**
+ * The params the command actually trains with, for the lineage, and where each came from. In
+ * `file` mode MLCI_PARAM_<NAME> env vars override single params (the command reads both); in
+ * argv/env mode mlci passes every param itself, so only env vars for params it does not pass
+ * reach the command. Values of secret-looking names (`api_token`) are recorded masked.
+ */
+export function trainedParams(loaded: { values?: Record<string, unknown>; file?: string }, mode: ParamsMode, env: Record<string, string | undefined>, cwd: string): { values: Record<string, unknown>; sources: Record<string, string> } | undefined {
+  const values: Record<string, unknown> = {}
+  const sources: Record<string, string> = {}
+  const origin = loaded.file ? relative(cwd, loaded.file) || loaded.file : 'trainer options'
+  const byEnvName = new Map<string, string>()
+  for (const [key, value] of Object.entries(loaded.values ?? {})) {
+    values[key] = value
+    sources[key] = origin
+    byEnvName.set(envName(key), key)
+  }
+  for (const [name, raw] of Object.entries(env)) {
+    if (!name.startsWith(PARAM_ENV) || raw === undefined) continue
+    const key = byEnvName.get(name)
+    if (key !== undefined && mode !== 'file') continue // passed explicitly: the env var loses
+    const target = key ?? name.slice(PARAM_ENV.length).toLowerCase()
+    values[target] = coerce(raw, values[target])
+    sources[target] = `env ${name}`
+  }
+  if (!Object.keys(values).length) return undefined
+  for (const key of Object.keys(values)) if (SECRET_NAME.test(key)) values[key] = MASK
+  return { values, sources }
+}
+
+/** Values of params whose names look secret (`api_token`): the run masks them in all output. */
+export function secretParamValues(values: Record<string, unknown> | undefined): string[] {
+  return Object.entries(values ?? {}).filter(([key, v]) => SECRET_NAME.test(key) && v !== undefined && v !== null).map(([, v]) => paramValue(v))
 }

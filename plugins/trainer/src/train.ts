@@ -3,7 +3,7 @@ import { writeFileAtomic, type PhaseContext } from '@mlci/core'
 import type { TrainerOptions } from './options.js'
 import { writtenPaths } from './options.js'
 import { artifactRefs, checkWritten, readSignature, snapshot } from './outputs.js'
-import { loadParams, planParams } from './params.js'
+import { loadParams, planParams, secretParamValues, trainedParams } from './params.js'
 import { parseProgress } from './progress.js'
 import { resolveProgram } from './python.js'
 
@@ -19,6 +19,8 @@ export async function runTraining(ctx: PhaseContext, options: TrainerOptions): P
   const loaded = await loadParams(options.params, cwd)
   const mode = options.paramsMode ?? (options.paramsFile || typeof options.params === 'string' ? 'file' : 'argv')
   const paramsFile = options.paramsFile ? resolve(cwd, options.paramsFile) : resolve(ctx.stateDir, 'train-params.json')
+  // A param named like a secret is one: masked in the command's output, log and cache from here on.
+  ctx.addSecrets(secretParamValues(loaded.values))
   const plan = planParams(loaded, mode, paramsFile, cwd)
   if (plan.write) await writeFileAtomic(plan.write.path, plan.write.content)
 
@@ -48,7 +50,12 @@ export async function runTraining(ctx: PhaseContext, options: TrainerOptions): P
   })
   await checkWritten(before, cwd)
 
-  if (loaded.values) ctx.data.params = loaded.values
+  // The lineage records what was trained (env overrides included, secrets masked) and from where.
+  const trained = trainedParams(loaded, mode, { ...ctx.env, ...options.env }, ctx.cwd)
+  if (trained) {
+    ctx.data.params = trained.values
+    ctx.data.paramSources = trained.sources
+  }
   const outputs = (options.outputs ?? []).map((p) => resolve(cwd, p))
   ctx.data.artifacts = await artifactRefs(outputs, ctx.cwd)
   if (options.signature) {

@@ -14,9 +14,9 @@ const command: Command = {
     const a = await resolveRef(mlci.registry, refA, USAGE)
     const b = await resolveRef(mlci.registry, refB, USAGE)
     const diff = diffVersions(a, b)
-    if (args.flags.json) io.stdout.write(JSON.stringify(diff, null, 2) + '\n')
-    else if (args.flags.md) io.stdout.write(markdown(diff) + '\n')
-    else io.stdout.write(plain(diff) + '\n')
+    // Masked on the way out too: records written before redaction was enforced may hold a secret.
+    const text = args.flags.json ? JSON.stringify(diff, null, 2) : args.flags.md ? markdown(diff) : plain(diff)
+    io.stdout.write(mlci.redact(text) + '\n')
     return ExitCode.OK
   },
 }

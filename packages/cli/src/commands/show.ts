@@ -13,10 +13,11 @@ const command: Command = {
     const version = await resolveRef(mlci.registry, args.positionals[0], USAGE)
     const aliases = aliasesByVersion(await mlci.registry.aliases()).get(version.version.split('+')[0]) ?? []
     if (args.flags.json) {
-      io.stdout.write(JSON.stringify({ ...version, aliases }, null, 2) + '\n')
+      // Records written before redaction was enforced may hold a secret: mask on the way out too.
+      io.stdout.write(mlci.redact(JSON.stringify({ ...version, aliases }, null, 2)) + '\n')
       return ExitCode.OK
     }
-    io.stdout.write(lineage(version, aliases) + '\n')
+    io.stdout.write(mlci.redact(lineage(version, aliases)) + '\n')
     return ExitCode.OK
   },
 }
