@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { join, relative, resolve } from 'node:path'
-import { ErrorCode, MlciError, type ModelVersion, type PhaseContext } from '@mlci/core'
+import { ErrorCode, MlciError, type ModelVersion, type PhaseContext, type RunContext } from '@mlci/core'
 import { LABEL, type DockerCli } from './docker-cli.js'
 import { prepareGeneratedContext } from './dockerfile.js'
 import { imageTag } from './image-tag.js'
@@ -101,7 +101,12 @@ function prefix(name: string, values: Record<string, string>): Record<string, st
 }
 
 /** A value that the run's redactor masks is a secret: it must not be baked into the image. */
-function refuseSecrets(ctx: PhaseContext, values: Record<string, string>): void {
+/** Build args, labels and image ENV holding a secret value (checked at verify, before test and train, and again at build). */
+export function refuseSecretValues(ctx: RunContext, options: ResolvedDockerOptions): void {
+  refuseSecrets(ctx, { ...prefix('buildArgs', options.buildArgs ?? {}), ...prefix('labels', options.labels ?? {}), ...prefix('generate.env', options.generate?.env ?? {}) })
+}
+
+function refuseSecrets(ctx: RunContext, values: Record<string, string>): void {
   for (const [key, value] of Object.entries(values)) {
     if (value && ctx.redact(value) !== value) {
       throw new MlciError(ErrorCode.PLUGIN_OPTIONS, `Docker ${key} contains a secret value (it would be readable in \`docker history\`).`, {

@@ -1,6 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { rm } from 'node:fs/promises'
+import { createDockerConfig, removeLeftoverConfigs } from './docker-config.js'
 import { ErrorCode, MlciError, type RunContext } from '@mlci/core'
 import type { DockerCli } from './docker-cli.js'
 import type { DockerOptions } from './options.js'
@@ -36,7 +35,8 @@ export async function withRegistryLogin<T>(
   addSecret(password)
   // A fresh DOCKER_CONFIG also drops the user's current `docker context`: pin the engine first.
   const engine = ctx.env.DOCKER_HOST ? undefined : await currentEngine(docker)
-  const dir = await mkdtemp(join(tmpdir(), 'mlci-docker-config-'))
+  await removeLeftoverConfigs(ctx.log)
+  const dir = await createDockerConfig()
   try {
     const env = { DOCKER_CONFIG: dir, ...(engine ? { DOCKER_HOST: engine } : {}) }
     const login = await docker.run(['login', registry.url, '--username', username, '--password-stdin'], {

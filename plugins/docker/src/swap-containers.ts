@@ -12,16 +12,21 @@ export interface SwapResult {
   parked?: string
 }
 
-/** `docker run` arguments for a version, without the image. */
+/** The container's literal env; handed to the docker client's own environment, never its argv. */
+export function runEnv(options: ResolvedDockerOptions, version: string): Record<string, string> {
+  return { PORT: String(options.port), MODEL_VERSION: version, ...options.env }
+}
+
+/** `docker run` arguments for a version, without the image. Env goes by name only (`--env NAME`): argv is world-readable in `ps`. */
 export function runArguments(options: ResolvedDockerOptions, version: string): string[] {
-  const env: Record<string, string> = { PORT: String(options.port), MODEL_VERSION: version, ...options.env }
+  const env = runEnv(options, version)
   return [
     'run', '--detach', '--name', options.container, '--init',
     ...(options.network ? ['--network', options.network] : []),
     ...(options.ports ?? []).flatMap((p) => ['--publish', p]),
     '--restart', options.restart ?? 'unless-stopped',
     '--label', `${LABEL.name}=${options.name}`, '--label', `${LABEL.version}=${version}`,
-    ...Object.entries(env).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
+    ...Object.keys(env).flatMap((k) => ['--env', k]),
     // `--env NAME` makes docker read the value from its own environment: it never shows in argv.
     ...(options.passEnv ?? []).flatMap((name) => ['--env', name]),
     ...(options.runArgs ?? []),
@@ -61,7 +66,7 @@ export async function swapContainers(
       await docker.rename(stagingContainer, container)
       await docker.start(container)
     } else {
-      await docker.run([...runArguments(options, target.version), target.imageId], { quiet: true, timeoutMs: 120_000 })
+      await docker.run([...runArguments(options, target.version), target.imageId], { quiet: true, timeoutMs: 120_000, env: runEnv(options, target.version) })
     }
     await waitForHealthy({
       url: options.healthUrl, intervalMs: options.health?.intervalMs, timeoutMs: options.health?.timeoutMs,

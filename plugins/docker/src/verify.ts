@@ -5,12 +5,15 @@ import { DockerCli } from './docker-cli.js'
 import { ensureBaseImage, ensureEngine } from './engine.js'
 import type { ResolvedDockerOptions } from './options.js'
 import { withRegistryLogin } from './registry-login.js'
+import { refuseSecretValues } from './build-image.js'
 
 /**
  * The verify tap: everything a deploy needs, checked before any side effect — the engine answers,
  * the base image exists, the Dockerfile exists, registry credentials are set and accepted.
  */
 export async function verifyDocker(ctx: PhaseContext, options: ResolvedDockerOptions, addSecret: (secret: string) => void): Promise<void> {
+  // A secret value in a build arg, label or image ENV is refused now, not after hours of training.
+  refuseSecretValues(ctx, options)
   const docker = new DockerCli(ctx)
   const engine = await ensureEngine(docker, ctx.env)
   ctx.log.debug(`Docker engine ${engine} answers.`)
