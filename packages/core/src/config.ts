@@ -57,9 +57,10 @@ export function defineConfig(config: UserConfig): UserConfig {
 export const CONFIG_SHAPE: Shape = {
   plugins: 'any',
   secrets: 'string[]',
-  cache: { shape: { maxSizeMB: 'number' } },
-  runs: { shape: { keep: 'integer' } },
-  watch: { shape: { debounce: 'number', phases: 'string[]', deploy: 'boolean', ignore: 'string[]' } },
+  cache: { shape: { maxSizeMB: { min: 0 } } },
+  // keep ≥ 1: 0 would delete every run record, the current one included.
+  runs: { shape: { keep: { min: 1, integer: true } } },
+  watch: { shape: { debounce: { min: 0 }, phases: 'string[]', deploy: 'boolean', ignore: 'string[]' } },
   report: REPORT_SHAPE,
   alerts: ALERTS_SHAPE,
   registry: 'any',

@@ -6,8 +6,8 @@ import { ErrorCode, MlciError } from './errors.js'
  *
  * A spec is a type name ('string', 'number', 'integer', 'boolean', 'function', 'object', 'any',
  * 'string[]', 'number[]'), a list of allowed literal values (`{ oneOf: [...] }`), a nested shape
- * (`{ shape: {...} }`), a record (`{ record: spec }`), an array (`{ array: spec }`) or a union
- * (`[spec, spec]`). Every key is optional unless listed in `required`.
+ * (`{ shape: {...} }`), a record (`{ record: spec }`), an array (`{ array: spec }`), a number
+ * with bounds (`{ min: 1, integer: true }`: durations, counts) or a union (`[spec, spec]`). Every key is optional unless listed in `required`.
  */
 export type Spec =
   | 'string' | 'number' | 'integer' | 'boolean' | 'function' | 'object' | 'any' | 'string[]' | 'number[]'
@@ -15,6 +15,7 @@ export type Spec =
   | { shape: Shape; required?: readonly string[] }
   | { record: Spec }
   | { array: Spec }
+  | { min: number; max?: number; integer?: boolean }
   | readonly Spec[]
 export type Shape = Record<string, Spec>
 
@@ -25,11 +26,13 @@ function describe(spec: Spec): string {
   if ('shape' in spec) return 'an object'
   if ('record' in spec) return `an object of ${describe(spec.record)}`
   if ('array' in spec) return `an array of ${describe(spec.array)}`
+  if ('min' in spec) return `${spec.integer ? 'an integer' : 'a number'} ≥ ${spec.min}${spec.max !== undefined ? ` and ≤ ${spec.max}` : ''}`
   return 'a value'
 }
 
 function typeOf(value: unknown): string {
   if (value === null) return 'null'
+  if (typeof value === 'number') return String(value)
   if (Array.isArray(value)) return 'an array'
   return typeof value === 'string' ? `the string ${JSON.stringify(value)}` : `a ${typeof value}`
 }
@@ -51,6 +54,9 @@ function matches(spec: Spec, value: unknown, path: string, problems: string[]): 
   if (Array.isArray(spec)) return spec.some((s) => matches(s, value, path, []))
   const s = spec as Exclude<Spec, string | readonly Spec[]>
   if ('oneOf' in s) return s.oneOf.includes(value)
+  if ('min' in s) {
+    return typeof value === 'number' && Number.isFinite(value) && value >= s.min && (s.max === undefined || value <= s.max) && (!s.integer || Number.isInteger(value))
+  }
   if ('array' in s) {
     if (!Array.isArray(value)) return false
     value.forEach((v, i) => check(s.array, v, `${path}[${i}]`, problems))

@@ -117,6 +117,21 @@ export function validateDockerOptions(name: string, raw: unknown): DockerOptions
       }
     }
   }
+  // Everything rendered into the generated Dockerfile as text: a newline would start an instruction.
+  const g = options.generate
+  const rendered: [string, string | undefined][] = g ? [
+    ['generate.base', g.base], ['generate.workdir', g.workdir],
+    ...Object.keys(g.env ?? {}).map((k): [string, string] => [`generate.env key ${JSON.stringify(k)}`, k]),
+    ...(g.copy ?? []).flatMap((e, i): [string, string][] => (typeof e === 'string' ? [[`generate.copy[${i}]`, e]] : [[`generate.copy[${i}].from`, e.from], [`generate.copy[${i}].to`, e.to]])),
+  ] : []
+  for (const [key, value] of rendered) {
+    if (typeof value === 'string' && /[\u0000-\u001f\u007f]/.test(value)) {
+      bad(key, `contains a control character (${JSON.stringify(value)})`, 'A newline or other control character would inject Dockerfile instructions: remove it.')
+    }
+  }
+  for (const key of Object.keys(g?.env ?? {})) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) bad(`generate.env key ${JSON.stringify(key)}`, 'is not an environment variable name', 'Use letters, digits and "_", not starting with a digit.')
+  }
   if (options.generate && options.dockerfile) bad('dockerfile', 'cannot be combined with generate', 'Either use your Dockerfile or let mlci generate one.')
   return options
 }

@@ -48,8 +48,9 @@ const SHAPE: Shape = {
   port: 'integer',
   cwd: 'string',
   env: { record: 'string' },
-  health: { shape: { path: 'string', intervalMs: 'integer', timeoutMs: 'integer', successes: 'integer' } },
-  stopTimeoutMs: 'integer',
+  // Durations and counts have ranges: a negative timeout would give up before starting.
+  health: { shape: { path: 'string', intervalMs: { min: 1, integer: true }, timeoutMs: { min: 1, integer: true }, successes: { min: 1, integer: true } } },
+  stopTimeoutMs: { min: 0, integer: true },
   keep: 'integer',
 }
 
