@@ -103,7 +103,7 @@ async function settleAbandoned(ctx: PhaseContext, versions: ModelVersion[], fing
       continue
     }
     const reason = `abandoned: run ${version.runId} stopped before releasing it (process ${version.createdBy?.pid} is gone)`
-    await ctx.registry.update(version.version, { status: 'failed', reason })
+    await ctx.release.markFailed(version.version, reason)
     ctx.log.warn(`${version.version} marked failed — ${reason}.`)
   }
   return resumed
