@@ -33,6 +33,13 @@ export const release = definePlugin(() => ({ name: NAME, apply(mlci) {
       writeFileSync(join(ctx.cwd, 'monitoring.pid'), String(process.pid))
       await sleep(120000, undefined, { signal: ctx.signal })
     }
+    // \`mlci monitor\` judges the live version (as the monitor plugin does).
+    if (!ctx.data.candidate) {
+      const live = await ctx.registry.resolve('live')
+      if (live) ctx.data.candidate = { version: live.version, bump: 'none', reason: 'analysing the live version', reused: true }
+    }
+    // The server code on disk breaks (a bad edit): no version can start from it any more.
+    if (ctx.env.TEST_MONITOR_BREAK_SERVER) writeFileSync(join(ctx.cwd, 'serve.py'), 'raise SystemExit("serve.py is broken")\\n')
     if (ctx.env.TEST_MONITOR_FAIL) throw new Error('error rate 0.5 is above the 0.1 limit (3 of 3 samples)')
   })
   // Status changes are core's (the release state): this plugin only records the version.

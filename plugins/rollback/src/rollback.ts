@@ -38,7 +38,9 @@ export async function rollBack(mlci: Mlci, ctx: PhaseContext, args: RollbackArgs
 
   // Core marks a failed release's candidate failed before this runs; recovery does it here.
   if (args.mode === 'recovery' && args.candidate) await markFailed(ctx, args.candidate, args.reason)
-  const leaving = from ? versions.find((v) => key(v.version) === key(from)) : undefined
+  // What clients talk to: the live version, or when a failure unset `live`, the last one it named.
+  const lastLive = from ?? (await registry.ledger()).filter((m) => m.alias === 'live' && !m.kind).map((m) => m.to ?? m.from).at(-1)
+  const leaving = lastLive ? versions.find((v) => key(v.version) === key(lastLive)) : undefined
 
   let targets: ModelVersion[]
   if (args.to) {

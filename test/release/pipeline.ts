@@ -1,0 +1,39 @@
+import { copyFixture } from '../helpers/testdir.js'
+export { freePort } from '../helpers/net.mjs'
+
+/**
+ * The classifier fixture with the whole release pipeline a new user would configure: real
+ * training (trainer), versions (semver), the local deployer, a monitor probing /predict, and
+ * the rollback policy. Faults come from the environment of each `mlci build`:
+ *   FAULT_ERROR_RATE   the server answers that fraction of /predict with HTTP 500 (monitor fails)
+ *   FAULT_SLOW_START   the server listens only after N seconds (health times out after 1.5 s)
+ */
+export function pipelineProject(port: number): string {
+  return copyFixture('classifier', {
+    'mlci.config.ts': `
+import local from '@mlci/plugin-local'
+import monitor from '@mlci/plugin-monitor'
+import rollback from '@mlci/plugin-rollback'
+import semver from '@mlci/plugin-semver'
+import trainer from '@mlci/plugin-trainer'
+const env: Record<string, string> = {}
+if (process.env.FAULT_ERROR_RATE) env.MLCI_FAULT_ERROR_RATE = process.env.FAULT_ERROR_RATE
+if (process.env.FAULT_SLOW_START) env.MLCI_FAULT_SLOW_START = process.env.FAULT_SLOW_START
+export default {
+  plugins: [
+    trainer({
+      command: ['python3', 'train.py', '--out', 'out'], params: 'params.json', paramsMode: 'file',
+      inputs: ['train.py', 'params.json', 'data/train.csv'], outputs: ['out/model.json'],
+      metrics: 'out/metrics.json', signature: 'out/signature.json',
+    }),
+    semver(),
+    local({ port: ${port}, env, health: { intervalMs: 50, timeoutMs: process.env.FAULT_SLOW_START ? 1500 : 20000, successes: 2 }, stopTimeoutMs: 2000 }),
+    monitor({ interval: '50ms', count: 3, metrics: [
+      { name: 'error_rate', probe: { csv: 'probe.csv', value: 'error_rate', batchSize: 5 }, successCondition: 'result < 0.1' },
+    ] }),
+    rollback(),
+  ],
+}
+`,
+  })
+}
