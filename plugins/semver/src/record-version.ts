@@ -114,9 +114,17 @@ function stableFingerprints(all: Record<string, string>): Record<string, string>
   return stable.length ? Object.fromEntries(stable) : undefined
 }
 
-/** A reused version whose blobs were pruned from the store gets them back from this build (same digests only). */
+/**
+ * A reused version whose blobs were pruned from the store, or damaged in it, gets them back from
+ * this build (same digests only): identical bytes heal the store instead of trusting the damage.
+ */
 async function healStore(ctx: PhaseContext, version: ModelVersion, built: ArtifactRef[]): Promise<void> {
-  const missing = await artifactsStored(ctx, version.artifacts)
-  const rebuilt = built.filter((a) => missing.includes(a.path) && version.artifacts?.some((b) => b.path === a.path && b.digest === a.digest))
-  if (rebuilt.length) await storeArtifacts(ctx, rebuilt)
+  const rebuilt: ArtifactRef[] = []
+  for (const a of built) {
+    if (!version.artifacts?.some((b) => b.path === a.path && b.digest === a.digest)) continue
+    if (!(await ctx.store.intact(a.digest).catch(() => false))) rebuilt.push(a)
+  }
+  if (!rebuilt.length) return
+  await storeArtifacts(ctx, rebuilt)
+  ctx.log.info(`Restored ${rebuilt.map((a) => a.path).join(', ')} of ${version.version} in the store from this build (identical bytes).`)
 }
