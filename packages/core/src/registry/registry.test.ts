@@ -79,6 +79,25 @@ describe('embedded registry', () => {
     expect(await registry.aliases()).toEqual({})
   })
 
+  it('setStatus ledgers the change; failed drops live/previous in the same write; force lets a person undo failed', async () => {
+    const registry = createEmbeddedRegistry(testdir())
+    for (const v of ['1.0.0', '1.1.0']) {
+      await registry.create(lineage(v))
+      await registry.setStatus(v, 'ready', { reason: 'released', by: 'mlci build' })
+    }
+    await registry.moveAliases([{ alias: 'previous', to: '1.0.0', expected: undefined }, { alias: 'live', to: '1.1.0', expected: undefined }], { reason: 'release', by: 'mlci build' })
+    await registry.setStatus('1.1.0', 'failed', { reason: 'monitor failed', by: 'mlci monitor' })
+    expect(await registry.aliases()).toEqual({ previous: '1.0.0' })
+    await expect(registry.setStatus('1.1.0', 'ready', { reason: 'x', by: 'b' })).rejects.toThrow(/cannot go from failed to ready/)
+    const undone = await registry.setStatus('1.1.0', 'ready', { reason: 'it was the proxy', by: 'mlci registry mark', force: true })
+    expect(undone).toMatchObject({ status: 'ready' })
+    expect(undone.reason).toBeUndefined()
+    const ledger = await registry.ledger()
+    expect(ledger.slice(-3).map((m) => [m.kind ?? 'alias', m.alias, m.from, m.to])).toEqual([
+      ['status', '1.1.0', 'ready', 'failed'], ['alias', 'live', '1.1.0', undefined], ['status', '1.1.0', 'failed', 'ready'],
+    ])
+  })
+
   it('resolves aliases, versions and v-prefixed versions', async () => {
     const registry = createEmbeddedRegistry(testdir())
     await registry.create(lineage('0.3.0+data.1234567'))
