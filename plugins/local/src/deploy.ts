@@ -4,7 +4,8 @@ import {
   ErrorCode, Journal, MlciError, errorMessage, waitForHealthy,
   type DeployRequest, type PhaseContext,
 } from '@mlci/core'
-import { launchEnv, prepareLaunch, materializeArtifacts } from './launch.js'
+import { keptServerArgv } from './deployable.js'
+import { launchEnv, prepareLaunch, materializeArtifacts, serverCwd } from './launch.js'
 import type { LocalOptions } from './options.js'
 import { probe, waitPortFree } from './port.js'
 import { isOurs, startServer, stopServer, type ServerProcess, type StartedServer } from './process.js'
@@ -60,9 +61,12 @@ export async function deployLocal(request: DeployRequest, ctx: PhaseContext, opt
   let spec: LaunchSpec
   if (kept && kept.port === options.port && kept.host === options.host) {
     await materializeArtifacts(ctx.store, artifacts, state.versionDir(version))
+    // The kept argv names the version's own copies of its server files: make sure they are there.
+    await keptServerArgv(ctx.store, request.record?.deployable, options.command, ctx, serverCwd(ctx, options), state.versionDir(version))
     spec = kept
   } else {
-    spec = await prepareLaunch({ version, artifacts, options, ctx, state })
+    const deployable = request.record?.deployable ?? (ctx.data.candidate?.version === version ? ctx.data.deployable : undefined)
+    spec = await prepareLaunch({ version, artifacts, options, ctx, state, deployable })
   }
   // Only a ready version is restarted after a failure: never the candidate that just failed.
   const restorable = running && (await ctx.registry.get(running.version).catch(() => undefined))?.status === 'ready'

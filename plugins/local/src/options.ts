@@ -27,6 +27,11 @@ export interface LocalUserOptions {
   stopTimeoutMs?: number
   /** Version folders (restored artifacts, logs) kept under .mlci/deploy/local. */
   keep?: number
+  /**
+   * Server files released with each version (relative to `cwd`); default: the files the command
+   * names (serve.py). A change makes a new version; a rollback runs the kept copies.
+   */
+  serverFiles?: string[]
 }
 
 export interface LocalOptions {
@@ -39,6 +44,7 @@ export interface LocalOptions {
   health: { path: string; intervalMs: number; timeoutMs: number; successes: number }
   stopTimeoutMs: number
   keep: number
+  serverFiles?: string[]
 }
 
 const SHAPE: Shape = {
@@ -51,6 +57,7 @@ const SHAPE: Shape = {
   health: { shape: { path: 'string', intervalMs: 'integer', timeoutMs: 'integer', successes: 'integer' } },
   stopTimeoutMs: 'integer',
   keep: 'integer',
+  serverFiles: 'string[]',
 }
 
 /** Validate eagerly (exit 2 before anything runs) and fill defaults. */
@@ -82,5 +89,6 @@ export function resolveOptions(input: LocalUserOptions | undefined): LocalOption
     },
     stopTimeoutMs: o.stopTimeoutMs ?? 5000,
     keep: o.keep ?? 5,
+    serverFiles: o.serverFiles,
   }
 }

@@ -1,4 +1,4 @@
-import type { AnalysisReport, ArtifactRef, ModelSignature } from '../data.js'
+import type { AnalysisReport, ArtifactRef, Deployable, ModelSignature } from '../data.js'
 
 export type VersionStatus = 'pending' | 'ready' | 'failed'
 
@@ -20,6 +20,8 @@ export interface ModelVersion {
   metrics?: Record<string, number>
   artifacts?: ArtifactRef[]
   signature?: ModelSignature
+  /** Server code and deployer options released with the model (see Deployable). */
+  deployable?: Deployable
   /** Filled by the deployer. */
   image?: { name: string; tag?: string; digest?: string; pushed?: string }
   analysis?: AnalysisReport[]
