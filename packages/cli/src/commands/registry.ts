@@ -59,7 +59,9 @@ function line(p: StateProblem): string {
 }
 
 async function repair(mlci: Mlci, args: ParsedArgs, io: CommandIo): Promise<number> {
-  const done = await repairState({ ...parts(mlci, newRunId()), by: io.commandLine })
+  const runId = newRunId()
+  const release = new ReleaseState(mlci.registry, mlci.store, Journal.at(mlci.stateDir, { runId }), { by: io.commandLine, runId })
+  const done = await repairState({ ...parts(mlci, runId), release })
   const left = (await verifyState(parts(mlci, 'verify'))).filter((p) => !p.note)
   if (args.flags.json) io.stdout.write(JSON.stringify({ repaired: done, remaining: left }, null, 2) + '\n')
   else {

@@ -117,6 +117,13 @@ export class ReleaseState {
     return true
   }
 
+  /** Unset aliases (`mlci registry repair`: they named a missing or non-ready version). */
+  async unset(aliasNames: string[], why: string): Promise<void> {
+    const aliases = await this.registry.aliases()
+    const moves = aliasNames.filter((alias) => aliases[alias] !== undefined).map((alias) => ({ alias, to: undefined, expected: aliases[alias] }))
+    if (moves.length) await this.move(moves, why)
+  }
+
   private async setStatus(version: string, status: VersionStatus, reason: string): Promise<ModelVersion> {
     return this.journaled('release.status', { version, to: status, reason }, () =>
       this.registry.setStatus(version, status, { reason, by: this.actor.by, runId: this.actor.runId }))

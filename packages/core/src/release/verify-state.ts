@@ -4,6 +4,7 @@ import { isProcessAlive } from '../process-alive.js'
 import { RELEASE_ALIASES } from '../registry/registry.js'
 import type { ModelVersion, Registry } from '../registry/types.js'
 import type { ContentStore } from '../store/content-store.js'
+import type { ReleaseState } from './release-state.js'
 
 /** One thing `mlci registry verify` found. `repairable`: `mlci registry repair` fixes it safely. */
 export interface StateProblem {
@@ -90,7 +91,7 @@ export async function verifyState({ registry, store, journal }: StateParts): Pro
  * lines (kept aside in `journal.jsonl.damaged`), evict corrupt blobs, and unset release aliases
  * that name a missing or non-ready version (or `previous` = `live`). Returns what it did.
  */
-export async function repairState(parts: StateParts & { by: string }): Promise<string[]> {
+export async function repairState(parts: StateParts & { release: ReleaseState }): Promise<string[]> {
   const done: string[] = []
   const removed = await parts.journal.repair()
   for (const p of removed) done.push(`${parts.journal.file}:${p.line}: removed (${p.kind}); kept in ${parts.journal.file}.damaged`)
@@ -107,7 +108,7 @@ export async function repairState(parts: StateParts & { by: string }): Promise<s
   const moves = RELEASE_ALIASES.filter((alias) => aliases[alias] && versions.get(aliases[alias].split('+')[0])?.status !== 'ready')
   if (aliases.live && aliases.previous && aliases.live.split('+')[0] === aliases.previous.split('+')[0] && !moves.includes('previous')) moves.push('previous')
   if (moves.length) {
-    await parts.registry.moveAliases(moves.map((alias) => ({ alias, to: undefined, expected: aliases[alias] })), { reason: 'mlci registry repair: it named a version that is not ready (or previous = live)', by: parts.by })
+    await parts.release.unset(moves, 'mlci registry repair: it named a version that is not ready (or previous = live)')
     for (const alias of moves) done.push(`unset ${alias} (was ${aliases[alias]})`)
   }
   return done
