@@ -1,24 +1,19 @@
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runCli } from '../helpers/cli.js'
-import { killServers, predict, registryState, serverPids } from '../rollback/project.js'
-import { freePort, pipelineProject } from './pipeline.js'
+import { describe, expect, it } from 'vitest'
+import { predict, registryState } from '../rollback/project.js'
+import { cliIn, usePipelineProject } from './pipeline.js'
 
 // The server code is part of a release: real training, semver, the local deployer and its
 // Python server, through the CLI.
 let dir: string
 let port: number
-const mlci = (args: string[], env: Record<string, string> = {}) => runCli(args, { cwd: dir, env, timeoutMs: 120_000 })
+const mlci = cliIn(() => dir)
 const versions = () => Object.keys(registryState(dir).versions).map((v) => v.split('+')[0])
 
-beforeAll(async () => {
-  port = await freePort()
-  dir = pipelineProject(port)
-})
-afterAll(() => {
-  if (dir) killServers(dir)
-  expect(dir ? serverPids(dir) : []).toEqual([])
+usePipelineProject((d, p) => {
+  dir = d
+  port = p
 })
 
 describe('the deployable is versioned', () => {

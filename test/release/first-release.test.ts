@@ -1,21 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runCli } from '../helpers/cli.js'
-import { killServers, predict, registryState, serverPids } from '../rollback/project.js'
-import { freePort, pipelineProject } from './pipeline.js'
+import { describe, expect, it } from 'vitest'
+import { predict, registryState, serverPids } from '../rollback/project.js'
+import { cliIn, usePipelineProject } from './pipeline.js'
 
 // The whole pipeline (real training, semver, local deployer, monitor, rollback) on a project
 // mlci has never seen, whose first release fails its monitor.
 let dir: string
 let port: number
-const mlci = (args: string[], env: Record<string, string> = {}) => runCli(args, { cwd: dir, env, timeoutMs: 120_000 })
+const mlci = cliIn(() => dir)
 
-beforeAll(async () => {
-  port = await freePort()
-  dir = pipelineProject(port)
-})
-afterAll(() => {
-  if (dir) killServers(dir)
-  expect(dir ? serverPids(dir) : []).toEqual([])
+usePipelineProject((d, p) => {
+  dir = d
+  port = p
 })
 
 describe('a failed first release does not wedge the project', () => {

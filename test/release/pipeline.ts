@@ -1,5 +1,30 @@
+import { afterAll, beforeAll, expect } from 'vitest'
+import { runCli, type CliResult } from '../helpers/cli.js'
+import { freePort } from '../helpers/net.mjs'
 import { copyFixture } from '../helpers/testdir.js'
-export { freePort } from '../helpers/net.mjs'
+import { killServers, serverPids } from '../rollback/project.js'
+
+/**
+ * One pipeline project per test file: created (with a free port) before its tests, every server
+ * it started killed after them. `ready` receives the folder and port.
+ */
+export function usePipelineProject(ready: (dir: string, port: number) => void): void {
+  let dir: string | undefined
+  beforeAll(async () => {
+    const port = await freePort()
+    dir = pipelineProject(port)
+    ready(dir, port)
+  })
+  afterAll(() => {
+    if (dir) killServers(dir)
+    expect(dir ? serverPids(dir) : []).toEqual([])
+  })
+}
+
+/** The real CLI in a project folder (read when called), as a user runs it. */
+export function cliIn(dir: () => string): (args: string[], env?: Record<string, string>) => Promise<CliResult> {
+  return (args, env = {}) => runCli(args, { cwd: dir(), env, timeoutMs: 120_000 })
+}
 
 /**
  * The classifier fixture with the whole release pipeline a new user would configure: real

@@ -1,16 +1,15 @@
 import { execFileSync } from 'node:child_process'
 import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runCli } from '../helpers/cli.js'
-import { killServers, predict, registryState, serverPids } from '../rollback/project.js'
-import { freePort, pipelineProject } from './pipeline.js'
+import { afterAll, describe, expect, it } from 'vitest'
+import { killServers, predict, registryState } from '../rollback/project.js'
+import { cliIn, usePipelineProject } from './pipeline.js'
 
 // Release state files under faults a disk and a kill -9 produce, through the real CLI and the
 // whole pipeline: a transient deploy error, a torn journal line, a corrupt blob, a full disk.
 let dir: string
 let port: number
-const mlci = (args: string[], env: Record<string, string> = {}) => runCli(args, { cwd: dir, env, timeoutMs: 120_000 })
+const mlci = cliIn(() => dir)
 const statuses = () => Object.fromEntries(Object.entries(registryState(dir).versions).map(([v, x]) => [v.split('+')[0], x.status]))
 const journalFile = () => join(dir, '.mlci', 'journal.jsonl')
 
@@ -27,13 +26,9 @@ function blobFile(version: string): string {
 
 const sha256 = (file: string) => `sha256:${execFileSync('sha256sum', [file], { encoding: 'utf8' }).split(' ')[0]}`
 
-beforeAll(async () => {
-  port = await freePort()
-  dir = pipelineProject(port)
-})
-afterAll(() => {
-  if (dir) killServers(dir)
-  expect(dir ? serverPids(dir) : []).toEqual([])
+usePipelineProject((d, p) => {
+  dir = d
+  port = p
 })
 
 describe('release state survives transient errors and damaged files', () => {
