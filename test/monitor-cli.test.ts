@@ -46,8 +46,8 @@ async function project(url: string, extra = ''): Promise<string> {
   for (const version of ['1.0.0', '2.0.0']) {
     await registry.create({ version, fingerprint: `f-${version}`, runId: 'setup' })
     await registry.update(version, { status: 'ready' })
-    if (live) await registry.moveAlias('previous', live, { expected: undefined, reason: 'setup', by: 'test' })
-    await registry.moveAlias('live', version, { expected: live, reason: 'setup', by: 'test' })
+    // One write: previous and live never name the same version, even for a moment.
+    await registry.moveAliases([...(live ? [{ alias: 'previous', to: live, expected: undefined }] : []), { alias: 'live', to: version, expected: live }], { reason: 'setup', by: 'test' })
     live = version
   }
   return dir
@@ -75,8 +75,10 @@ describe('mlci monitor', () => {
     const registry = createEmbeddedRegistry(join(dir, '.mlci'))
     expect((await registry.aliases()).live).toBe('1.0.0')
     expect((await registry.get('2.0.0'))?.status).toBe('failed')
-    const last = (await registry.ledger()).at(-1)
-    expect(last).toMatchObject({ alias: 'live', from: '2.0.0', to: '1.0.0', by: 'mlci monitor' })
+    // Failed first (live stops naming it at once), then the rollback puts 1.0.0 live; previous ≠ live.
+    const live = (await registry.ledger()).filter((m) => m.alias === 'live').slice(-2)
+    expect(live.map((m) => [m.from, m.to, m.by])).toEqual([['2.0.0', undefined, 'mlci monitor'], [undefined, '1.0.0', 'mlci monitor']])
+    expect((await registry.aliases()).previous).toBeUndefined()
   })
 
   it('--every keeps analysing, rolls back on its own when the error rate rises, and stops on Ctrl-C', async () => {
@@ -110,7 +112,7 @@ describe('mlci monitor', () => {
     expect((await registry.aliases()).live).toBe('1.0.0')
     expect((await registry.get('2.0.0'))?.status).toBe('failed')
     expect((await registry.get('1.0.0'))?.analysis?.at(-1)?.verdict).toBe('success')
-    expect((await registry.ledger()).filter((m) => m.alias === 'live' && m.by.startsWith('mlci monitor'))).toHaveLength(1)
+    expect((await registry.ledger()).filter((m) => m.alias === 'live' && m.to && m.by.startsWith('mlci monitor'))).toHaveLength(1)
   })
 
   it('refuses an interval without a unit and a project without a monitor', async () => {

@@ -4,9 +4,10 @@
 /**
  * Stands in for trainer + semver so the tests exercise deploy, monitor and rollback only:
  * records version $TEST_VERSION from the trained model (tagged with the version, so every
- * version has its own artifact digest), marks it ready on done and failed on failed, and taps
- * monitor with a check that can fail ($TEST_MONITOR_FAIL) or hang ($TEST_MONITOR_SLOW); $TEST_DONE_SLOW
- * hangs the run after every phase passed, before it is marked ready.
+ * version has its own artifact digest; $TEST_SIGNATURE records a signature with that input),
+ * and taps monitor with a check that can fail ($TEST_MONITOR_FAIL) or hang ($TEST_MONITOR_SLOW);
+ * $TEST_DONE_SLOW hangs the run after every phase passed (core has released it by then).
+ * Core's release state marks versions ready or failed; this plugin never does.
  */
 export const RELEASE_PLUGIN = `
 import { definePlugin } from '@mlci/core'
@@ -23,7 +24,8 @@ export const release = definePlugin(() => ({ name: NAME, apply(mlci) {
     const { digest, size } = await ctx.store.put(file)
     const artifacts = [{ path: 'out/model.json', digest, size }]
     ctx.data.artifacts = artifacts
-    await ctx.registry.create({ version, runId: ctx.runId, fingerprint: 'fp-' + version, artifacts })
+    const signature = ctx.env.TEST_SIGNATURE ? { inputs: [{ name: ctx.env.TEST_SIGNATURE, type: 'float' }], outputs: 'label' } : undefined
+    await ctx.registry.create({ version, runId: ctx.runId, fingerprint: 'fp-' + version, artifacts, signature })
     return { version, bump: 'patch', reason: 'test' }
   })
   mlci.hooks.monitor.tapPromise(NAME, async (ctx) => {
@@ -31,21 +33,22 @@ export const release = definePlugin(() => ({ name: NAME, apply(mlci) {
       writeFileSync(join(ctx.cwd, 'monitoring.pid'), String(process.pid))
       await sleep(120000, undefined, { signal: ctx.signal })
     }
+    // \`mlci monitor\` judges the live version (as the monitor plugin does).
+    if (!ctx.data.candidate) {
+      const live = await ctx.registry.resolve('live')
+      if (live) ctx.data.candidate = { version: live.version, bump: 'none', reason: 'analysing the live version', reused: true }
+    }
+    // The server code on disk breaks (a bad edit): no version can start from it any more.
+    if (ctx.env.TEST_MONITOR_BREAK_SERVER) writeFileSync(join(ctx.cwd, 'serve.py'), 'raise SystemExit("serve.py is broken")\\n')
     if (ctx.env.TEST_MONITOR_FAIL) throw new Error('error rate 0.5 is above the 0.1 limit (3 of 3 samples)')
   })
-  const mark = async (ctx, status, reason) => {
-    const v = ctx.data.candidate?.version
-    const r = v && await ctx.registry.get(v)
-    if (r && r.status === 'pending') await ctx.registry.update(v, { status, reason })
-  }
+  // Status changes are core's (the release state): this plugin only records the version.
   mlci.hooks.done.tapPromise(NAME, async (record, ctx) => {
     if (ctx.env.TEST_DONE_SLOW) {
       writeFileSync(join(ctx.cwd, 'finishing.pid'), String(process.pid))
       await sleep(120000)
     }
-    await mark(ctx, 'ready')
   })
-  mlci.hooks.failed.tapPromise(NAME, (error, record, ctx) => mark(ctx, 'failed', String(error && error.message)))
 } }))
 `
 

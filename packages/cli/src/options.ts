@@ -28,6 +28,10 @@ export const FLAGS = {
   debounce: { type: 'string', value: 'ms', description: 'Wait this long after the last change' },
   deploy: { type: 'boolean', description: 'Also deploy and monitor' },
   'max-size': { type: 'string', value: 'MB', description: 'Cache size limit' },
+  reason: { type: 'string', value: 'text', description: 'Why (recorded in the ledger)' },
+  'allow-signature-change': { type: 'boolean', description: 'With rollback --to: accept a target whose model signature differs from the live one' },
+  'max-rollbacks': { type: 'string', value: 'n', description: 'monitor --every: automatic rollbacks allowed per window before it stops acting (default 1)' },
+  'rollback-window': { type: 'string', value: 'interval', description: 'monitor --every: the circuit breaker window (default 1h)' },
 } as const satisfies Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean; value?: string; optionalValue?: boolean; description: string }>
 
 export type FlagName = keyof typeof FLAGS

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { mkdir, open, rename, rm } from 'node:fs/promises'
 import { dirname } from 'node:path'
+import { diskError } from './disk-error.js'
 
 export interface AtomicWriteOptions {
   /**
@@ -17,6 +18,14 @@ export interface AtomicWriteOptions {
  * tmp file in the same folder, fsync, rename. The folder is created if needed.
  */
 export async function writeFileAtomic(file: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
+  try {
+    await writeAtomic(file, data, options)
+  } catch (error) {
+    throw diskError(error, file)
+  }
+}
+
+async function writeAtomic(file: string, data: string | Uint8Array, options: AtomicWriteOptions): Promise<void> {
   if (options.durable === false) return writeFileAtomicSync(file, data)
   await mkdir(dirname(file), { recursive: true })
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
@@ -54,6 +63,6 @@ export function writeFileAtomicSync(file: string, data: string | Uint8Array): vo
     renameSync(tmp, file)
   } catch (error) {
     rmSync(tmp, { force: true })
-    throw error
+    throw diskError(error, file)
   }
 }

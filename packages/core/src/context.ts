@@ -5,6 +5,7 @@ import type { PhaseName } from './phases.js'
 import type { Registry } from './registry/types.js'
 import type { ResolvedConfig } from './config.js'
 import type { ContentStore } from './store/content-store.js'
+import type { ReleaseState } from './release/release-state.js'
 
 /** Options of the current command that plugins may read (e.g. `channel` for prereleases). */
 export interface RunOptions {
@@ -21,6 +22,10 @@ export interface RunOptions {
   channel?: string
   /** The command line that started the run, recorded in the lock, ledger and run record. */
   command?: string
+  /** `mlci rollback`: run the rollback row instead of the lifecycle phases. */
+  rollback?: { to?: string; allowSignatureChange?: boolean }
+  /** false: a deploy/monitor failure neither rolls back nor marks the candidate failed (monitor's circuit breaker). */
+  autoRollback?: boolean
   /** Extra options for third-party commands. */
   [key: string]: unknown
 }
@@ -47,6 +52,12 @@ export interface RunContext {
   /** The plugin this context is scoped to (set per tap). */
   plugin?: string
   registry: Registry
+  /**
+   * The release state: the only way mlci moves `live`/`previous` or changes a version's status.
+   * Deployers do not call it (core does after deploy and monitor); the rollback policy reports
+   * the target it brought up with `goLive`.
+   */
+  release: ReleaseState
   /** Content-addressed blob store under `.mlci/objects` (artifacts, cache outputs). */
   store: ContentStore
   redact(text: string): string

@@ -28,6 +28,25 @@ export interface RunData {
   analysis?: AnalysisReport[]
   /** Set by the rollback plugin when it ran. */
   rollback?: RollbackReport
+  /** What the deployer deploys besides the model (set by the deployer in the version phase). */
+  deployable?: Deployable
+}
+
+/**
+ * The deployable part of a release besides the model: server code, Dockerfile and context,
+ * the deployer's options. A deployer computes it in the version phase; a different fingerprint
+ * makes a new version ("server changed") even when the model is the same, and the files (kept
+ * in the content store) let a rollback run the code that was released with the version.
+ */
+export interface Deployable {
+  /** The deployer plugin that declared it. */
+  by: string
+  /** sha256 over the files' digests and the deployer's options (secret values left out). */
+  fingerprint: string
+  /** Files kept in the content store, paths relative to the project root. */
+  files?: ArtifactRef[]
+  /** One line for the version's reason, e.g. "serve.py, options". */
+  summary?: string
 }
 
 export interface TestSummary {

@@ -33,6 +33,8 @@ export const ErrorCode = {
   /** A compare-and-swap lost, or a write-once record already exists (registry versions, aliases). */
   STATE_CONFLICT: 'MLCI_STATE_CONFLICT',
   NOT_FOUND: 'MLCI_NOT_FOUND',
+  /** Writing state failed because of the disk (ENOSPC, EIO, …); the message names the file. */
+  STATE_WRITE: 'MLCI_STATE_WRITE',
   VERIFY_FAILED: 'MLCI_VERIFY_FAILED',
   UNHEALTHY: 'MLCI_UNHEALTHY',
   UNEXPECTED: 'MLCI_UNEXPECTED',

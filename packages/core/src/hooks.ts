@@ -40,6 +40,8 @@ export interface RollbackRequest {
   candidate?: string
   /** Explicit target (`mlci rollback --to`). */
   to?: string
+  /** `mlci rollback --to v --allow-signature-change`: a person accepts a target with another signature. */
+  allowSignatureChange?: boolean
 }
 
 export interface WatchCycle {

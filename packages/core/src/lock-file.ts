@@ -1,3 +1,4 @@
+import { diskError } from './disk-error.js'
 import { randomBytes } from 'node:crypto'
 import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
@@ -12,7 +13,13 @@ import { basename, dirname, join } from 'node:path'
 export function createExclusive(file: string, content: string): boolean {
   mkdirSync(dirname(file), { recursive: true })
   const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`)
-  writeFileSync(tmp, content)
+  try {
+    writeFileSync(tmp, content)
+  } catch (error) {
+    // A full disk must say which file it could not write (the lock is a run's first write).
+    rmSync(tmp, { force: true })
+    throw diskError(error, file)
+  }
   try {
     linkSync(tmp, file)
     return true

@@ -26,6 +26,9 @@ import { sendRunAlerts } from './alerts/send.js'
 import { writeRunReports } from './report/publish.js'
 import { recordRunEvents } from './report/run-log.js'
 import { ContentStore } from './store/content-store.js'
+import { Journal } from './journal/journal.js'
+import { ReleaseState } from './release/release-state.js'
+import type { RollbackRequest } from './hooks.js'
 
 export type { TapInfo } from './tap-interceptor.js'
 
@@ -200,6 +203,7 @@ export class Mlci extends EventEmitter<RunEvents> {
       runId,
       registry,
       store: this.store,
+      release: new ReleaseState(registry, this.store, Journal.at(this.stateDir, { runId }), { by: options.command ?? 'mlci build', runId }),
       redact: (t) => this.redact(t),
       addSecrets: (values) => this.redactor.add(values),
     }
@@ -251,7 +255,11 @@ export class Mlci extends EventEmitter<RunEvents> {
       }
       this.emit('run:start', { runId, phases: selected.map((row) => ({ name: row.name, taps: this.tapsOf(row.name) })) })
       await this.hooks.initialize.promise(ctx)
-      await this.runPhases(selected, ctx, record)
+      if (options.rollback) await this.runManualRollback(ctx, record)
+      else {
+        await this.runPhases(selected, ctx, record)
+        await this.settleRelease(ctx, record)
+      }
     } catch (caught) {
       error = caught
     } finally {
@@ -285,6 +293,12 @@ export class Mlci extends EventEmitter<RunEvents> {
       finalRecord = await writeRunReports(this, finalRecord, { persist, log: ctx.log })
       if (persist) finalRecord = await writeRunRecord(this.stateDir, finalRecord, log, this.redactor, this.config.runs?.keep ?? 50)
       else finalRecord = this.redactor.redactDeep(finalRecord)
+    } catch (recordError) {
+      // The run's own error (often the same full disk) stays the headline; a run that succeeded
+      // but cannot record itself fails with the write error, which names the file.
+      finalRecord = this.redactor.redactDeep(finalRecord)
+      if (!error) error = recordError
+      else if (MlciError.is(error)) error.details = [error.details, `The run record could not be written either: ${errorMessage(recordError)}`].filter(Boolean).join('\n\n')
     } finally {
       await lock?.release()
     }
@@ -407,32 +421,96 @@ export class Mlci extends EventEmitter<RunEvents> {
     return upstream
   }
 
-  /** Rollback after a deploy/monitor failure. The original error stays the headline. */
+  /**
+   * The run's phases passed: a candidate that was deployed (and monitored, when the run
+   * monitors) is proven, so the release state makes it ready and live. Without any deployer,
+   * a version the run recorded becomes ready (it has nothing more to prove); with a deployer
+   * whose deploy did not run (`--skip deploy`), it stays pending until a run deploys it.
+   */
+  private async settleRelease(ctx: RunContext, record: RunRecord): Promise<void> {
+    const candidate = ctx.data.candidate?.version
+    if (ctx.dryRun || !candidate) return
+    const deployed = record.phases.some((p) => p.name === 'deploy' && p.status === 'ok') && sameKey(ctx.data.deployment?.version, candidate)
+    if (deployed) {
+      await ctx.release.released(candidate, ctx.data.candidate?.reused ? `release ${candidate} again` : `release ${candidate}`)
+      return
+    }
+    if (this.hooks.deploy.taps.length || !record.phases.some((p) => p.name === 'version' && p.status === 'ok')) return
+    if ((await ctx.registry.get(candidate))?.status === 'pending') await ctx.release.markReady(candidate, 'recorded; no deployer configured')
+  }
+
+  /**
+   * Rollback after a deploy/monitor failure (the rollback row). The original error stays the
+   * headline. The candidate is marked failed first (so no policy can pick it), except when a
+   * deploy of an already-ready version failed: that is an error of the deployment, not a verdict
+   * on the version. `autoRollback: false` (the monitor's circuit breaker) leaves everything as is.
+   */
   private async runRollback(error: unknown, row: PhaseRow, ctx: RunContext, record: RunRecord): Promise<void> {
+    const candidate = ctx.data.candidate?.version ?? ctx.data.deployment?.version
+    if (ctx.options.autoRollback === false) {
+      ctx.log.warn(`Not rolling back and not marking ${candidate ?? 'the candidate'} failed: automatic rollbacks are switched off for this run (circuit breaker open).`)
+      return
+    }
+    const doc = candidate ? await ctx.registry.get(candidate).catch(() => undefined) : undefined
+    const transient = row.name === 'deploy' && doc?.status === 'ready'
+    if (doc && !transient) {
+      try {
+        await ctx.release.markFailed(doc.version, ctx.redact(`${doc.version} failed in ${row.name}: ${errorMessage(error)}`))
+      } catch (markError) {
+        ctx.log.warn(`Could not mark ${doc.version} failed: ${errorMessage(markError)}`)
+      }
+    } else if (transient) {
+      ctx.log.warn(`${doc!.version} stays ready: deploying a released version failed, which says nothing against the version itself.`)
+    }
     if (!this.hooks.rollback.taps.length) return
+    const rollbackError = await this.rollbackRow({ error, failedPhase: row.name, candidate }, ctx, record, `${row.name} failed`)
+    if (rollbackError) {
+      record.rollbackError = toErrorRecord(rollbackError)
+      if (MlciError.is(error)) {
+        error.details = [error.details, `Rollback also failed: ${errorMessage(rollbackError)}`].filter(Boolean).join('\n\n')
+      }
+    }
+  }
+
+  /** `mlci rollback [--to v]`: the rollback row on its own, leaving the live version; its error is the run's. */
+  private async runManualRollback(ctx: RunContext, record: RunRecord): Promise<void> {
+    if (!this.hooks.rollback.taps.length) {
+      throw new MlciError(ErrorCode.USAGE, 'No plugin handles rollbacks in this project.', {
+        hint: "Add rollback() from '@mlci/plugin-rollback' (and a deployer such as '@mlci/plugin-local') to the plugins in your mlci config.",
+      })
+    }
+    const manual = ctx.options.rollback as { to?: string; allowSignatureChange?: boolean }
+    const live = (await ctx.registry.aliases()).live
+    const failure = await this.rollbackRow({
+      error: undefined, failedPhase: 'manual', candidate: live, to: manual.to, allowSignatureChange: manual.allowSignatureChange,
+    }, ctx, record, 'requested by hand')
+    if (failure) throw failure
+  }
+
+  /** Run the rollback hook as a phase (events, record); returns its error instead of throwing. */
+  private async rollbackRow(request: RollbackRequest, ctx: RunContext, record: RunRecord, reason: string): Promise<unknown> {
     const pctx: PhaseContext = { ...ctx, phase: 'rollback', signal: new AbortController().signal }
     const started = performance.now()
     this.emit('phase:start', { phase: 'rollback' })
-    const phaseRecord: PhaseRecord = { name: 'rollback', status: 'ok', durationMs: 0, taps: [], reason: `${row.name} failed` }
+    const phaseRecord: PhaseRecord = { name: 'rollback', status: 'ok', durationMs: 0, taps: [], reason }
     const tapListener = (event: { phase: string; record: TapRecord }) => {
       if (event.phase === 'rollback') phaseRecord.taps.push(event.record)
     }
     this.on('tap:end', tapListener)
+    let failure: unknown
     try {
-      await this.hooks.rollback.promise({ error, failedPhase: row.name, candidate: ctx.data.candidate?.version ?? ctx.data.deployment?.version }, pctx)
+      await this.hooks.rollback.promise(request, pctx)
     } catch (rollbackError) {
+      failure = rollbackError
       phaseRecord.status = 'failed'
       phaseRecord.error = toErrorRecord(rollbackError)
-      record.rollbackError = phaseRecord.error
-      if (MlciError.is(error)) {
-        error.details = [error.details, `Rollback also failed: ${errorMessage(rollbackError)}`].filter(Boolean).join('\n\n')
-      }
     } finally {
       this.off('tap:end', tapListener)
     }
     phaseRecord.durationMs = Math.round(performance.now() - started)
     record.phases.push(phaseRecord)
     this.emit('phase:end', phaseRecord)
+    return failure
   }
 }
 
@@ -453,6 +531,10 @@ function redactingRegistry(registry: Registry, redactor: Redactor): Registry {
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function'
+}
+
+function sameKey(a: string | undefined, b: string | undefined): boolean {
+  return a !== undefined && b !== undefined && a.split('+')[0] === b.split('+')[0]
 }
 
 function aggregate(phase: string, errors: MlciError[]): MlciError {

@@ -1,4 +1,4 @@
-import { Journal, errorMessage, waitForHealthy, type DeployRequest, type DeploymentInfo, type ModelVersion, type PhaseContext } from '@mlci/core'
+import { Journal, errorMessage, waitForHealthy, type DeployRequest, type DeploymentInfo, type ModelVersion, type PhaseContext, type RunContext } from '@mlci/core'
 import { buildImage } from './build-image.js'
 import { DockerCli, LABEL } from './docker-cli.js'
 import { ensureEngine } from './engine.js'
@@ -15,8 +15,9 @@ interface DeployImage extends LocatedImage {
 }
 
 /**
- * The deploy tap: release (build → push → swap → health → aliases) or rollback (the recorded
- * image by digest → swap → health → live). A version already live and healthy is a no-op.
+ * The deploy tap: release (build → push → swap → health) or rollback (the recorded image by
+ * digest → swap → health). A version already running healthy is a no-op. It reports facts
+ * (ctx.data.deployment, or an error); core's release state moves `live`/`previous`.
  */
 export async function deployVersion(request: DeployRequest, ctx: PhaseContext, options: ResolvedDockerOptions, addSecret: (secret: string) => void): Promise<DeploymentInfo> {
   const { version } = request
@@ -34,9 +35,8 @@ export async function deployVersion(request: DeployRequest, ctx: PhaseContext, o
       ctx.log.info(`${version} is already live and healthy in container ${options.container}: nothing to deploy.`)
       return (ctx.data.deployment = { ...info, unchanged: true })
     }
-    // Serving but not yet live (a run stopped between health and alias move): adopt it.
-    ctx.log.info(`${version} already runs healthy in ${options.container}; marking it live.`)
-    await moveAliases(ctx, request, aliases, journal)
+    // Serving but not yet live (a run stopped before the release was proven): report it as deployed.
+    ctx.log.info(`${version} already runs healthy in ${options.container}.`)
     return (ctx.data.deployment = info)
   }
 
@@ -45,17 +45,26 @@ export async function deployVersion(request: DeployRequest, ctx: PhaseContext, o
     : await releaseImage(ctx, docker, options, version, record, addSecret, journal)
   const swap = await swapContainers(ctx, docker, options, { imageId: image.id, version }, journal)
   ctx.log.info(`${version} is healthy in ${options.container} (${swap.reused ? 'restarted the kept container' : `image ${image.id.slice(7, 19)}`}, healthy after ${swap.healthyMs} ms).`)
-  await moveAliases(ctx, request, aliases, journal)
   ctx.data.deployment = deploymentInfo(options, version, swap.containerId, image)
+  // Pruning waits for the verdict (see index.ts: done/failed), so it never removes what a
+  // rollback of this release may need.
+  return ctx.data.deployment
+}
 
+/**
+ * Remove old images once the run's verdict is in: never the image of a ready version (a
+ * rollback target) or of what runs now; failed versions' images go first.
+ */
+export async function pruneAfterVerdict(ctx: RunContext, options: ResolvedDockerOptions): Promise<void> {
   try {
-    const now = await ctx.registry.aliases()
-    const keep = await Promise.all([now.live, now.previous].map(async (v) => (v ? (await ctx.registry.get(v))?.image?.digest : undefined)))
-    await pruneImages(ctx, docker, options, [image.id, ...keep])
+    const docker = new DockerCli(ctx as PhaseContext)
+    const versions = await ctx.registry.list()
+    const ready = versions.filter((v) => v.status === 'ready').map((v) => v.image?.digest)
+    const failed = versions.filter((v) => v.status === 'failed').map((v) => v.image?.digest).filter((d): d is string => Boolean(d))
+    await pruneImages(ctx as PhaseContext, docker, options, ready, failed)
   } catch (error) {
     ctx.log.warn(`Pruning old images failed (the deploy itself succeeded): ${errorMessage(error)}`)
   }
-  return ctx.data.deployment
 }
 
 /** Build (or reuse the image already built for this version), push, record it in the registry. */
@@ -84,18 +93,6 @@ async function releaseImage(
   if (record) await ctx.registry.update(version, { image: { name: image.repository, tag: image.tag, digest: image.id, pushed: image.pushed } })
   else ctx.log.debug(`${version} is not in the model registry; its image is not recorded.`)
   return image
-}
-
-async function moveAliases(ctx: PhaseContext, request: DeployRequest, before: Record<string, string>, journal: Journal): Promise<void> {
-  const { version } = request
-  if (before.live === version) return
-  const move = { reason: request.note ?? (request.reason === 'release' ? `release ${version}` : `rollback to ${version}`), by: ctx.options.command ?? 'mlci build', runId: ctx.runId }
-  await journal.step('alias.live', { from: before.live, to: version }, () =>
-    ctx.registry.moveAlias('live', version, { ...move, expected: before.live }))
-  if (request.reason === 'release' && before.live && before.previous !== before.live) {
-    await journal.step('alias.previous', { from: before.previous, to: before.live }, () =>
-      ctx.registry.moveAlias('previous', before.live, { ...move, reason: `${before.live} replaced by ${version}`, expected: before.previous }))
-  }
 }
 
 function deploymentInfo(options: ResolvedDockerOptions, version: string, ref: string, image: LocatedImage): DeploymentInfo {

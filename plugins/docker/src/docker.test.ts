@@ -1,7 +1,7 @@
 // The docker deployer on the real engine and registry (.ci/services.sh), with the classifier
 // fixture's real model server. One deployment walks through release, no-op, failed release,
 // rollback, a missing image, an unreachable engine and pushes; each step builds on the last.
-import { createHash, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -17,7 +17,7 @@ const CONTAINER = `mlci-${NAME}`
 const IMAGE = `mlci-test/${NAME}`
 const REGISTRY = env.MLCI_TEST_REGISTRY ?? '127.0.0.1:5000'
 
-/** Stands in for the version phase: records the next version (ready) with the model's digest. */
+/** Stands in for the version phase: records the next version (pending; core makes it ready once deployed) with the model's digest. */
 const next = { version: '1.0.0' }
 const versionPlugin = definePlugin(() => ({
   name: 'test-version',
@@ -25,10 +25,9 @@ const versionPlugin = definePlugin(() => ({
     mlci.hooks.version.tapPromise('test-version', async (_proposal, ctx) => {
       const { version } = next
       if (!(await ctx.registry.get(version))) {
-        const model = readFileSync(join(ctx.cwd, 'out/model.json'))
-        const digest = `sha256:${createHash('sha256').update(model).digest('hex')}`
-        await ctx.registry.create({ version, runId: ctx.runId, fingerprint: `fp-${version}`, artifacts: [{ path: 'out/model.json', digest, size: model.length }] })
-        await ctx.registry.update(version, { status: 'ready' })
+        // In the store, as a versioner does: a version is never made ready without its blobs.
+        const { digest, size } = await ctx.store.put(join(ctx.cwd, 'out/model.json'))
+        await ctx.registry.create({ version, runId: ctx.runId, fingerprint: `fp-${version}`, artifacts: [{ path: 'out/model.json', digest, size }] })
       }
       return { version, bump: 'minor', reason: 'test' }
     })
@@ -65,10 +64,12 @@ describeDocker('@mlci/plugin-docker on a real engine', () => {
   function context(mlci: Mlci, command: string): PhaseContext {
     return { ...mlci.createContext({ command }, new AbortController().signal, `test-${Date.now()}`, []), phase: 'rollback' }
   }
+  /** What the rollback policy does: the deployer brings the target up, the release state points live at it. */
   async function rollbackTo(mlci: Mlci, version: string): Promise<void> {
     const ctx = context(mlci, 'mlci rollback')
     const request: DeployRequest = { version, reason: 'rollback', record: await mlci.registry.get(version), note: `rollback to ${version}: test` }
     await mlci.hooks.deploy.promise(request, ctx)
+    await ctx.release.goLive(version, request.note!)
   }
   const containerId = () => docker(['container', 'inspect', '--format', '{{.Id}}', CONTAINER]).out.trim()
   const imageExists = (ref: string) => docker(['image', 'inspect', ref]).code === 0
@@ -93,7 +94,7 @@ describeDocker('@mlci/plugin-docker on a real engine', () => {
     expect(labels['org.opencontainers.image.version']).toBe('1.0.0')
     expect(labels['io.mlci.model.digest']).toBe(record!.artifacts![0].digest)
     const host = JSON.parse(docker(['container', 'inspect', '--format', '{{json .HostConfig}}', CONTAINER]).out) as { Init: boolean; NetworkMode: string }
-    expect(host).toMatchObject({ Init: true, NetworkMode: 'host' })
+    expect(host).toMatchObject({ Init: true, NetworkMode: 'host', RestartPolicy: { Name: 'unless-stopped' } }) // once healthy
   })
 
   it('deploying the live version again is a no-op that says so', async () => {
@@ -108,7 +109,16 @@ describeDocker('@mlci/plugin-docker on a real engine', () => {
 
   it('a release that never becomes healthy fails, and v1 answers again (a restart, not a rebuild)', async () => {
     const mlci = await project({ ...base, env: { MLCI_FAULT_UNHEALTHY: '1' }, health: { ...base.health, timeoutMs: 2500 } })
-    const result = await release('1.1.0', mlci)
+    const running = release('1.1.0', mlci)
+    // While unverified, the new container must not come back by itself (engine restart, reboot).
+    let policy = ''
+    for (let i = 0; i < 400 && !policy; i++) {
+      const c = docker(['container', 'inspect', '--format', '{{index .Config.Labels "io.mlci.version"}} {{.HostConfig.RestartPolicy.Name}}', CONTAINER]).out.trim()
+      if (c.startsWith('1.1.0 ')) policy = c.split(' ')[1]
+      else await new Promise((r) => setTimeout(r, 25))
+    }
+    expect(policy).toBe('no')
+    const result = await running
     const error = result.error as MlciError
     expect(MlciError.is(error)).toBe(true)
     expect(error.code).toBe('MLCI_UNHEALTHY')
@@ -132,7 +142,7 @@ describeDocker('@mlci/plugin-docker on a real engine', () => {
     expect((await mlci.registry.get('1.2.0+build.7'))?.image?.tag).toBe('1.2.0_build.7')
     const parked = docker(['container', 'inspect', '--format', '{{.State.Running}} {{index .Config.Labels "io.mlci.version"}}', `${CONTAINER}-previous`]).out.trim()
     expect(parked).toBe('false 1.0.0')
-    // keepImages 1: the failed 1.1.0 goes; 1.0.0 stays because it is `previous`.
+    // keepImages 1, pruned after the verdict: the failed 1.1.0 goes; 1.0.0 stays because it is ready (a rollback target).
     expect(imageExists(`${IMAGE}:1.1.0`)).toBe(false)
     expect(imageExists(`${IMAGE}:1.0.0`)).toBe(true)
     expect(imageExists(`${IMAGE}:1.2.0_build.7`)).toBe(true)

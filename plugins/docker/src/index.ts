@@ -1,5 +1,5 @@
-import { definePlugin, packageVersion } from '@mlci/core'
-import { deployVersion } from './deploy.js'
+import { definePlugin, packageVersion, type RunContext } from '@mlci/core'
+import { deployVersion, pruneAfterVerdict } from './deploy.js'
 import { resolveDockerOptions, validateDockerOptions, type DockerOptions } from './options.js'
 import { verifyDocker } from './verify.js'
 
@@ -30,6 +30,10 @@ export default definePlugin((raw: DockerOptions = {}) => {
       mlci.hooks.deploy.tapPromise(NAME, async (request, ctx) => {
         await deployVersion(request, ctx, resolveDockerOptions(options, ctx.cwd), addSecret)
       })
+      // After the verdict (core has marked the release ready or failed): prune old images.
+      const prune = (ctx: RunContext) => (ctx.data.deployment?.target === 'docker' ? pruneAfterVerdict(ctx, resolveDockerOptions(options, ctx.cwd)) : Promise.resolve())
+      mlci.hooks.done.tapPromise(NAME, (_record, ctx) => prune(ctx))
+      mlci.hooks.failed.tapPromise(NAME, (_error, _record, ctx) => prune(ctx))
     },
   }
 })

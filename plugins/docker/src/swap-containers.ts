@@ -24,7 +24,9 @@ export function runArguments(options: ResolvedDockerOptions, version: string): s
     'run', '--detach', '--name', options.container, '--init',
     ...(options.network ? ['--network', options.network] : []),
     ...(options.ports ?? []).flatMap((p) => ['--publish', p]),
-    '--restart', options.restart ?? 'unless-stopped',
+    // `no` until healthy: an unverified container must not come back by itself (docker restart,
+    // host reboot) after mlci was killed mid-deploy. swapContainers sets the policy once healthy.
+    '--restart', 'no',
     '--label', `${LABEL.name}=${options.name}`, '--label', `${LABEL.version}=${version}`,
     ...Object.keys(env).flatMap((k) => ['--env', k]),
     // `--env NAME` makes docker read the value from its own environment: it never shows in argv.
@@ -78,6 +80,7 @@ export async function swapContainers(
     await journal.abort(swap, 'docker.swap', { error: failure.message }).catch(() => undefined)
     throw failure
   }
+  await docker.run(['update', '--restart', options.restart ?? 'unless-stopped', container], { quiet: true, timeoutMs: 30_000 })
   const now = await docker.containerInspect(container)
   await journal.commit(swap, 'docker.swap', { containerId: now?.id })
   return { containerId: now?.id ?? container, reused: Boolean(reuse), healthyMs: Date.now() - started, parked: current?.version }
@@ -88,6 +91,8 @@ async function restorePrevious(
   ctx: PhaseContext, docker: DockerCli, options: ResolvedDockerOptions, version: string, previous: ContainerState | undefined, error: unknown,
 ): Promise<MlciError> {
   const { container, previousContainer } = options
+  // Never bring back a version that is not ready (e.g. the candidate that just failed its monitor).
+  if (previous?.version && (await ctx.registry.get(previous.version).catch(() => undefined))?.status !== 'ready') previous = undefined
   ctx.log.warn(`${version} failed: ${errorMessage(error)} ${previous ? `Restoring ${previous.version ?? previousContainer}…` : 'No previous container to restore.'}`)
   const t0 = Date.now()
   const logs = await docker.logsTail(container)

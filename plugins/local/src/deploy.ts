@@ -4,7 +4,8 @@ import {
   ErrorCode, Journal, MlciError, errorMessage, waitForHealthy,
   type DeployRequest, type PhaseContext,
 } from '@mlci/core'
-import { launchEnv, prepareLaunch, materializeArtifacts } from './launch.js'
+import { keptServerArgv } from './deployable.js'
+import { launchEnv, prepareLaunch, materializeArtifacts, serverCwd } from './launch.js'
 import type { LocalOptions } from './options.js'
 import { probe, waitPortFree } from './port.js'
 import { isOurs, startServer, stopServer, type ServerProcess, type StartedServer } from './process.js'
@@ -22,11 +23,14 @@ export function baseUrl(host: string, port: number): string {
 /**
  * Put `request.version` live as the one local server process:
  *
- *   already running healthy → no process change (only the aliases, if they lag behind)
- *   else: stop every server of ours (the port must be free) → start the version → wait healthy
- *         → move `live` (and on a release `previous`) by compare-and-swap.
- *   unhealthy: stop it and restart what ran before from its kept launch spec (a restart, not a
- *         rebuild), then throw — never two servers, never none when one ran before.
+ *   already running healthy → no process change
+ *   else: stop every server of ours (the port must be free) → start the version → wait healthy.
+ *   unhealthy: stop it and restart what ran before (when that version is ready) from its kept
+ *         launch spec (a restart, not a rebuild), then throw — never two servers, never the
+ *         candidate that just failed.
+ *
+ * The deployer reports facts (ctx.data.deployment, or an error); core's release state moves
+ * `live`/`previous` once the release is proven, and the rollback policy after a rollback.
  *
  * The swap is journaled (intent → commit/abort) so a run killed in the middle is visible to the
  * next one; state.json is rewritten right after each start, and every started process is also
@@ -42,11 +46,11 @@ export async function deployLocal(request: DeployRequest, ctx: PhaseContext, opt
   const url = baseUrl(options.host, options.port)
 
   if (running?.version === version && running.port === options.port && await probe(url + options.health.path)) {
-    const moved = await moveAliases(request, ctx, aliases, journal)
-    publish(ctx, version, url, running, !moved)
-    ctx.log.info(moved
-      ? `${version} is already running and healthy on ${url} (pid ${running.pid}); moved live to it.`
-      : `${version} is already live and healthy on ${url} (pid ${running.pid}); nothing to do.`)
+    const live = aliases.live === version
+    publish(ctx, version, url, running, live)
+    ctx.log.info(live
+      ? `${version} is already live and healthy on ${url} (pid ${running.pid}); nothing to do.`
+      : `${version} is already running and healthy on ${url} (pid ${running.pid}).`)
     return
   }
 
@@ -57,11 +61,17 @@ export async function deployLocal(request: DeployRequest, ctx: PhaseContext, opt
   let spec: LaunchSpec
   if (kept && kept.port === options.port && kept.host === options.host) {
     await materializeArtifacts(ctx.store, artifacts, state.versionDir(version), version)
+    // The kept argv names the version's own copies of its server files: make sure they are there.
+    await keptServerArgv(ctx.store, request.record?.deployable, options.command, ctx, serverCwd(ctx, options), state.versionDir(version))
     spec = kept
   } else {
-    spec = await prepareLaunch({ version, artifacts, options, ctx, state })
+    const deployable = request.record?.deployable ?? (ctx.data.candidate?.version === version ? ctx.data.deployable : undefined)
+    spec = await prepareLaunch({ version, artifacts, options, ctx, state, deployable })
   }
-  const restore = running ? (await state.launchSpec(running.version)) ?? specOf(running) : undefined
+  // Only a ready version is restarted after a failure: never the candidate that just failed.
+  const restorable = running && (await ctx.registry.get(running.version).catch(() => undefined))?.status === 'ready'
+  if (running && !restorable) ctx.log.info(`${running.version} runs now but is not ready; it will not be restarted if ${version} fails.`)
+  const restore = running && restorable ? (await state.launchSpec(running.version)) ?? specOf(running) : undefined
 
   const swap = await journal.intent('local.swap', { from: running?.version, fromPid: running?.pid, to: version, port: options.port })
   let started: StartedServer | undefined
@@ -95,7 +105,6 @@ export async function deployLocal(request: DeployRequest, ctx: PhaseContext, opt
     throw await failure(error, version, state, restore?.version, restored, restoreError)
   }
   await journal.commit(swap, 'local.swap', { pid: started.proc.pid })
-  await moveAliases(request, ctx, aliases, journal)
   await state.prune(options.keep, [version, aliases.live, aliases.previous]).catch((e) => ctx.log.warn(`Could not prune old version folders: ${errorMessage(e)}`))
   publish(ctx, version, url, started.proc, false)
   ctx.log.info(`${version} is live on ${url} (pid ${started.proc.pid}, log ${started.proc.log}).`)
@@ -171,21 +180,6 @@ function collapseRepeats(lines: string[]): string[] {
     count = 0
   })
   return out
-}
-
-async function moveAliases(request: DeployRequest, ctx: PhaseContext, aliases: Record<string, string>, journal: Journal): Promise<boolean> {
-  const { version } = request
-  const by = ctx.options.command ?? 'mlci'
-  const live = aliases.live
-  if (live === version) return false
-  const reason = request.note ?? (request.reason === 'release' ? `release ${version}` : `rollback to ${version}`)
-  await journal.step('alias.live', { from: live, to: version }, () =>
-    ctx.registry.moveAlias('live', version, { expected: live, reason, by, runId: ctx.runId }))
-  if (request.reason === 'release' && live && aliases.previous !== live) {
-    await journal.step('alias.previous', { from: aliases.previous, to: live }, () =>
-      ctx.registry.moveAlias('previous', live, { expected: aliases.previous, reason: `${live} replaced by ${version}`, by, runId: ctx.runId }))
-  }
-  return true
 }
 
 function publish(ctx: PhaseContext, version: string, url: string, proc: ServerProcess, unchanged: boolean): void {

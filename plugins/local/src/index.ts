@@ -1,5 +1,6 @@
 import { definePlugin, Stage, packageVersion } from '@mlci/core'
 import { deployLocal } from './deploy.js'
+import { localDeployable } from './deployable.js'
 import { NAME, resolveOptions, type LocalUserOptions } from './options.js'
 import { verifyLocal } from './verify.js'
 
@@ -20,6 +21,11 @@ export default definePlugin((input?: LocalUserOptions) => {
     apply(mlci) {
       mlci.hooks.verify.tapPromise(NAME, (ctx) => verifyLocal(ctx, options))
       mlci.hooks.deploy.tapPromise({ name: NAME, stage: Stage.NORMAL }, (request, ctx) => deployLocal(request, ctx, options))
+      // Before the versioner: the server code and options are part of what gets versioned.
+      mlci.hooks.version.tapPromise({ name: NAME, stage: Stage.EARLY }, async (proposal, ctx) => {
+        ctx.data.deployable = await localDeployable(ctx, options)
+        return proposal
+      })
     },
   }
 })

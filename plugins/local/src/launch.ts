@@ -1,8 +1,9 @@
 import { join, resolve } from 'node:path'
 import {
   ErrorCode, MlciError, SECRET_NAME, containedPath, findExecutable, resolvePythonInterpreter, sha256File,
-  type ArtifactRef, type ContentStore, type PhaseContext,
+  type ArtifactRef, type ContentStore, type Deployable, type PhaseContext,
 } from '@mlci/core'
+import { keptServerArgv } from './deployable.js'
 import type { LaunchSpec, LocalState } from './state.js'
 import type { LocalOptions } from './options.js'
 
@@ -82,6 +83,8 @@ export async function prepareLaunch(args: {
   options: LocalOptions
   ctx: PhaseContext
   state: LocalState
+  /** The version's kept server files (its registry record). */
+  deployable?: Deployable
 }): Promise<LaunchSpec> {
   const { version, options, ctx, state } = args
   const dir = state.versionDir(version)
@@ -93,8 +96,9 @@ export async function prepareLaunch(args: {
     model = placed.get(picked.path)!
   }
   const values: Record<string, string> = { model, port: String(options.port), version, host: options.host, dir }
-  const argv = options.command.map((a) => a.replace(PLACEHOLDER, (_, k: string) => values[k]))
   const cwd = serverCwd(ctx, options)
+  const command = await keptServerArgv(ctx.store, args.deployable, options.command, ctx, cwd, dir)
+  const argv = command.map((a) => a.replace(PLACEHOLDER, (_, k: string) => values[k]))
   argv[0] = await resolveProgram(ctx, argv[0], cwd)
   const env: Record<string, string | null> = {}
   for (const [k, v] of Object.entries(options.env)) env[k] = SECRET_NAME.test(k) ? null : v

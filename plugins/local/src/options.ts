@@ -27,6 +27,11 @@ export interface LocalUserOptions {
   stopTimeoutMs?: number
   /** Version folders (restored artifacts, logs) kept under .mlci/deploy/local. */
   keep?: number
+  /**
+   * Server files released with each version (relative to `cwd`); default: the files the command
+   * names (serve.py). A change makes a new version; a rollback runs the kept copies.
+   */
+  serverFiles?: string[]
 }
 
 export interface LocalOptions {
@@ -39,6 +44,7 @@ export interface LocalOptions {
   health: { path: string; intervalMs: number; timeoutMs: number; successes: number }
   stopTimeoutMs: number
   keep: number
+  serverFiles?: string[]
 }
 
 const SHAPE: Shape = {
@@ -52,6 +58,7 @@ const SHAPE: Shape = {
   health: { shape: { path: 'string', intervalMs: { min: 1, integer: true }, timeoutMs: { min: 1, integer: true }, successes: { min: 1, integer: true } } },
   stopTimeoutMs: { min: 0, integer: true },
   keep: 'integer',
+  serverFiles: 'string[]',
 }
 
 /** Validate eagerly (exit 2 before anything runs) and fill defaults. */
@@ -83,5 +90,6 @@ export function resolveOptions(input: LocalUserOptions | undefined): LocalOption
     },
     stopTimeoutMs: o.stopTimeoutMs ?? 5000,
     keep: o.keep ?? 5,
+    serverFiles: o.serverFiles,
   }
 }

@@ -18,13 +18,16 @@ export interface ManualRollback {
 }
 
 /**
- * The rollback policy: on a deploy or monitor failure, put the last known-good version back
- * through the deploy hook and mark the candidate failed; recover releases a dead run left
- * unfinished (recover.ts); `mlci rollback` by hand. Deployment-specific work is the deployer's.
+ * The rollback policy: on a deploy or monitor failure (core has marked the candidate failed),
+ * pick the last known-good version, put it back through the deploy hook and report it to the
+ * release state (`ctx.release.goLive`); recover releases a dead run left unfinished
+ * (recover.ts). `mlci rollback` is core's rollback row calling the same tap.
  */
 export default definePlugin((input?: RollbackOptions) => {
   const options = validateOptions<RollbackOptions>(NAME, input, { recover: 'boolean' })
   const releases = new ReleaseJournal()
+  /** Runs whose recovery already rolled back (a `mlci rollback` then has nothing more to do). */
+  const recoveredTo = new Map<string, string>()
   return {
     name: NAME,
     version,
@@ -32,18 +35,10 @@ export default definePlugin((input?: RollbackOptions) => {
     apply(mlci) {
       mlci.hooks.initialize.tapPromise(NAME, async (runCtx) => {
         const ctx: PhaseContext = { ...runCtx, phase: 'rollback', log: runCtx.log.child({ phase: 'rollback', plugin: NAME }) }
-        const manual = runCtx.options.rollback as ManualRollback | undefined
         const recovered = options.recover === false ? undefined
           : await asRollbackPhase(mlci, ctx, 'recovering an interrupted release', () => releases.whileRecovering(ctx, () => recover(mlci, ctx)), (r) => r !== undefined)
+        if (recovered?.outcome === 'rolled-back') recoveredTo.set(runCtx.runId, recovered.version)
         if (!runCtx.dryRun && willRun(mlci, runCtx, 'deploy')) await releases.start(runCtx)
-        if (!manual) return
-        if (recovered?.outcome === 'rolled-back' && (!manual.to || manual.to === recovered.version)) {
-          ctx.log.info(`Recovery already rolled back to ${recovered.version}; nothing more to do.`)
-          return
-        }
-        const live = (await ctx.registry.aliases()).live
-        await asRollbackPhase(mlci, ctx, 'requested by hand', () =>
-          mlci.hooks.rollback.promise({ error: undefined, failedPhase: 'manual', candidate: live, to: manual.to }, ctx))
       })
 
       mlci.hooks.report.tapPromise(NAME, async (record) => {
@@ -64,11 +59,17 @@ export default definePlugin((input?: RollbackOptions) => {
 
       mlci.hooks.rollback.tapPromise(NAME, async (request, ctx) => {
         const manual = request.failedPhase === 'manual'
+        const recovered = recoveredTo.get(ctx.runId)
+        recoveredTo.delete(ctx.runId)
+        if (manual && recovered && (!request.to || request.to === recovered)) {
+          ctx.log.info(`Recovery already rolled back to ${recovered}; nothing more to do.`)
+          return
+        }
         const reason = manual
           ? `requested by \`${ctx.options.command ?? 'mlci rollback'}\``
           : `${request.candidate ?? 'the release'} failed in ${request.failedPhase}: ${errorMessage(request.error)}`
         try {
-          await rollBack(mlci, ctx, { mode: manual ? 'manual' : 'auto', candidate: request.candidate, to: request.to, reason })
+          await rollBack(mlci, ctx, { mode: manual ? 'manual' : 'auto', candidate: request.candidate, to: request.to, reason, allowSignatureChange: request.allowSignatureChange })
           await releases.end(ctx, 'rolled-back')
         } catch (error) {
           await releases.end(ctx, 'rollback-failed')

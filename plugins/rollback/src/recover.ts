@@ -69,7 +69,7 @@ async function recoverRelease(mlci: Mlci, ctx: PhaseContext, journal: Journal, s
     try {
       const record = await ctx.registry.get(data.candidate)
       await mlci.hooks.deploy.promise({ version: data.candidate, reason: 'release', record, note: `recovery: completing the ${why}` }, ctx)
-      if (record?.status === 'pending') await ctx.registry.update(data.candidate, { status: 'ready' })
+      await ctx.release.released(data.candidate, `recovery: completing the ${why}`)
       outcome = 'completed'
       ctx.log.info(`Completed the release of ${data.candidate}: it serves and is live (no monitor was configured).`)
     } catch (error) {
@@ -114,13 +114,11 @@ async function recoverRollback(mlci: Mlci, ctx: PhaseContext, journal: Journal, 
 
 async function failCandidate(ctx: PhaseContext, version: string, reason: string): Promise<void> {
   const record = version ? await ctx.registry.get(version).catch(() => undefined) : undefined
-  if (record && record.status !== 'failed') await ctx.registry.update(version, { status: 'failed', reason }).catch(() => undefined)
+  if (record && record.status !== 'failed') await ctx.release.markFailed(version, reason).catch(() => undefined)
 }
 
 async function dropLive(ctx: PhaseContext, candidate: string, why: string): Promise<void> {
-  const live = (await ctx.registry.aliases()).live
-  if (live === undefined || live.split('+')[0] !== candidate.split('+')[0]) return
-  await ctx.registry.moveAlias('live', undefined, { expected: live, reason: `recovery: ${why}; nothing earlier to return to`, by: ctx.options.command ?? 'mlci', runId: ctx.runId })
+  if (!(await ctx.release.dropLive(candidate, `recovery: ${why}; nothing earlier to return to`))) return
   ctx.log.warn(`Removed the live alias from ${candidate}: it was never confirmed. Its server may still run; release again with \`mlci build\`.`)
 }
 

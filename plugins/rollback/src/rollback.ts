@@ -1,8 +1,10 @@
 import {
-  ErrorCode, Journal, MlciError, errorMessage,
+  ErrorCode, Journal, MlciError, errorMessage, ineligibleTarget,
   type Mlci, type ModelVersion, type PhaseContext, type RollbackReport,
 } from '@mlci/core'
 import { brokenArtifacts, orderTargets, type RollbackMode } from './targets.js'
+
+const key = (version: string) => version.split('+')[0]
 
 export interface RollbackArgs {
   mode: RollbackMode
@@ -14,14 +16,17 @@ export interface RollbackArgs {
   prefer?: string
   /** One line: why, for the ledger and the candidate's failure reason. */
   reason: string
+  /** A person asked for `to` knowing its signature differs. */
+  allowSignatureChange?: boolean
 }
 
 /**
- * The rollback policy. Deployment-specific work belongs to the deployer: this picks a target,
- * checks its artifacts are intact in the store, asks the deploy hook to put it live (the
- * deployer waits for health and moves `live`), makes sure `live` names it, and marks the failed
- * candidate `failed`. A target that is broken or that the deployer cannot bring up is skipped
- * with a warning; when none is left, it throws MLCI_ROLLBACK_FAILED and whatever runs stays.
+ * The rollback policy. Deployment-specific work belongs to the deployer: this picks a target
+ * (ready, not the version being left, same signature unless a person allowed otherwise),
+ * checks its artifacts are intact in the store, asks the deploy hook to bring it up (the
+ * deployer waits for health) and reports it to the release state, which points `live` at it.
+ * A target that is broken or that the deployer cannot bring up is skipped with a warning; when
+ * none is left, it throws MLCI_ROLLBACK_FAILED and whatever runs stays.
  */
 export async function rollBack(mlci: Mlci, ctx: PhaseContext, args: RollbackArgs): Promise<RollbackReport> {
   const journal = Journal.at(ctx.stateDir, { runId: ctx.runId })
@@ -31,21 +36,32 @@ export async function rollBack(mlci: Mlci, ctx: PhaseContext, args: RollbackArgs
   const report: RollbackReport = { from, ok: false, reason: args.reason }
   ctx.data.rollback = report
 
-  if (args.mode !== 'manual' && args.candidate) await markFailed(ctx, args.candidate, args.reason)
+  // Core marks a failed release's candidate failed before this runs; recovery does it here.
+  if (args.mode === 'recovery' && args.candidate) await markFailed(ctx, args.candidate, args.reason)
+  // What clients talk to: the live version, or when a failure unset `live`, the last one it named.
+  const lastLive = from ?? (await registry.ledger()).filter((m) => m.alias === 'live' && !m.kind).map((m) => m.to ?? m.from).at(-1)
+  const leaving = lastLive ? versions.find((v) => key(v.version) === key(lastLive)) : undefined
 
   let targets: ModelVersion[]
   if (args.to) {
-    const wanted = versions.find((v) => v.version === args.to || v.version.split('+')[0] === args.to!.replace(/^v(?=\d)/, ''))
-    if (!wanted || wanted.status !== 'ready') {
-      throw new MlciError(ErrorCode.USAGE, wanted
-        ? `Cannot roll back to ${wanted.version}: it is ${wanted.status}${wanted.reason ? ` (${wanted.reason})` : ''}.`
-        : `Cannot roll back to ${args.to}: no such version in the registry.`, {
-        hint: `Ready versions: ${versions.filter((v) => v.status === 'ready').map((v) => v.version).join(', ') || 'none'} (see \`mlci versions\`).`,
+    const wanted = versions.find((v) => key(v.version) === key(args.to!.replace(/^v(?=\d)/, '')))
+    const why = wanted && (wanted.status !== 'ready' ? `it is ${wanted.status}${wanted.reason ? ` (${wanted.reason})` : ''}` : ineligibleTarget(wanted, leaving?.version === wanted.version ? undefined : leaving, { allowSignatureChange: args.allowSignatureChange }))
+    if (!wanted || why) {
+      throw new MlciError(ErrorCode.USAGE, wanted ? `Cannot roll back to ${wanted.version}: ${why}.` : `Cannot roll back to ${args.to}: no such version in the registry.`, {
+        hint: why?.includes('signature')
+          ? 'Clients of the live version would send requests it rejects. If that is intended, add --allow-signature-change.'
+          : `Ready versions: ${versions.filter((v) => v.status === 'ready').map((v) => v.version).join(', ') || 'none'} (see \`mlci versions\`).`,
       })
     }
     targets = [wanted]
   } else {
-    targets = orderTargets({ mode: args.mode, candidate: args.candidate ?? (args.mode === 'manual' ? aliases.live : undefined), prefer: args.prefer, aliases, versions })
+    const ordered = orderTargets({ mode: args.mode, candidate: args.candidate ?? (args.mode === 'manual' ? aliases.live : undefined), prefer: args.prefer, aliases, versions })
+    targets = []
+    for (const target of ordered) {
+      const why = ineligibleTarget(target, leaving)
+      if (why) ctx.log.warn(`Not rolling back to ${target.version}: ${why}.`)
+      else targets.push(target)
+    }
   }
 
   const intent = await journal.intent('rollback', { mode: args.mode, from, candidates: targets.map((t) => t.version), reason: args.reason })
@@ -72,11 +88,7 @@ export async function rollBack(mlci: Mlci, ctx: PhaseContext, args: RollbackArgs
       ctx.log.warn(`Skipping ${target.version}: the deployer could not bring it up (${errorMessage(error)}).`)
       continue
     }
-    const live = (await registry.aliases()).live
-    if (live !== target.version) {
-      await journal.step('alias.live', { from: live, to: target.version }, () =>
-        registry.moveAlias('live', target.version, { expected: live, reason: note, by: ctx.options.command ?? 'mlci rollback', runId: ctx.runId }))
-    }
+    await ctx.release.goLive(target.version, note)
     await journal.commit(intent, 'rollback', { to: target.version, skipped })
     Object.assign(report, { to: target.version, ok: true })
     ctx.log.info(liveBefore === target.version
@@ -100,7 +112,7 @@ async function markFailed(ctx: PhaseContext, version: string, reason: string): P
   try {
     const record = await ctx.registry.get(version)
     if (!record || record.status === 'failed') return
-    await ctx.registry.update(version, { status: 'failed', reason })
+    await ctx.release.markFailed(version, reason)
     ctx.log.info(`Marked ${version} failed: ${reason}`)
   } catch (error) {
     ctx.log.warn(`Could not mark ${version} failed: ${errorMessage(error)}`)

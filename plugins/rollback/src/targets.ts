@@ -1,4 +1,4 @@
-import type { ContentStore, ModelVersion } from '@mlci/core'
+import type { ModelVersion } from '@mlci/core'
 
 export type RollbackMode = 'auto' | 'manual' | 'recovery'
 
@@ -41,12 +41,5 @@ function olderThan(ready: ModelVersion[], live: ModelVersion | undefined): Model
   return live ? ready.filter((v) => v.createdAt < live.createdAt) : ready
 }
 
-/** Why a target cannot be deployed from what is stored, or undefined when its artifacts are intact. */
-export async function brokenArtifacts(store: ContentStore, version: ModelVersion): Promise<string | undefined> {
-  for (const artifact of version.artifacts ?? []) {
-    if (!(await store.verify(artifact.digest))) {
-      return `its artifact ${artifact.path} (${artifact.digest.slice(0, 19)}…) is missing from the store or does not match its digest`
-    }
-  }
-  return undefined
-}
+/** Why a target cannot be deployed from what is stored (core's check, shared with the release state). */
+export { brokenArtifacts } from '@mlci/core'

@@ -32,7 +32,10 @@ export async function recordVersion(options: SemverOptions, state: RunState, pro
   const fingerprint = candidateFingerprint({ phases: state.phaseFingerprints, artifacts, params, signature })
   const versions = await ctx.registry.list()
 
-  const same = versions.filter((v) => v.status === 'ready' && v.fingerprint === fingerprint).at(-1)
+  // The same model with other server code or deployer options is a new release ("server changed").
+  const deployable = ctx.data.deployable
+  const sameModel = versions.filter((v) => v.status === 'ready' && v.fingerprint === fingerprint).at(-1)
+  const same = versions.filter((v) => v.status === 'ready' && v.fingerprint === fingerprint && sameDeployable(v, deployable)).at(-1)
   if (same) {
     ctx.log.info(`Same inputs as ${same.version} (ready): no new version recorded.`)
     if (!ctx.dryRun) await healStore(ctx, same, artifacts)
@@ -54,7 +57,9 @@ export async function recordVersion(options: SemverOptions, state: RunState, pro
   const channel = ctx.options.channel
   const decided = given
     ? { bump: given.bump, reason: given.reason }
-    : await decideBump(options, base, { metrics, params, signature, artifacts })
+    : sameModel
+      ? { bump: 'patch' as const, reason: `server changed (${deployable?.summary ?? deployable?.by ?? 'deployer'}); same model as ${sameModel.version}` }
+      : await decideBump(options, base, { metrics, params, signature, artifacts })
   const bump = given?.version ? decided.bump : !base ? 'initial' : channel ? 'prerelease' : decided.bump
   const reason = channel && !given?.version ? `${decided.reason} (channel ${channel})` : decided.reason
   const build = options.buildMetadata === false ? undefined : `data.${shortFingerprint(fingerprint)}`
@@ -74,7 +79,7 @@ export async function recordVersion(options: SemverOptions, state: RunState, pro
       await ctx.registry.create({
         version: result.version, runId: ctx.runId, git, fingerprint,
         fingerprints: stableFingerprints(state.phaseFingerprints),
-        params, metrics, artifacts, signature,
+        params, metrics, artifacts, signature, deployable,
         // `gated` tells `mlci versions` which metrics matter for this model.
         extra: { semver: { bump, reason, previous: base?.version, channel, gated: Object.keys(options.gate ?? {}) } },
       })
@@ -97,16 +102,21 @@ export async function recordVersion(options: SemverOptions, state: RunState, pro
 async function settleAbandoned(ctx: PhaseContext, versions: ModelVersion[], fingerprint: string): Promise<ModelVersion | undefined> {
   let resumed: ModelVersion | undefined
   for (const version of versions.filter((v) => isAbandoned(v, ctx.runId))) {
-    if (!resumed && version.fingerprint === fingerprint && (await artifactsStored(ctx, version.artifacts)).length === 0) {
+    if (!resumed && version.fingerprint === fingerprint && sameDeployable(version, ctx.data.deployable) && (await artifactsStored(ctx, version.artifacts)).length === 0) {
       resumed = version
       ctx.log.warn(`Resuming ${version.version}: run ${version.runId} recorded it and then stopped (process ${version.createdBy?.pid} is gone); same inputs.`)
       continue
     }
     const reason = `abandoned: run ${version.runId} stopped before releasing it (process ${version.createdBy?.pid} is gone)`
-    await ctx.registry.update(version.version, { status: 'failed', reason })
+    await ctx.release.markFailed(version.version, reason)
     ctx.log.warn(`${version.version} marked failed — ${reason}.`)
   }
   return resumed
+}
+
+/** Whether a version was released with this deployable (versions recorded without one match none). */
+function sameDeployable(version: ModelVersion, deployable: ModelVersion['deployable']): boolean {
+  return (version.deployable?.fingerprint ?? undefined) === (deployable?.fingerprint ?? undefined)
 }
 
 function stableFingerprints(all: Record<string, string>): Record<string, string> | undefined {
@@ -114,9 +124,17 @@ function stableFingerprints(all: Record<string, string>): Record<string, string>
   return stable.length ? Object.fromEntries(stable) : undefined
 }
 
-/** A reused version whose blobs were pruned from the store gets them back from this build (same digests only). */
+/**
+ * A reused version whose blobs were pruned from the store, or damaged in it, gets them back from
+ * this build (same digests only): identical bytes heal the store instead of trusting the damage.
+ */
 async function healStore(ctx: PhaseContext, version: ModelVersion, built: ArtifactRef[]): Promise<void> {
-  const missing = await artifactsStored(ctx, version.artifacts)
-  const rebuilt = built.filter((a) => missing.includes(a.path) && version.artifacts?.some((b) => b.path === a.path && b.digest === a.digest))
-  if (rebuilt.length) await storeArtifacts(ctx, rebuilt)
+  const rebuilt: ArtifactRef[] = []
+  for (const a of built) {
+    if (!version.artifacts?.some((b) => b.path === a.path && b.digest === a.digest)) continue
+    if (!(await ctx.store.intact(a.digest).catch(() => false))) rebuilt.push(a)
+  }
+  if (!rebuilt.length) return
+  await storeArtifacts(ctx, rebuilt)
+  ctx.log.info(`Restored ${rebuilt.map((a) => a.path).join(', ')} of ${version.version} in the store from this build (identical bytes).`)
 }

@@ -35,8 +35,7 @@ const deployer = (behaviour: { fail?: boolean }) => definePlugin(() => ({
   apply(mlci) {
     mlci.hooks.deploy.tapPromise('inline-deployer', async (request, ctx) => {
       if (behaviour.fail) throw new Error('container never became healthy')
-      const live = (await ctx.registry.aliases()).live
-      await ctx.registry.moveAlias('live', request.version, { expected: live, reason: 'deployed', by: 'inline-deployer', runId: ctx.runId })
+      // A deployer reports what runs; core's release state moves the aliases.
       ctx.data.deployment = { version: request.version, target: 'inline' }
     })
   },
@@ -54,7 +53,7 @@ const registryOf = (dir: string) => createEmbeddedRegistry(join(dir, '.mlci'))
 const GATE: SemverOptions['gate'] = { accuracy: { min: 0.8, maxDrop: 0.05 } }
 
 describe('semver plugin in a run', () => {
-  it('with a deployer: the version becomes ready and live moves only by the deployer', async () => {
+  it('with a deployer: the version becomes ready and live once deployed, moved by core (not the deployer)', async () => {
     const dir = testdir()
     const model: Model = { content: 'm1', metrics: { accuracy: 0.9 } }
     const result = await run(dir, [trainer(model), semver({ gate: GATE }), deployer({})])
@@ -62,22 +61,22 @@ describe('semver plugin in a run', () => {
     const registry = registryOf(dir)
     const [v] = await registry.list()
     expect(v).toMatchObject({ status: 'ready', runId: result.record.id, extra: { semver: { bump: 'initial' } } })
-    expect((await registry.ledger()).map((m) => m.by)).toEqual(['inline-deployer'])
+    expect((await registry.ledger()).map((m) => [m.kind ?? 'alias', m.alias, m.to, m.by])).toEqual([['status', v.version, 'ready', 'mlci build'], ['alias', 'live', v.version, 'mlci build']])
   })
 
-  it('a failed deploy marks the version failed with the error; a skipped deploy does not promote', async () => {
+  it('a failed deploy marks the version failed with the error; a skipped deploy leaves it pending and does not promote', async () => {
     const dir = testdir()
     const model: Model = { content: 'm1', metrics: { accuracy: 0.9 } }
     const failing = await run(dir, [trainer(model), semver({ gate: GATE }), deployer({ fail: true })])
     expect(failing.error).toBeDefined()
     const registry = registryOf(dir)
-    expect((await registry.list())[0]).toMatchObject({ status: 'failed', reason: 'container never became healthy' })
+    expect((await registry.list())[0]).toMatchObject({ status: 'failed', reason: expect.stringMatching(/^0\.1\.0\+data\.\w+ failed in deploy: .*container never became healthy/) })
 
     model.content = 'm2'
     const skipped = await run(dir, [trainer(model), semver({ gate: GATE }), deployer({})], { skip: ['deploy'] })
     expect(skipped.error).toBeUndefined()
-    expect(skipped.log).toContain('was not promoted to live: the deploy phase did not run')
-    expect((await registry.list()).map((v) => [v.version.split('+')[0], v.status])).toEqual([['0.1.0', 'failed'], ['0.1.1', 'ready']])
+    expect(skipped.log).toContain('was not released: the deploy phase did not run, so it stays pending')
+    expect((await registry.list()).map((v) => [v.version.split('+')[0], v.status])).toEqual([['0.1.0', 'failed'], ['0.1.1', 'pending']])
     expect(await registry.aliases()).toEqual({})
   })
 

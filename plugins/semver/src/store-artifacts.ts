@@ -5,14 +5,12 @@ import { ErrorCode, MlciError, type ArtifactRef, type RunContext } from '@mlci/c
  * Copy every artifact into the content store before the version is recorded, so any recorded
  * version can be restored by digest (rollback) and none is ever recorded without its blobs.
  * The stored digest must be the one training reported: a file changed since is refused.
- * A blob already in the store is kept as is (what the version records is what is stored).
+ * A blob already in the store is verified and, when damaged, replaced by these bytes.
  */
 export async function storeArtifacts(ctx: RunContext, artifacts: ArtifactRef[]): Promise<void> {
   for (const artifact of artifacts) {
-    // Content-addressed: a blob already there is this exact content (e.g. the same model
-    // released again), so the file is not read and copied once more.
-    // (A malformed digest is not looked up: put() below reports it as a changed file.)
-    if (await ctx.store.has(artifact.digest).catch(() => false)) continue
+    // put() verifies a blob that is already there and replaces it when it is corrupt, so the
+    // same bytes trained again heal a damaged store instead of pointing at the damage.
     const file = resolve(ctx.cwd, artifact.path)
     const stored = await ctx.store.put(file).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') {

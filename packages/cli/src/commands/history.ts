@@ -17,7 +17,7 @@ const command: Command = {
       io.stdout.write('No alias has moved yet.\n')
       return ExitCode.OK
     }
-    const rows = [...ledger].reverse().map((m) => [time(m.time), m.alias, `${m.from ?? '—'} → ${m.to ?? '(removed)'}`, m.by, m.reason])
+    const rows = [...ledger].reverse().map((m) => [time(m.time), m.kind === 'status' ? `status of ${m.alias}` : m.alias, `${m.from ?? '—'} → ${m.to ?? '(removed)'}`, m.by, m.reason])
     io.stdout.write(textTable(['time', 'alias', 'move', 'by', 'reason'], rows) + '\n')
     return ExitCode.OK
   },

@@ -18,10 +18,11 @@ import type { Command } from './index.js'
  * like every interrupted mlci command (systemd: `SuccessExitStatus=130`).
  */
 const command: Command = {
-  usage: 'mlci monitor [--every <interval>] [--json] [--wait-for-lock]',
-  flags: ['every', 'json', 'wait-for-lock'],
+  usage: 'mlci monitor [--every <interval> [--max-rollbacks <n>] [--rollback-window <interval>]] [--json] [--wait-for-lock]',
+  flags: ['every', 'max-rollbacks', 'rollback-window', 'json', 'wait-for-lock'],
   async run(args, io) {
     const every = args.flags.every === undefined ? undefined : parseInterval(String(args.flags.every))
+    const breaker = new CircuitBreaker(parseCount(args.flags['max-rollbacks']), args.flags['rollback-window'] === undefined ? 3_600_000 : parseInterval(String(args.flags['rollback-window'])))
     const mlci = await openProject(args, io.env)
     if (!mlci.hooks.monitor.taps.length) {
       throw new MlciError(ErrorCode.USAGE, 'No plugin taps the monitor hook in this project.', {
@@ -34,7 +35,9 @@ const command: Command = {
     ui?.attach(mlci)
     const options: RunOptions = { only: ['monitor'], command: io.commandLine }
     const analyse = async (): Promise<RunResult> => {
-      const result = await mlci.run(options, io.signal, { waitForLock: Boolean(args.flags['wait-for-lock']) })
+      const open = every !== undefined && breaker.open()
+      const result = await mlci.run({ ...options, autoRollback: !open }, io.signal, { waitForLock: Boolean(args.flags['wait-for-lock']) })
+      if (result.record.data.rollback) breaker.record()
       // One JSON line per analysis when it repeats (a stream), pretty-printed once otherwise.
       await showRun(result, ui, io, every ? undefined : 2)
       if (ui) io.stdout.write(outcomeLine(result, c) + '\n')
@@ -53,6 +56,11 @@ const command: Command = {
       cycles++
       const result = await analyse()
       const error = result.error
+      if (error && breaker.open() && !breaker.announced) {
+        breaker.announced = true
+        io.stderr.write(`${c.red('!')} circuit breaker open: ${breaker.count()} automatic rollback(s) in the last ${formatDuration(breaker.windowMs)} (limit ${breaker.max}). `
+          + 'Further failed analyses neither roll back nor mark versions failed; a person must look (`mlci versions`, `mlci registry verify`, `mlci rollback`).\n')
+      }
       if (error) {
         if (MlciError.is(error) && error.code === ErrorCode.INTERRUPTED) break
         // A broken config or plugin will not fix itself between cycles.
@@ -76,6 +84,39 @@ const command: Command = {
   },
 }
 export default command
+
+/**
+ * At most `max` automatic rollbacks in a sliding window. Without it, a dead server (or a probe
+ * the server rejects) makes every cycle roll back one more version and mark it failed.
+ */
+class CircuitBreaker {
+  private readonly times: number[] = []
+  announced = false
+  constructor(readonly max: number, readonly windowMs: number) {}
+
+  record(): void {
+    this.times.push(Date.now())
+  }
+
+  count(): number {
+    const since = Date.now() - this.windowMs
+    while (this.times.length && this.times[0] < since) this.times.shift()
+    return this.times.length
+  }
+
+  open(): boolean {
+    const open = this.count() >= this.max
+    if (!open) this.announced = false
+    return open
+  }
+}
+
+function parseCount(value: unknown): number {
+  if (value === undefined) return 1
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 0) throw new MlciError(ErrorCode.USAGE, `--max-rollbacks "${String(value)}" is not a count.`, { hint: 'Give a whole number, e.g. --max-rollbacks 1 (0: never roll back automatically).' })
+  return n
+}
 
 /** `30s`, `5m`, `1h`, `500ms`; a bare number is refused (seconds or milliseconds?). */
 function parseInterval(text: string): number {

@@ -5,14 +5,14 @@ import { runUi, showRun } from '../ui/run-ui.js'
 import type { Command } from './index.js'
 
 /**
- * `mlci rollback [--to v]`: the automatic rollback, by hand. It is a run with no lifecycle
- * phases (so it takes the repo lock, writes a run record and fires done/failed like any run);
- * the rollback plugin does the work at `initialize` — first recovering a release a dead run
- * left unfinished, then rolling back through the configured deployer.
+ * `mlci rollback [--to v]`: the rollback row of the lifecycle, by hand. It is a run (so it takes
+ * the repo lock, writes a run record and fires done/failed like any run) whose only row is
+ * rollback: core calls the rollback hook leaving the live version, the policy picks the target,
+ * the deployer brings it up, the release state points `live` at it.
  */
 const command: Command = {
-  usage: 'mlci rollback [--to <version>] [--json] [--wait-for-lock]',
-  flags: ['to', 'json', 'wait-for-lock'],
+  usage: 'mlci rollback [--to <version> [--allow-signature-change]] [--json] [--wait-for-lock]',
+  flags: ['to', 'allow-signature-change', 'json', 'wait-for-lock'],
   async run(args, io) {
     const mlci = await openProject(args, io.env)
     if (!mlci.hooks.rollback.taps.length) {
@@ -22,7 +22,9 @@ const command: Command = {
     }
     const to = args.flags.to as string | undefined
     if (to !== undefined && !to.trim()) throw new MlciError(ErrorCode.USAGE, '--to needs a version, e.g. --to 1.2.0.')
-    const options: RunOptions = { skip: [...PHASE_NAMES], command: io.commandLine, rollback: { to } }
+    const allowSignatureChange = Boolean(args.flags['allow-signature-change'])
+    if (allowSignatureChange && to === undefined) throw new MlciError(ErrorCode.USAGE, '--allow-signature-change needs --to <version>: only a version named by hand may change the signature.')
+    const options: RunOptions = { skip: [...PHASE_NAMES], command: io.commandLine, rollback: { to, allowSignatureChange } }
     const ui = await runUi(args, io)
     ui?.attach(mlci)
     const result = await mlci.run(options, io.signal, { waitForLock: Boolean(args.flags['wait-for-lock']) })

@@ -45,6 +45,33 @@ describe('Journal', () => {
     await expect(j.read()).rejects.toThrow(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:1 is not a valid journal line`))
   })
 
+  it('cuts a torn tail before the next append, so no entry is ever glued to a fragment', async () => {
+    const file = fresh()
+    const j = new Journal(file, { runId: 'r' })
+    await j.intent('release', { candidate: '1.0.0' })
+    appendFileSync(file, '{"v":1,"id":"r:x","type":"inte')
+    expect((await j.scan()).problems).toMatchObject([{ kind: 'torn', line: 2 }])
+    await j.note('after', {})
+    j.noteSync('after.sync', {})
+    const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean)
+    expect(lines).toHaveLength(3)
+    expect(lines.map((l) => JSON.parse(l).step)).toEqual(['release', 'after', 'after.sync'])
+    expect((await j.scan()).problems).toEqual([])
+  })
+
+  it('reads a line glued to a torn fragment (written by older versions) and repair() rewrites the file', async () => {
+    const file = fresh()
+    const j = new Journal(file, { runId: 'r' })
+    await j.intent('release', { candidate: '1.0.0' })
+    const whole = readFileSync(file, 'utf8')
+    writeFileSync(file, '{"v":1,"id":"r:torn","ty' + whole + 'not json\n' + whole)
+    expect((await j.scan()).problems.map((p) => [p.kind, p.line])).toEqual([['glued', 1], ['damaged', 2]])
+    await expect(j.read()).rejects.toThrow(/:2 is not a valid journal line/)
+    expect((await j.repair()).map((p) => p.kind)).toEqual(['glued', 'damaged'])
+    expect(await j.read()).toHaveLength(2)
+    expect(readFileSync(`${file}.damaged`, 'utf8')).toContain('not json')
+  })
+
   it('missing journal = nothing pending', async () => {
     expect(await new Journal(fresh(), { runId: 'r' }).pending()).toEqual([])
   })

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto'
-import { closeSync, fdatasyncSync, mkdirSync, openSync, writeSync } from 'node:fs'
-import { mkdir, open, readFile, rename, stat } from 'node:fs/promises'
+import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs'
+import { appendFile, mkdir, open, readFile, rename, stat, type FileHandle } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
+import { writeFileAtomic } from '../atomic.js'
+import { diskError, namingPath } from '../disk-error.js'
 import { ErrorCode, MlciError, errorMessage } from '../errors.js'
 
 /** Bump when a field changes meaning. */
@@ -39,8 +41,10 @@ const ROTATE_BYTES = 512 * 1024
 /**
  * Append-only, fsync'd journal of irreversible steps. Lines are appended with O_APPEND (one
  * write each, so concurrent appenders never interleave inside a line) and fsync'd before the
- * step proceeds. A torn last line (killed mid-write) is ignored on read; a bad line anywhere
- * else means the file was damaged and is reported with its line number, never rewritten.
+ * step proceeds. Each entry is framed by its newline: a torn last line (killed mid-write, disk
+ * full) is ignored on read and cut off by the next append, and a write that fails midway is
+ * cut back at once, so a torn line never gets another entry glued to it. A bad line anywhere
+ * else means the file was damaged: reported with its line number (`mlci registry repair`).
  */
 export class Journal {
   constructor(readonly file: string, private readonly owner: { runId: string; pid?: number }) {}
@@ -98,32 +102,72 @@ export class Journal {
   }
 
   async read(): Promise<JournalEntry[]> {
+    const scan = await this.scan()
+    const damaged = scan.problems.find((p) => p.kind === 'damaged')
+    if (damaged) {
+      throw new MlciError(ErrorCode.STATE_CORRUPT, `${this.file}:${damaged.line} is not a valid journal line (${damaged.detail}).`, {
+        hint: 'The release journal was damaged. `mlci registry verify` lists the problems; `mlci registry repair` moves the damaged lines aside when no release is in progress.',
+      })
+    }
+    return scan.entries
+  }
+
+  /**
+   * Every entry, and what is wrong with the file, without throwing on damage:
+   *   torn      the last line has no newline: a write was cut (kill -9, disk full); ignored,
+   *             and cut off by the next append
+   *   glued     a torn fragment with a whole entry appended to it (written by mlci before torn
+   *             tails were cut); the entry is kept, the fragment ignored
+   *   damaged   a line in the middle that is no entry at all
+   */
+  async scan(): Promise<JournalScan> {
     let text: string
     try {
       text = await readFile(this.file, 'utf8')
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { entries: [], problems: [] }
       throw error
     }
     const lines = text.split('\n')
     const entries: JournalEntry[] = []
+    const problems: JournalProblem[] = []
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i]
       if (!line.trim()) continue
-      try {
-        const entry = JSON.parse(line) as JournalEntry
-        if (typeof entry.id !== 'string' || typeof entry.step !== 'string' || typeof entry.type !== 'string') throw new Error('not a journal entry')
+      const entry = parseEntry(line)
+      if (entry) {
         entries.push(entry)
-      } catch (error) {
-        // The last line may be torn by a kill mid-write; its step never started, so drop it.
-        const isLast = lines.slice(i + 1).every((l) => !l.trim())
-        if (isLast) break
-        throw new MlciError(ErrorCode.STATE_CORRUPT, `${this.file}:${i + 1} is not a valid journal line (${errorMessage(error)}).`, {
-          hint: 'The release journal was damaged. Inspect the line; if no release is in progress, move the file aside.',
-        })
+        continue
       }
+      if (i === lines.length - 1) {
+        problems.push({ kind: 'torn', line: i + 1, detail: 'the last write was cut off (no newline); ignored' })
+        continue
+      }
+      const start = line.lastIndexOf('{"v":')
+      const glued = start > 0 ? parseEntry(line.slice(start)) : undefined
+      if (glued) {
+        entries.push(glued)
+        problems.push({ kind: 'glued', line: i + 1, detail: `a torn fragment of ${start} bytes precedes an entry; the fragment is ignored` })
+        continue
+      }
+      problems.push({ kind: 'damaged', line: i + 1, detail: describeBadLine(line) })
     }
-    return entries
+    return { entries, problems }
+  }
+
+  /**
+   * Rewrite the journal with its valid entries only (temp + rename), the damaged lines kept in
+   * `journal.jsonl.damaged` for a person to read. Returns the problems it removed.
+   */
+  async repair(): Promise<JournalProblem[]> {
+    const scan = await this.scan()
+    if (!scan.problems.length) return []
+    const text = await readFile(this.file, 'utf8')
+    const lines = text.split('\n')
+    const removed = scan.problems.map((p) => lines[p.line - 1]).join('\n') + '\n'
+    await namingPath(`${this.file}.damaged`, () => appendFile(`${this.file}.damaged`, removed))
+    await writeFileAtomic(this.file, scan.entries.map((e) => JSON.stringify(e) + '\n').join(''))
+    return scan.problems
   }
 
   /** Intents that have no commit/abort, oldest first, each with its run's later entries. */
@@ -154,25 +198,106 @@ export class Journal {
   }
 
   private appendSync(fields: Omit<JournalEntry, 'v' | 'runId' | 'pid' | 'time'>): void {
-    mkdirSync(dirname(this.file), { recursive: true })
-    const fd = openSync(this.file, 'a')
     try {
-      writeSync(fd, this.line(fields))
-      fdatasyncSync(fd)
-    } finally {
-      closeSync(fd)
+      mkdirSync(dirname(this.file), { recursive: true })
+      const fd = openSync(this.file, 'a+')
+      try {
+        const size = cutTornTailSync(fd)
+        try {
+          writeSync(fd, this.line(fields))
+          fdatasyncSync(fd)
+        } catch (error) {
+          // Disk full mid-line: cut the partial line at once, so no torn tail is left behind.
+          try { ftruncateSync(fd, size) } catch { /* the next append cuts it */ }
+          throw error
+        }
+      } finally {
+        closeSync(fd)
+      }
+    } catch (error) {
+      throw diskError(error, this.file)
     }
   }
 
   private async append(fields: Omit<JournalEntry, 'v' | 'runId' | 'pid' | 'time'>): Promise<void> {
-    await mkdir(dirname(this.file), { recursive: true })
-    const handle = await open(this.file, 'a')
-    try {
-      await handle.write(this.line(fields))
-      // The step that follows is irreversible: the intent must be on disk before it starts.
-      await handle.datasync()
-    } finally {
-      await handle.close()
-    }
+    await namingPath(this.file, async () => {
+      await mkdir(dirname(this.file), { recursive: true })
+      const handle = await open(this.file, 'a+')
+      try {
+        const size = await cutTornTail(handle)
+        try {
+          await handle.write(this.line(fields))
+          // The step that follows is irreversible: the intent must be on disk before it starts.
+          await handle.datasync()
+        } catch (error) {
+          await handle.truncate(size).catch(() => undefined)
+          throw error
+        }
+      } finally {
+        await handle.close()
+      }
+    })
   }
+}
+
+export interface JournalProblem {
+  kind: 'torn' | 'glued' | 'damaged'
+  /** 1-based line number. */
+  line: number
+  detail: string
+}
+
+export interface JournalScan {
+  entries: JournalEntry[]
+  problems: JournalProblem[]
+}
+
+function parseEntry(line: string): JournalEntry | undefined {
+  try {
+    const entry = JSON.parse(line) as JournalEntry
+    if (typeof entry?.id !== 'string' || typeof entry.step !== 'string' || typeof entry.type !== 'string') return undefined
+    return entry
+  } catch {
+    return undefined
+  }
+}
+
+function describeBadLine(line: string): string {
+  try {
+    JSON.parse(line)
+    return 'not a journal entry'
+  } catch (error) {
+    return errorMessage(error)
+  }
+}
+
+/** How far back to look for the last newline of a torn tail (an entry is far smaller). */
+const TAIL_WINDOW = 1 << 20
+
+/**
+ * Framing: every entry ends with a newline, so a file that does not end with one has a torn
+ * last write. Cut it back to the last newline before appending; returns the size after the cut.
+ */
+async function cutTornTail(handle: FileHandle): Promise<number> {
+  const { size } = await handle.stat()
+  if (size === 0) return 0
+  const start = Math.max(0, size - TAIL_WINDOW)
+  const buffer = Buffer.alloc(size - start)
+  await handle.read(buffer, 0, buffer.length, start)
+  if (buffer[buffer.length - 1] === 0x0a) return size
+  const keep = start + buffer.lastIndexOf(0x0a) + 1
+  await handle.truncate(keep)
+  return keep
+}
+
+function cutTornTailSync(fd: number): number {
+  const { size } = fstatSync(fd)
+  if (size === 0) return 0
+  const start = Math.max(0, size - TAIL_WINDOW)
+  const buffer = Buffer.alloc(size - start)
+  readSync(fd, buffer, 0, buffer.length, start)
+  if (buffer[buffer.length - 1] === 0x0a) return size
+  const keep = start + buffer.lastIndexOf(0x0a) + 1
+  ftruncateSync(fd, keep)
+  return keep
 }

@@ -54,9 +54,14 @@ describe('embedded registry', () => {
     const registry = createEmbeddedRegistry(testdir())
     await registry.create(lineage('1.0.0+data.aaaaaaa'))
     await registry.create(lineage('1.1.0'))
+    await registry.create(lineage('1.2.0'))
+    for (const v of ['1.0.0', '1.1.0']) await registry.update(v, { status: 'ready' })
+    // live and previous name only ready versions, and never the same one.
+    await expect(registry.moveAlias('live', '1.2.0', { expected: undefined, reason: 'x', by: 'b' })).rejects.toThrow(/it is pending, and "live" only names ready versions/)
     await registry.moveAlias('live', '1.0.0', { expected: undefined, reason: 'first release', by: 'mlci build', runId: 'r1' })
     expect(await registry.aliases()).toEqual({ live: '1.0.0+data.aaaaaaa' })
     await expect(registry.moveAlias('live', '1.1.0', { expected: undefined, reason: 'x', by: 'b' })).rejects.toMatchObject({ code: 'MLCI_STATE_CONFLICT', message: expect.stringContaining('points to 1.0.0+data.aaaaaaa') })
+    await expect(registry.moveAlias('previous', '1.0.0', { expected: undefined, reason: 'x', by: 'b' })).rejects.toThrow(/Cannot point both "live" and "previous" at 1\.0\.0/)
     await registry.moveAlias('live', '1.1.0', { expected: '1.0.0', reason: 'release', by: 'mlci build' })
     await registry.moveAlias('live', '1.1.0', { expected: '1.1.0', reason: 'again', by: 'mlci build' }) // no-op
     await expect(registry.moveAlias('live', '7.0.0', { expected: '1.1.0', reason: 'x', by: 'b' })).rejects.toMatchObject({ code: 'MLCI_NOT_FOUND' })
@@ -72,6 +77,25 @@ describe('embedded registry', () => {
     ])
     expect(ledger[0]).toMatchObject({ by: 'mlci build', runId: 'r1' })
     expect(await registry.aliases()).toEqual({})
+  })
+
+  it('setStatus ledgers the change; failed drops live/previous in the same write; force lets a person undo failed', async () => {
+    const registry = createEmbeddedRegistry(testdir())
+    for (const v of ['1.0.0', '1.1.0']) {
+      await registry.create(lineage(v))
+      await registry.setStatus(v, 'ready', { reason: 'released', by: 'mlci build' })
+    }
+    await registry.moveAliases([{ alias: 'previous', to: '1.0.0', expected: undefined }, { alias: 'live', to: '1.1.0', expected: undefined }], { reason: 'release', by: 'mlci build' })
+    await registry.setStatus('1.1.0', 'failed', { reason: 'monitor failed', by: 'mlci monitor' })
+    expect(await registry.aliases()).toEqual({ previous: '1.0.0' })
+    await expect(registry.setStatus('1.1.0', 'ready', { reason: 'x', by: 'b' })).rejects.toThrow(/cannot go from failed to ready/)
+    const undone = await registry.setStatus('1.1.0', 'ready', { reason: 'it was the proxy', by: 'mlci registry mark', force: true })
+    expect(undone).toMatchObject({ status: 'ready' })
+    expect(undone.reason).toBeUndefined()
+    const ledger = await registry.ledger()
+    expect(ledger.slice(-3).map((m) => [m.kind ?? 'alias', m.alias, m.from, m.to])).toEqual([
+      ['status', '1.1.0', 'ready', 'failed'], ['alias', 'live', '1.1.0', undefined], ['status', '1.1.0', 'failed', 'ready'],
+    ])
   })
 
   it('resolves aliases, versions and v-prefixed versions', async () => {
@@ -90,6 +114,7 @@ describe('embedded registry', () => {
     const registry = createEmbeddedRegistry(dir)
     await registry.create(lineage('0.1.0'))
     await registry.create(lineage('0.2.0'))
+    await registry.update('0.1.0', { status: 'ready' })
     await registry.moveAlias('live', '0.1.0', { expected: undefined, reason: 'r', by: 'b' })
     const versionFile = join(dir, 'registry/versions/0.1.0.json')
     const truncated = readFileSync(versionFile, 'utf8').slice(0, 57)
@@ -145,6 +170,7 @@ describe('embedded registry', () => {
     const dir = testdir()
     const registry = createEmbeddedRegistry(dir)
     await registry.create(lineage('0.1.0'))
+    await registry.update('0.1.0', { status: 'ready' })
     const script = `const { createEmbeddedRegistry } = await import(${JSON.stringify(CORE_DIST)}); const r = createEmbeddedRegistry(process.argv[1]);
       if (process.argv[2] === 'create') await r.create({ version: '0.2.0', runId: 'x', fingerprint: 'y' })
       else await r.moveAlias('live', '0.1.0', { expected: undefined, reason: 'r', by: 'b' })`
@@ -154,6 +180,7 @@ describe('embedded registry', () => {
     expect((await node(script, [dir, 'alias'], { MLCI_TEST_CRASH_AT: 'aliases-write' })).signal).toBe('SIGKILL')
     expect(await registry.aliases()).toEqual({})
     await registry.create(lineage('0.2.0'))
+    await registry.update('0.2.0', { status: 'ready' })
     await registry.moveAlias('live', '0.2.0', { expected: undefined, reason: 'r', by: 'b' })
     expect(await registry.aliases()).toEqual({ live: '0.2.0' })
   })

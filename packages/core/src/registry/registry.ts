@@ -4,12 +4,15 @@ import { ErrorCode, MlciError } from '../errors.js'
 import type { RegistryBackend } from './backend.js'
 import { checkAliasName, versionKey } from './documents.js'
 import { FileRegistryBackend } from './file-backend.js'
-import type { AliasMove, ModelVersion, MoveAliasOptions, NewModelVersion, Registry, VersionStatus } from './types.js'
+import type { AliasChange, AliasMove, ModelVersion, MoveAliasOptions, NewModelVersion, Registry, VersionStatus } from './types.js'
 
 /** Lineage is written once: an update may fill a field that is still empty, never change one. */
 const WRITE_ONCE: readonly (keyof ModelVersion)[] = [
-  'runId', 'fingerprint', 'fingerprints', 'git', 'params', 'metrics', 'artifacts', 'signature', 'createdBy',
+  'runId', 'fingerprint', 'fingerprints', 'git', 'params', 'metrics', 'artifacts', 'signature', 'createdBy', 'deployable',
 ]
+
+/** Aliases of the release state machine: they name only `ready` versions, and never the same one. */
+export const RELEASE_ALIASES: readonly string[] = ['live', 'previous']
 
 const TRANSITIONS: Record<VersionStatus, readonly VersionStatus[]> = {
   pending: ['pending', 'ready', 'failed'],
@@ -93,32 +96,101 @@ export class ModelRegistry implements Registry {
     return (await this.backend.readAliases()).aliases
   }
 
+  /** One alias move; see moveAliases for the rules. */
   async moveAlias(alias: string, to: string | undefined, options: MoveAliasOptions): Promise<void> {
-    checkAliasName(alias)
-    await this.backend.exclusive(async () => {
+    await this.moveAliases([{ alias, to, expected: options.expected, reason: options.reason }], options)
+  }
+
+  /**
+   * Move several aliases in one write (e.g. `live` and `previous` of a release), each by
+   * compare-and-swap. The release invariants are checked on the state the moves produce:
+   * `live` and `previous` name only `ready` versions, and never the same one. Other aliases may
+   * name any version that is not failed.
+   */
+  async moveAliases(moves: AliasChange[], options: Omit<MoveAliasOptions, 'expected'>): Promise<AliasMove[]> {
+    for (const move of moves) checkAliasName(move.alias)
+    return this.backend.exclusive(async () => {
       const state = await this.backend.readAliases()
-      const from = state.aliases[alias]
-      if (!sameVersion(from, options.expected)) {
-        throw new MlciError(ErrorCode.STATE_CONFLICT, `Alias "${alias}" points to ${from ?? 'nothing'}, not ${options.expected ?? 'nothing'} as expected; it was not moved.`, {
-          hint: 'Another process moved it first. Read the alias again and decide again (see `mlci history`).',
+      const aliases = { ...state.aliases }
+      const written: AliasMove[] = []
+      for (const move of moves) {
+        const from = aliases[move.alias]
+        if (!sameVersion(from, move.expected)) {
+          throw new MlciError(ErrorCode.STATE_CONFLICT, `Alias "${move.alias}" points to ${from ?? 'nothing'}, not ${move.expected ?? 'nothing'} as expected; it was not moved.`, {
+            hint: 'Another process moved it first. Read the alias again and decide again (see `mlci history`).',
+          })
+        }
+        const target = move.to === undefined ? undefined : (await this.aliasTarget(move.alias, move.to)).version
+        if (sameVersion(from, target)) continue
+        if (target === undefined) delete aliases[move.alias]
+        else aliases[move.alias] = target
+        written.push(dropUndefined({ time: new Date().toISOString(), alias: move.alias, from, to: target, by: options.by, runId: options.runId, reason: move.reason ?? options.reason }))
+      }
+      if (aliases.live !== undefined && sameVersion(aliases.live, aliases.previous)) {
+        throw new MlciError(ErrorCode.STATE_CONFLICT, `Cannot point both "live" and "previous" at ${aliases.live}.`, {
+          hint: '`previous` is what a rollback returns to; it must differ from `live` (or be unset).',
         })
       }
-      let target: string | undefined
-      if (to !== undefined) {
-        const doc = await this.get(to)
-        if (!doc) throw new MlciError(ErrorCode.NOT_FOUND, `Cannot point "${alias}" at ${to}: no such version in ${this.backend.location}.`)
-        if (doc.status === 'failed') {
-          throw new MlciError(ErrorCode.STATE_CONFLICT, `Cannot point "${alias}" at ${doc.version}: it is failed (${doc.reason ?? 'no reason'}).`)
-        }
-        target = doc.version
-      }
-      if (sameVersion(from, target)) return
-      const move: AliasMove = { time: new Date().toISOString(), alias, from, to: target, by: options.by, runId: options.runId, reason: options.reason }
-      const aliases = { ...state.aliases }
-      if (target === undefined) delete aliases[alias]
-      else aliases[alias] = target
-      await this.backend.writeAliases({ revision: state.revision + 1, aliases, ledger: [...state.ledger, dropUndefined(move)] })
+      if (!written.length) return []
+      await this.backend.writeAliases({ revision: state.revision + 1, aliases, ledger: [...state.ledger, ...written] })
+      return written
     })
+  }
+
+  /**
+   * Change a version's status and record the change in the ledger (kind `status`), in one
+   * exclusive section. A version that becomes `failed` loses the `live`/`previous` aliases that
+   * named it in the same write, so they never name a failed version. `force` allows the moves
+   * TRANSITIONS forbids (failed → ready), for `mlci registry mark` by a person.
+   */
+  async setStatus(version: string, status: VersionStatus, options: { reason: string; by: string; runId?: string; force?: boolean }): Promise<ModelVersion> {
+    const key = versionKey(version)
+    return this.backend.exclusive(async () => {
+      const current = await this.backend.readVersion(key)
+      if (!current) throw new MlciError(ErrorCode.NOT_FOUND, `No model version ${version} in ${this.backend.location}.`)
+      if (!options.force && !TRANSITIONS[current.status].includes(status)) {
+        throw new MlciError(ErrorCode.STATE_CONFLICT, `Model version ${current.version} cannot go from ${current.status} to ${status}.`, {
+          hint: 'Status moves pending → ready | failed, and ready → failed. A person can override with `mlci registry mark <version> ready --reason …`.',
+        })
+      }
+      const now = new Date().toISOString()
+      const next: ModelVersion = { ...current, status, updatedAt: now }
+      if (status === 'failed') next.reason = options.reason
+      else delete next.reason
+      const state = await this.backend.readAliases()
+      const aliases = { ...state.aliases }
+      const ledger: AliasMove[] = []
+      if (current.status !== status) {
+        ledger.push(dropUndefined({ time: now, kind: 'status' as const, alias: current.version, from: current.status, to: status, by: options.by, runId: options.runId, reason: options.reason }))
+      }
+      if (status === 'failed') {
+        for (const alias of RELEASE_ALIASES) {
+          if (!sameVersion(aliases[alias], current.version)) continue
+          delete aliases[alias]
+          ledger.push(dropUndefined({ time: now, alias, from: current.version, to: undefined, by: options.by, runId: options.runId, reason: `${current.version} failed: ${options.reason}` }))
+        }
+      }
+      await this.backend.replaceVersion(key, next)
+      if (ledger.length) await this.backend.writeAliases({ revision: state.revision + 1, aliases, ledger: [...state.ledger, ...ledger] })
+      return next
+    })
+  }
+
+  /** The version an alias may point at, or a clear refusal. */
+  private async aliasTarget(alias: string, to: string): Promise<ModelVersion> {
+    const doc = await this.get(to)
+    if (!doc) throw new MlciError(ErrorCode.NOT_FOUND, `Cannot point "${alias}" at ${to}: no such version in ${this.backend.location}.`)
+    if (doc.status === 'failed') {
+      throw new MlciError(ErrorCode.STATE_CONFLICT, `Cannot point "${alias}" at ${doc.version}: it is failed (${doc.reason ?? 'no reason'}).`, {
+        hint: 'If the version is good after all, a person can say so: `mlci registry mark <version> ready --reason …`.',
+      })
+    }
+    if (RELEASE_ALIASES.includes(alias) && doc.status !== 'ready') {
+      throw new MlciError(ErrorCode.STATE_CONFLICT, `Cannot point "${alias}" at ${doc.version}: it is ${doc.status}, and "${alias}" only names ready versions.`, {
+        hint: 'A version becomes ready when its deploy (and monitor) succeeded.',
+      })
+    }
+    return doc
   }
 
   async ledger(): Promise<AliasMove[]> {

@@ -1,4 +1,4 @@
-import type { AnalysisReport, ArtifactRef, ModelSignature } from '../data.js'
+import type { AnalysisReport, ArtifactRef, Deployable, ModelSignature } from '../data.js'
 
 export type VersionStatus = 'pending' | 'ready' | 'failed'
 
@@ -20,6 +20,8 @@ export interface ModelVersion {
   metrics?: Record<string, number>
   artifacts?: ArtifactRef[]
   signature?: ModelSignature
+  /** Server code and deployer options released with the model (see Deployable). */
+  deployable?: Deployable
   /** Filled by the deployer. */
   image?: { name: string; tag?: string; digest?: string; pushed?: string }
   analysis?: AnalysisReport[]
@@ -31,9 +33,11 @@ export interface ModelVersion {
 
 export type NewModelVersion = Omit<ModelVersion, 'status' | 'createdAt' | 'updatedAt'> & { status?: 'pending' }
 
-/** One alias move, appended to the ledger. */
+/** One alias move (or, with kind `status`, a status change of the version in `alias`), appended to the ledger. */
 export interface AliasMove {
   time: string
+  /** `status`: a version's status changed (`alias` is the version, from/to are statuses). Absent: an alias move. */
+  kind?: 'status'
   alias: string
   from?: string
   to?: string
@@ -49,6 +53,15 @@ export interface MoveAliasOptions {
   reason: string
   by: string
   runId?: string
+}
+
+/** One move of moveAliases: compare-and-swap from `expected` to `to` (undefined = remove). */
+export interface AliasChange {
+  alias: string
+  to: string | undefined
+  expected: string | undefined
+  /** Overrides the call's reason for this move's ledger entry. */
+  reason?: string
 }
 
 /**
@@ -79,5 +92,16 @@ export interface Registry {
    * Moving an alias to where it already points is a no-op (no ledger entry).
    */
   moveAlias(alias: string, to: string | undefined, options: MoveAliasOptions): Promise<void>
+  /**
+   * Several moves in one write. `live` and `previous` only ever name ready versions and never the
+   * same one (MLCI_STATE_CONFLICT otherwise). mlci itself moves aliases only through the release
+   * state (`ctx.release`); plugins should too.
+   */
+  moveAliases(moves: AliasChange[], options: Omit<MoveAliasOptions, 'expected'>): Promise<AliasMove[]>
+  /**
+   * Change a status and record it in the ledger; `failed` also drops `live`/`previous` naming the
+   * version. `force` permits failed → ready (a person's repair). Used by the release state.
+   */
+  setStatus(version: string, status: VersionStatus, options: { reason: string; by: string; runId?: string; force?: boolean }): Promise<ModelVersion>
   ledger(): Promise<AliasMove[]>
 }

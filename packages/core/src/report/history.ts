@@ -44,7 +44,8 @@ export function sortVersions(versions: ModelVersion[]): ModelVersion[] {
 export function rollbackMoves(snapshot: RegistrySnapshot): RollbackMove[] {
   const order = new Map(snapshot.versions.map((v, i) => [v.version, i]))
   return snapshot.ledger
-    .filter((move) => move.alias === 'live' && move.from && move.to)
+    // A rollback after a failed live version moves from nothing: the failure unset `live` first.
+    .filter((move) => move.alias === 'live' && move.to && (move.from || /rollback|rolled back/i.test(move.reason)))
     .filter((move) => /rollback|rolled back/i.test(`${move.reason} ${move.by}`) || (order.get(move.to!) ?? 0) < (order.get(move.from!) ?? 0))
     .map(({ time, from, to, reason, runId }) => ({ time, from, to, reason, runId }))
 }

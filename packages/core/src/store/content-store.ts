@@ -3,6 +3,7 @@ import { createReadStream, createWriteStream } from 'node:fs'
 import { copyFile, mkdir, open, rename, rm, stat } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
+import { diskError } from '../disk-error.js'
 import { ErrorCode, MlciError } from '../errors.js'
 
 /** `sha256:<64 hex>` */
@@ -41,8 +42,20 @@ export class ContentStore {
     return stat(this.path(digest)).then(() => true, () => false)
   }
 
-  /** Copy a file into the store; returns its digest. Idempotent. */
+  /**
+   * Copy a file into the store; returns its digest. Idempotent. A blob already stored under
+   * that digest is verified first: a damaged one is replaced by these (correct) bytes, so
+   * storing the same content again heals the store instead of trusting the damage.
+   */
   async put(file: string): Promise<{ digest: Digest; size: number }> {
+    try {
+      return await this.putFile(file)
+    } catch (error) {
+      throw diskError(error, this.dir)
+    }
+  }
+
+  private async putFile(file: string): Promise<{ digest: Digest; size: number }> {
     const tmpDir = join(this.dir, 'tmp')
     await mkdir(tmpDir, { recursive: true })
     const tmp = join(tmpDir, `${process.pid}-${randomBytes(6).toString('hex')}`)
@@ -62,7 +75,7 @@ export class ContentStore {
       await handle.close()
       const digest = `sha256:${hash.digest('hex')}`
       const target = this.path(digest)
-      if (await this.has(digest)) {
+      if (await this.intact(digest)) {
         await rm(tmp, { force: true })
       } else {
         await mkdir(dirname(target), { recursive: true })
@@ -73,6 +86,12 @@ export class ContentStore {
       await rm(tmp, { force: true })
       throw error
     }
+  }
+
+  /** True when the blob exists and its content matches its digest; changes nothing (for `mlci registry verify`). */
+  async intact(digest: Digest): Promise<boolean> {
+    if (!(await this.has(digest))) return false
+    return (await sha256File(this.path(digest))).digest === digest
   }
 
   /** True when the blob exists and its content matches its digest. A mismatching blob is evicted. */
