@@ -266,11 +266,9 @@ describe('configuration and lifecycle', () => {
     expect(bad({ interval: 'soon', metrics: [] })).toThrow(/metrics is empty[\s\S]*interval "soon" is not a duration; write e\.g\. 500ms/)
     expect(bad({ metrics: [{ name: 'x', probe: { csv: 'p.csv', value: 'f1' }, successCondition: 'result > 0' }] })).toThrow(/probe\.value must be one of "accuracy"/)
     expect(bad({})).toThrow(/metrics is required/)
-    try {
-      bad({ metrics: [{ name: 'x', prometheus: 'x', successCondition: 'process.exit(1)' }] })()
-    } catch (error) {
-      expect(MlciError.is(error) && error.code).toBe('MLCI_PLUGIN_OPTIONS')
-    }
+    // A condition is parsed, never evaluated as JavaScript: this must be refused, not run.
+    expect(bad({ metrics: [{ name: 'x', prometheus: 'x', successCondition: 'process.exit(1)' }] }))
+      .toThrow(expect.objectContaining({ code: 'MLCI_PLUGIN_OPTIONS', message: expect.stringMatching(/metrics\[0\]\.successCondition: invalid condition "process\.exit\(1\)"/) }))
   })
 
   it('without a URL it says how to configure one', async () => {
