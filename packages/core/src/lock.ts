@@ -22,6 +22,8 @@ export interface LockOptions {
   signal?: AbortSignal
   /** Called when a lock left by a dead process is reclaimed. */
   onStale?: (holder: LockHolder | undefined) => void
+  /** Called once, when `wait` is set and a live process holds the lock: we start waiting. */
+  onWait?: (holder: LockHolder | undefined) => void
 }
 
 export interface Lock {
@@ -48,6 +50,7 @@ export async function acquireLock(file: string, options: LockOptions): Promise<L
   const me: LockHolder = { pid: process.pid, command: options.command, startedAt: new Date().toISOString(), hostname: hostname() }
   const mine = JSON.stringify(me)
   const deadline = Date.now() + (options.timeoutMs ?? 10 * 60_000)
+  let waiting = false
   for (;;) {
     if (createExclusive(file, mine)) {
       return {
@@ -73,6 +76,8 @@ export async function acquireLock(file: string, options: LockOptions): Promise<L
         hint: `Wait for it to finish, or pass --wait-for-lock. The lock file is ${file}.`,
       })
     }
+    if (!waiting) options.onWait?.(holder)
+    waiting = true
     await sleep(100)
   }
 }
