@@ -17,7 +17,12 @@ export function toPosix(path: string): string {
 /** `path` is `dir` or below it. */
 export function isWithin(path: string, dir: string): boolean {
   const rel = relative(dir, path)
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))
+  return rel === '' || (!escapes(rel) && !isAbsolute(rel))
+}
+
+/** A relative path that climbs out of its base: `..` or `../…` (not a name like `..cache`). */
+export function escapes(rel: string): boolean {
+  return rel === '..' || rel.startsWith(`..${sep}`)
 }
 
 /** A glob may name a folder (`data`, `out/`): it then matches everything under it too. */
