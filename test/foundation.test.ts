@@ -1,14 +1,18 @@
 import { execFileSync } from 'node:child_process'
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { runCli } from './helpers/cli.js'
 import { testdir } from './helpers/testdir.js'
+import { treeSnapshot } from './helpers/tree.js'
+import { waitForText, waitUntil } from './helpers/wait.js'
 
 // Small plugins written as a user would, imported by the configs below.
 const PLUGINS = `
 import { definePlugin, Stage, validateOptions } from '@mlci/core'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { existsSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 export const say = definePlugin((o = {}) => {
   validateOptions('say', o, { name: 'string', phase: 'string', text: 'string', stage: 'number', ms: 'integer' })
   const name = o.name ?? 'say'
@@ -24,6 +28,13 @@ export const run = definePlugin((o) => ({ name: o.name ?? 'run', apply(mlci) {
 } }))
 export const boom = definePlugin((o = {}) => ({ name: o.name ?? 'boom', apply(mlci) {
   mlci.hooks[o.phase ?? 'verify'].tapPromise(o.name ?? 'boom', async () => { throw new Error(o.message ?? 'kaboom') })
+} }))
+// Holds the test phase (and so the repo lock) until the test creates \`release\`; \`held\` says it got there.
+export const hold = definePlugin(() => ({ name: 'hold', apply(mlci) {
+  mlci.hooks.test.tapPromise('hold', async (ctx) => {
+    writeFileSync(join(ctx.cwd, 'held'), String(Date.now()))
+    while (!existsSync(join(ctx.cwd, 'release'))) await sleep(20)
+  })
 } }))
 export default say
 `
@@ -86,11 +97,12 @@ describe('broken configs exit 2 with zero side effects', () => {
   for (const [name, file, content, message] of cases) {
     it(name, async () => {
       const dir = project(content, file)
+      const before = treeSnapshot(dir)
       const r = await runCli(['build'], { cwd: dir })
       expect(r.code, r.output).toBe(2)
       expect(r.stderr).toMatch(message)
-      expect(existsSync(join(dir, '.mlci', 'lock'))).toBe(false)
-      expect(existsSync(join(dir, '.mlci', 'runs'))).toBe(false)
+      // Not one file or folder added, changed or removed anywhere in the project.
+      expect(treeSnapshot(dir)).toEqual(before)
     })
   }
 })
@@ -166,20 +178,50 @@ describe('secrets', () => {
 })
 
 describe('repo lock', () => {
-  it('a second concurrent build fails fast naming the first one\'s PID; a dead holder is reclaimed', async () => {
-    const dir = project(`import { say } from './plugins.mjs'\nexport default { plugins: [say({ ms: 3000, text: 'holding' })] }`)
-    let firstPid = 0
-    const first = runCli(['build'], { cwd: dir, onSpawn: (c) => { firstPid = c.pid! } })
-    const lockFile = join(dir, '.mlci', 'lock')
-    for (let i = 0; i < 100 && !existsSync(lockFile); i++) await new Promise((r) => setTimeout(r, 50))
+  const HOLD = `import { hold } from './plugins.mjs'\nexport default { plugins: [hold()] }`
+  /** A build that holds the lock until release() (the test decides, not a timer). */
+  async function holder(dir: string) {
+    let pid = 0
+    const done = runCli(['build'], { cwd: dir, onSpawn: (c) => { pid = c.pid! } })
+    await waitUntil(() => existsSync(join(dir, 'held')), 'the first build holds the lock')
+    expect(existsSync(join(dir, '.mlci', 'lock'))).toBe(true)
+    return { pid, done, release: () => writeFileSync(join(dir, 'release'), '') }
+  }
+
+  it('a second concurrent build fails fast naming the holder\'s PID and --wait-for-lock', async () => {
+    const dir = project(HOLD)
+    const first = await holder(dir)
     const second = await runCli(['build'], { cwd: dir })
-    expect(second.code).toBe(1)
-    expect(second.stderr).toContain(`PID ${firstPid}`)
+    expect(second.code, second.output).toBe(1)
+    expect(second.stderr).toContain(`Another mlci run holds the repo lock: PID ${first.pid}`)
     expect(second.stderr).toContain('--wait-for-lock')
-    const waited = await runCli(['build', '--wait-for-lock'], { cwd: dir })
+    // The holder never lets go on its own: the second build ended without waiting for it.
+    expect(second.durationMs).toBeLessThan(15_000)
+    expect(existsSync(join(dir, '.mlci', 'lock'))).toBe(true)
+    first.release()
+    expect((await first.done).code).toBe(0)
+  })
+
+  it('--wait-for-lock says it waits, and builds only after the holder releases', async () => {
+    const dir = project(HOLD)
+    const first = await holder(dir)
+    let live = ''
+    const waiter = runCli(['build', '--wait-for-lock'], { cwd: dir, onSpawn: (c) => c.stdout!.on('data', (d: Buffer) => { live += d }) })
+    await waitForText(() => live, `Waiting for the repo lock held by PID ${first.pid} (mlci build`)
+    const releasedAt = Date.now()
+    first.release()
+    const waited = await waiter
     expect(waited.code, waited.output).toBe(0)
-    expect((await first).code).toBe(0)
-    // A lock left by a process that no longer exists.
+    expect((await first.done).code).toBe(0)
+    // The waiter's test phase ran after the release (it rewrote `held` then).
+    expect(Number(readFileSync(join(dir, 'held'), 'utf8'))).toBeGreaterThanOrEqual(releasedAt)
+    expect(existsSync(join(dir, '.mlci', 'lock'))).toBe(false)
+  })
+
+  it('a lock left by a process that no longer exists is reclaimed, saying so', async () => {
+    const dir = project(`import { say } from './plugins.mjs'\nexport default { plugins: [say()] }`)
+    const lockFile = join(dir, '.mlci', 'lock')
+    mkdirSync(join(dir, '.mlci'), { recursive: true })
     writeFileSync(lockFile, JSON.stringify({ pid: 999_999, command: 'mlci build', startedAt: new Date().toISOString() }))
     const reclaimed = await runCli(['build'], { cwd: dir })
     expect(reclaimed.code, reclaimed.output).toBe(0)
@@ -211,8 +253,8 @@ describe('signals', () => {
       },
     })
     expect(r.code, r.output).toBe(130)
-    await new Promise((res) => setTimeout(res, 300))
-    expect(alive()).toBe(0)
+    // The group got its signal before mlci exited; the kernel may still be tearing it down.
+    await waitUntil(() => alive() === 0, 'no `sleep ${marker}` is left', 2000)
     expect(existsSync(join(dir, '.mlci', 'lock'))).toBe(false)
     expect(lastRecord(dir).status).toBe('interrupted')
   })

@@ -1,31 +1,41 @@
 import { readFileSync, writeFileSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { marked, type Tokens } from 'marked'
-import { describe, expect, it } from 'vitest'
-import { runCli } from './helpers/cli.js'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { runCli, type CliResult } from './helpers/cli.js'
 import { REPO, testdir } from './helpers/testdir.js'
 import { build, lastRecord, pipelineProject, runFiles } from './report-helpers.js'
 
 const tables = (md: string) => marked.lexer(md).filter((t): t is Tokens.Table => t.type === 'table')
 const table = (md: string, firstHeader: string) => tables(md).find((t) => t.header[0].text === firstHeader)
 
-describe('mlci report', () => {
-  it('reports release, rollback and veto from real builds: markdown tables, JSON record, --since', async () => {
-    const dir = pipelineProject()
-    expect((await build(dir, { accuracy: 0.91, f1: 0.88 })).code).toBe(0)
-    const second = await build(dir, { accuracy: 0.93, f1: 0.9 })
+describe('mlci report on a release, a rollback and a veto (one history, built once)', () => {
+  // Saved state: four real builds, then each test reads it on its own (runs alone with -t).
+  let dir: string
+  let second: CliResult
+  let secondRecord: Record<string, any>
+  beforeAll(async () => {
+    dir = pipelineProject()
+    const first = await build(dir, { accuracy: 0.91, f1: 0.88 })
+    expect(first.code, first.output).toBe(0)
+    second = await build(dir, { accuracy: 0.93, f1: 0.9 })
     expect(second.code, second.output).toBe(0)
-    // One line at the end of a build says where the report and the full log are.
-    const where = second.stdout.trim().split('\n').pop()!
-    expect(where).toMatch(/^report: \S+\.html · log: \S+\.log$/)
-    const record = lastRecord(dir)
-    // Paths are relative to where mlci started (the project here).
-    expect(where).toBe(`report: .mlci/runs/${record.id}.html · log: .mlci/runs/${record.id}.log`)
-    expect(existsSync(record.files.report) && existsSync(record.files.markdown) && existsSync(record.files.log)).toBe(true)
-
+    secondRecord = lastRecord(dir)
     const rolled = await build(dir, { accuracy: 0.94, f1: 0.91 }, { errorRates: [0.01, 0.3, 0.4] })
-    expect(rolled.code).toBe(1)
-    const md = (await runCli(['report'], { cwd: dir })).stdout
+    expect(rolled.code, rolled.output).toBe(1)
+    const vetoed = await build(dir, { accuracy: 0.8, f1: 0.7 })
+    expect(vetoed.code, vetoed.output).toBe(3)
+  })
+
+  it('a build ends with one line saying where the report and the full log are, relative to where mlci started', () => {
+    const where = second.stdout.trim().split('\n').pop()!
+    expect(where).toBe(`report: .mlci/runs/${secondRecord.id}.html · log: .mlci/runs/${secondRecord.id}.log`)
+    const files = secondRecord.files
+    expect(existsSync(files.report) && existsSync(files.markdown) && existsSync(files.log)).toBe(true)
+  })
+
+  it('the rollback run: phases, metrics with deltas and versions as markdown tables', async () => {
+    const md = (await runCli(['report', '1.2.0'], { cwd: dir })).stdout
     expect(md.split('\n')[0]).toBe('<!-- mlci-report -->')
     expect(md).toContain('## ↩️ mlci build rolled back 1.2.0 → 1.1.0 after a failure in monitor (pipeline)')
     const phases = table(md, 'Phase')!
@@ -40,14 +50,15 @@ describe('mlci report', () => {
       ['`1.2.0`', 'failed', 'rolled back, this run'], ['**`1.1.0`**', 'ready', 'live'], ['`1.0.0`', 'ready', ''],
     ])
     expect(md).toContain('- **Rollback:** done 1.2.0 → 1.1.0 — monitor failed')
+  })
 
-    const vetoed = await build(dir, { accuracy: 0.8, f1: 0.7 })
-    expect(vetoed.code).toBe(3)
+  it('the latest run (the veto): the failing metric and the gate', async () => {
     const vetoMd = (await runCli(['report'], { cwd: dir })).stdout
     expect(table(vetoMd, 'Metric')!.rows[0][4].text).toContain('fail')
     expect(vetoMd).toContain('**Gate:** vetoed')
+  })
 
-    // JSON: exactly the stored run record, every field of which docs/run-record.md documents.
+  it('--format json prints exactly the stored run record, every field of which docs/run-record.md documents', async () => {
     const json = await runCli(['report', '--format', 'json'], { cwd: dir })
     const stored = lastRecord(dir)
     expect(JSON.parse(json.stdout)).toEqual(stored)
@@ -57,8 +68,9 @@ describe('mlci report', () => {
     const rolledRecord = JSON.parse((await runCli(['report', '1.2.0', '--format', 'json'], { cwd: dir })).stdout)
     const keys = new Set([...Object.keys(stored), ...Object.keys(rolledRecord), ...Object.keys(rolledRecord.data), ...rolledRecord.phases.flatMap(Object.keys)])
     expect([...keys].filter((k) => !documented(k))).toEqual([])
+  })
 
-    // --since: versions and runs from that version on; an unknown version is a usage error.
+  it('--since: versions and runs from that version on; an unknown version is a usage error', async () => {
     const since = (await runCli(['report', '--since', '1.1.0'], { cwd: dir })).stdout
     expect(table(since, 'Version')!.rows.map((r) => r[0].text)).toEqual(['`1.2.0`', '**`1.1.0`**'])
     expect(table(since, 'Started')!.rows).toHaveLength(3)
@@ -67,14 +79,17 @@ describe('mlci report', () => {
     const unknown = await runCli(['report', '--since', '9.9.9'], { cwd: dir })
     expect(unknown.code).toBe(2)
     expect(unknown.stderr).toContain('--since 9.9.9: no such version in the registry.')
+  })
 
-    // A version names the run that created it; --out picks the format from the extension.
+  it('a version names the run that created it; --out picks the format from the extension; an unknown format exits 2', async () => {
     const byVersion = await runCli(['report', '1.2.0', '--out', 'r.html'], { cwd: dir })
     expect(byVersion.stdout).toBe('report: r.html\n')
     expect(readFileSync(join(dir, 'r.html'), 'utf8')).toContain('rolled back 1.2.0 → 1.1.0')
     expect((await runCli(['report', '--format', 'pdf'], { cwd: dir })).code).toBe(2)
   })
+})
 
+describe('mlci report and the step summary', () => {
   it('mlci build (and mlci report) append the summary to $GITHUB_STEP_SUMMARY, once per run', async () => {
     const dir = pipelineProject()
     const summary = join(testdir(), 'step-summary.md')

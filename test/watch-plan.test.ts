@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createWatchTargets } from '../packages/core/src/watch/targets.js'
 import { ChangeBatch } from '../packages/cli/src/watch/change-batch.js'
 import { resolveProfile } from '../packages/cli/src/watch/profile.js'
@@ -76,15 +76,28 @@ describe('resolveProfile', () => {
 })
 
 describe('ChangeBatch', () => {
-  it('hands over one deduplicated batch after the files go quiet', async () => {
+  // Fake timers: the debounce is about time, so the test controls time instead of sleeping.
+  beforeEach(() => { vi.useFakeTimers() })
+  afterEach(() => { vi.useRealTimers() })
+
+  it('hands over one deduplicated batch after the files go quiet', () => {
     const batches: string[][] = []
     const batch = new ChangeBatch(20, (paths) => batches.push(paths))
-    for (const p of ['a', 'b', 'a', 'c']) batch.add(p)
-    await new Promise((r) => setTimeout(r, 80))
+    for (const p of ['a', 'b', 'a']) batch.add(p)
+    vi.advanceTimersByTime(19)
+    batch.add('c') // not quiet yet: the wait starts again
+    vi.advanceTimersByTime(19)
+    expect(batches).toEqual([])
+    vi.advanceTimersByTime(1)
     expect(batches).toEqual([['a', 'b', 'c']])
+  })
+
+  it('a cancelled batch is never handed over', () => {
+    const batches: string[][] = []
+    const batch = new ChangeBatch(20, (paths) => batches.push(paths))
     batch.add('d')
     batch.cancel()
-    await new Promise((r) => setTimeout(r, 60))
-    expect(batches).toHaveLength(1)
+    vi.advanceTimersByTime(1000)
+    expect(batches).toEqual([])
   })
 })

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { afterEach, describe, expect, it } from 'vitest'
 import { CLI, FIXTURES, copyFixture } from './helpers/testdir.js'
 import { WatchProcess, inlinePluginsConfig, processesIn } from './watch-support.js'
+import { waitForText } from './helpers/wait.js'
 
 // Real chokidar, real python, the built CLI, on temp copies of fixtures/classifier. The first
 // two tests use the fixture's own mlci.config.ts (the real pytest and trainer plugins).
@@ -63,9 +64,13 @@ describe('mlci watch', () => {
 
     appendFileSync(join(dir, 'README.md'), '\nAnother note.\n')
     // Training just rewrote out/, pytest wrote __pycache__ and .pytest_cache, mlci wrote .mlci/:
-    // none of that (nor the README) may start a cycle.
-    await sleep(3000)
-    expect(w.since(mark)).not.toMatch(/\[watch\] cycle/)
+    // none of that (nor the README) may start a cycle. Instead of waiting some seconds for
+    // nothing, make one change watch must see, after all of those: the next cycle is number 4
+    // and names only it (an earlier spurious cycle would be 4, a batched one would list more).
+    appendFileSync(join(dir, 'tests/test_data.py'), '\n# after the README\n')
+    const end4 = await cycleEnd(w, 4, mark)
+    expect(w.cycles(mark)).toEqual([{ n: 4, phases: ['test'], why: 'changed: tests/test_data.py' }])
+    mark = end4
 
     const { code } = await w.stop('SIGINT')
     expect(code).toBe(130)
@@ -116,7 +121,7 @@ describe('mlci watch', () => {
     expect(w.since(mark)).toMatch(/mlci\.config\.ts:\d+:\d+: .*\[MLCI_CONFIG_SYNTAX\]/)
     // While broken, changes wait for the fixed config instead of running the old one.
     appendFileSync(join(dir, 'tests/test_model.py'), '\n# edited while broken\n')
-    await sleep(500)
+    await w.waitFor(/tests\/test_model\.py changed: held until the config loads/, mark)
     expect(w.since(mark)).not.toMatch(/\[watch\] cycle 3/)
     mark = w.output.length
 
@@ -166,10 +171,7 @@ describe('mlci watch', () => {
     child.stdout.on('data', (d: Buffer) => (output += d))
     child.stderr.on('data', (d: Buffer) => (output += d))
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
-    const waitFor = async (re: RegExp) => {
-      for (let i = 0; i < 600 && !re.test(output); i++) await sleep(50)
-      expect(output).toMatch(re)
-    }
+    const waitFor = (re: RegExp) => waitForText(() => output, re)
     try {
       await waitFor(/cycle 1 ok/)
       expect(output).toContain('\u001b[2J') // cleared before the cycle

@@ -1,4 +1,4 @@
-import { describe, it } from 'vitest'
+import { beforeEach, describe } from 'vitest'
 
 /** Something outside Node a test file needs (an engine, a browser), and how to get it. */
 export interface Requirement {
@@ -9,18 +9,18 @@ export interface Requirement {
 }
 
 /**
- * `describe` for tests that need a real service. A missing service is a failing test that says
- * how to get it — never a skip, so a machine without it can't pass by running nothing.
+ * `describe` for tests that need a real service. A missing service fails every test of the block,
+ * each on its own line saying how to get it — never a skip, so a machine without it can't pass
+ * by running nothing, and the count of failures is the count of tests that did not run.
  */
 export function describeWith(requirement: Requirement, name: string, body: () => void): void {
   const why = requirement.missing()
-  if (!why) {
-    describe(name, body)
-    return
-  }
   describe(name, () => {
-    it(`needs ${requirement.name}`, () => {
-      throw new Error(`${requirement.name} is missing (${why}). ${requirement.howTo}`)
-    })
+    if (why) {
+      beforeEach(() => {
+        throw new Error(`${requirement.name} is missing (${why}). ${requirement.howTo}`)
+      })
+    }
+    body()
   })
 }

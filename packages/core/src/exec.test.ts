@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
+import { waitUntil } from '../../../test/helpers/wait.js'
 
 /** Alive and not a zombie (an orphan may wait for a reaper that this sandbox lacks). */
 function isRunning(pid: number): boolean {
@@ -50,7 +51,8 @@ describe('exec', () => {
       },
     })
     await expect(running).rejects.toMatchObject({ code: 'MLCI_INTERRUPTED' })
-    await new Promise((r) => setTimeout(r, 200))
+    // SIGTERM reaches the group before exec rejects; the kernel may take a moment to reap.
+    await waitUntil(() => pids.every((pid) => !isRunning(pid)), `background children ${pids.join(', ')} are gone`, 2000)
     for (const pid of pids) expect(isRunning(pid)).toBe(false)
   })
   it('times out, killing the group', async () => {

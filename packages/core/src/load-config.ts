@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { existsSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { mkdir, stat } from 'node:fs/promises'
 import { basename, dirname, join, relative, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -52,15 +52,31 @@ function readManifest(file: string): CompiledManifest | undefined {
  * Packages stay external and resolve from the config's folder as usual.
  */
 export async function loadTsConfigModule(configFile: string): Promise<unknown> {
+  return (await loadTsConfig(configFile)).module
+}
+
+/**
+ * The module, and `discard()` to remove what this load wrote to the cache: a config that then
+ * fails (throws while loading, or fails validation) leaves the project as it found it.
+ */
+async function loadTsConfig(configFile: string): Promise<{ module: unknown; discard: () => void }> {
   const cacheDir = cacheDirFor(configFile)
   const key = createHash('sha256').update(resolve(configFile)).digest('hex').slice(0, 16)
   const manifestFile = join(cacheDir, `${basename(configFile)}.${key}.json`)
   let manifest = readManifest(manifestFile)
-  if (!manifest || !fresh(manifest)) manifest = await compile(configFile, cacheDir, manifestFile)
-  return importConfigModule(manifest.output, configFile)
+  const written: string[] = []
+  if (!manifest || !fresh(manifest)) manifest = await compile(configFile, cacheDir, manifestFile, written)
+  const discard = () => { for (const path of written.reverse()) rmSync(path, { recursive: true, force: true }) }
+  try {
+    return { module: await importConfigModule(manifest.output, configFile), discard }
+  } catch (error) {
+    discard()
+    throw error
+  }
 }
 
-async function compile(configFile: string, cacheDir: string, manifestFile: string): Promise<CompiledManifest> {
+/** Compile into the cache; `written` gets each path created (the first new folder, files). */
+async function compile(configFile: string, cacheDir: string, manifestFile: string, written: string[]): Promise<CompiledManifest> {
   const esbuild = await import('esbuild')
   let result: import('esbuild').BuildResult<{ write: false; metafile: true }>
   try {
@@ -92,8 +108,12 @@ async function compile(configFile: string, cacheDir: string, manifestFile: strin
   }
   const code = result.outputFiles[0].text
   const output = join(cacheDir, `${basename(configFile)}.${createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`)
-  await mkdir(cacheDir, { recursive: true })
-  if (!existsSync(output)) await writeFileAtomic(output, code, { durable: false })
+  const firstNewDir = await mkdir(cacheDir, { recursive: true })
+  if (firstNewDir) written.push(firstNewDir)
+  if (!existsSync(output)) {
+    await writeFileAtomic(output, code, { durable: false })
+    written.push(output)
+  }
   const inputs = await Promise.all(Object.keys(result.metafile.inputs).map(async (p) => {
     const path = resolve(dirname(configFile), p)
     const s = await stat(path)
@@ -101,6 +121,7 @@ async function compile(configFile: string, cacheDir: string, manifestFile: strin
   }))
   const manifest: CompiledManifest = { inputs, output }
   await writeJsonAtomic(manifestFile, manifest, { durable: false })
+  written.push(manifestFile) // a missing manifest only means the next load compiles again
   return manifest
 }
 
@@ -162,6 +183,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Resol
     loaders: { '.ts': deferred, '.mts': deferred, '.cts': deferred, '.mjs': deferred, '.js': deferred, '.cjs': deferred },
   })
   const cwd = resolve(options.cwd ?? process.cwd())
+  let discard: (() => void) | undefined
   let found: { config: unknown; filepath: string; isEmpty?: boolean } | null
   try {
     if (options.file) {
@@ -174,7 +196,8 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Resol
       found = explorer.search(cwd)
     }
     const module = (found?.config as Record<symbol, string> | undefined)?.[DEFERRED]
-    if (found && module) found.config = /\.[mc]?ts$/.test(module) ? await loadTsConfigModule(module) : await loadJsModule(module)
+    if (found && module && /\.[mc]?ts$/.test(module)) ({ module: found.config, discard } = await loadTsConfig(module))
+    else if (found && module) found.config = await loadJsModule(module)
   } catch (error) {
     if (MlciError.is(error)) throw error
     const file = (error as { filepath?: string }).filepath ?? options.file ?? cwd
@@ -187,7 +210,12 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Resol
       hint: 'Create mlci.config.ts (run `mlci init`), or pass --config <file> / --cwd <dir>.',
     })
   }
-  let raw = found.config
-  if (typeof raw === 'function') raw = await (raw as () => unknown)()
-  return resolveConfig(raw ?? {}, found.filepath, dirname(found.filepath))
+  try {
+    let raw = found.config
+    if (typeof raw === 'function') raw = await (raw as () => unknown)()
+    return await resolveConfig(raw ?? {}, found.filepath, dirname(found.filepath))
+  } catch (error) {
+    discard?.()
+    throw error
+  }
 }

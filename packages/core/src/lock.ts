@@ -57,6 +57,8 @@ export interface LockOptions {
   signal?: AbortSignal
   /** Called when a lock left by a dead process is reclaimed. */
   onStale?: (holder: LockHolder | undefined) => void
+  /** Called once, when `wait` is set and a live process holds the lock: we start waiting. */
+  onWait?: (holder: LockHolder | undefined) => void
 }
 
 export interface Lock {
@@ -83,6 +85,7 @@ export async function acquireLock(file: string, options: LockOptions): Promise<L
   const me: LockHolder = { pid: process.pid, command: options.command, startedAt: new Date().toISOString(), hostname: hostname(), processStart: processStartTime(process.pid) }
   const mine = JSON.stringify(me)
   const deadline = Date.now() + (options.timeoutMs ?? 10 * 60_000)
+  let waiting = false
   for (;;) {
     if (createExclusive(file, mine)) {
       const release = () => {
@@ -104,6 +107,8 @@ export async function acquireLock(file: string, options: LockOptions): Promise<L
       continue
     }
     if (!options.wait || Date.now() > deadline || options.signal?.aborted) throw lockedError(file, holder!, state)
+    if (!waiting) options.onWait?.(holder)
+    waiting = true
     await sleep(100)
   }
 }

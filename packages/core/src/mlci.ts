@@ -251,6 +251,8 @@ export class Mlci extends EventEmitter<RunEvents> {
         lock = await acquireLock(join(this.stateDir, 'lock'), {
           command, wait: runOpts.waitForLock, signal,
           onStale: (holder) => ctx.log.warn(`Reclaimed a stale repo lock left by PID ${holder?.pid ?? '?'} (${holder?.command ?? 'unknown command'}).`),
+          // Without this line a waiting build looks hung.
+          onWait: (holder) => ctx.log.info(`Waiting for the repo lock held by ${holder ? `PID ${holder.pid} (${holder.command}, since ${holder.startedAt})` : 'another process'}…`),
         })
       }
       this.emit('run:start', { runId, phases: selected.map((row) => ({ name: row.name, taps: this.tapsOf(row.name) })) })

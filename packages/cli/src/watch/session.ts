@@ -292,6 +292,8 @@ export class WatchSession {
         if (!wanted.length) return
       }
     }
+    // Said, not silently queued: a user (or a test) sees the edit arrived and why nothing runs.
+    if (!this.mlci) this.screen.line(`${this.screen.files(relevant)} changed: held until the config loads`)
     for (const phase of wanted) this.dirty.add(phase)
     for (const path of relevant) this.changed.add(path)
     this.wake()

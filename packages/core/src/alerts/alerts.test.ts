@@ -6,7 +6,7 @@ import { alertSecrets, checkAlertsConfig } from './config.js'
 import { postJson } from './deliver.js'
 import { alertPayload, slackPayload } from './payload.js'
 
-interface Hit { body: string; aborted: boolean }
+interface Hit { body: string; aborted: boolean; closed: Promise<void> }
 
 const servers: Server[] = []
 afterEach(async () => {
@@ -21,10 +21,14 @@ async function serve(answer: (n: number, req: IncomingMessage, res: ServerRespon
   const hits: Hit[] = []
   const server = createServer((req, res) => {
     let body = ''
-    const hit: Hit = { body, aborted: false }
+    let closed!: () => void
+    const hit: Hit = { body, aborted: false, closed: new Promise<void>((r) => { closed = r }) }
     hits.push(hit)
     req.on('data', (d) => { hit.body += d })
-    res.on('close', () => { if (!res.writableFinished) hit.aborted = true })
+    res.on('close', () => {
+      if (!res.writableFinished) hit.aborted = true
+      closed()
+    })
     req.on('end', () => answer(hits.length, req, res))
   })
   servers.push(server)
@@ -57,7 +61,8 @@ describe('postJson', () => {
     const { url, hits } = await serve(() => undefined) // never answers
     const result = await postJson(url, {}, { timeoutMs: 300, retries: 1, backoffMs: 10 })
     expect(result).toMatchObject({ ok: false, attempts: 2, error: 'no answer within the 300 ms timeout' })
-    await new Promise((r) => setTimeout(r, 50))
+    // Each attempt's connection closes on the server side once the client abandons it.
+    await Promise.all(hits.map((h) => h.closed))
     expect(hits.map((h) => h.aborted)).toEqual([true, true])
   })
 
@@ -111,12 +116,15 @@ describe('alerts config', () => {
   it('rejects non-http URLs without echoing them, and registers URLs and headers as secrets', () => {
     const secret = 'ftp://user:hunter2@example.com/hook'
     expect(() => checkAlertsConfig({ webhooks: [{ url: secret }] }, 'mlci.config.ts')).toThrowError(/alerts\.webhooks\[0\]\.url must be an absolute http\(s\) URL \(got a ftp: URL\)/)
+    let thrown: unknown
     try {
       checkAlertsConfig({ webhooks: [{ url: secret }], retries: 9 }, 'mlci.config.ts')
     } catch (error) {
-      expect(String((error as Error).message)).not.toContain('hunter2')
-      expect(String((error as Error).message)).toContain('alerts.retries must be between 0 and 5')
+      thrown = error
     }
+    expect(thrown).toMatchObject({ code: 'MLCI_CONFIG_INVALID', message: expect.stringContaining('alerts.retries must be between 0 and 5') })
+    expect(String((thrown as Error).message)).not.toContain('hunter2')
+    expect(JSON.stringify(thrown)).not.toContain('hunter2')
     expect(alertSecrets({ webhooks: [{ url: 'https://hooks.example.com/x/SECRET', headers: { authorization: 'Bearer abcdef' } }] }))
       .toEqual(expect.arrayContaining(['https://hooks.example.com/x/SECRET', 'Bearer abcdef']))
   })

@@ -6,13 +6,13 @@ import { findFiles } from '../hash/walk.js'
 import type { ContentStore, Digest } from '../store/content-store.js'
 import type { PhaseDeclaration } from './types.js'
 import type { CacheEntry, OutputRecord } from './entries.js'
-import { toPosix } from '../hash/paths.js'
+import { escapes, toPosix } from '../hash/paths.js'
 
 
 /** `path` relative to root, refusing anything outside it (a cache never writes outside the project). */
 export function projectPath(root: string, abs: string): string {
   const rel = relative(root, abs)
-  if (!rel || rel.startsWith('..') || isAbsolute(rel)) {
+  if (!rel || escapes(rel) || isAbsolute(rel)) {
     throw new MlciError(ErrorCode.USAGE, `Declared output ${abs} is outside the project root ${root}.`, {
       hint: 'Declare outputs inside the project folder so they can be cached and restored.',
     })

@@ -20,6 +20,11 @@ export function isWithin(path: string, dir: string): boolean {
   return isUnder(path, dir)
 }
 
+/** A relative path that climbs out of its base: `..` or `../…` (not a name like `..cache`). */
+export function escapes(rel: string): boolean {
+  return rel === '..' || rel.startsWith(`..${sep}`)
+}
+
 /** A glob may name a folder (`data`, `out/`): it then matches everything under it too. */
 export function expandGlob(glob: string): string[] {
   const trimmed = glob.replace(/\/+$/, '') || '.'

@@ -1,0 +1,87 @@
+// waitForHealthy against a real HTTP server that answers a scripted sequence: "healthy" must mean
+// N good answers in a row, so a flapping server (good, bad, good, bad, …) is never healthy.
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterEach, describe, expect, it } from 'vitest'
+import { waitForHealthy } from './health.js'
+
+const servers: Server[] = []
+afterEach(async () => {
+  for (const s of servers.splice(0)) {
+    s.closeAllConnections()
+    await new Promise((r) => s.close(r))
+  }
+})
+
+/** Answers probe n with script[n] (the last entry repeats): a status, or 'drop' to cut the connection. */
+async function serve(script: (number | 'drop')[]): Promise<{ url: string; hits: () => number }> {
+  let n = 0
+  const server = createServer((req, res) => {
+    const answer = script[Math.min(n++, script.length - 1)]
+    if (answer === 'drop') return void req.socket.destroy()
+    res.writeHead(answer).end(String(answer))
+  })
+  servers.push(server)
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/health`, hits: () => n }
+}
+
+const fast = { intervalMs: 5, requestTimeoutMs: 1000 }
+
+describe('waitForHealthy', () => {
+  it('is healthy after `successes` 2xx answers in a row, and probes no more', async () => {
+    const { url, hits } = await serve([200])
+    const streaks: number[] = []
+    const result = await waitForHealthy({ url, ...fast, successes: 3, timeoutMs: 5000, onProbe: (p) => streaks.push(p.streak) })
+    expect(result.probes).toBe(3)
+    expect(hits()).toBe(3)
+    expect(streaks).toEqual([1, 2, 3])
+  })
+
+  it('a flapping server (good, bad, good, bad, …) never reaches a streak of 2', async () => {
+    const { url, hits } = await serve([200, 503, 200, 503, 200, 503, 200, 503, 200, 503, 200, 503, 200, 503, 200, 503, 200, 503, 200, 503, 200, 503])
+    const streaks: number[] = []
+    await expect(waitForHealthy({ url, ...fast, successes: 2, timeoutMs: 400, onProbe: (p) => streaks.push(p.streak) }))
+      .rejects.toMatchObject({ code: 'MLCI_UNHEALTHY', message: expect.stringMatching(/\/health did not become healthy within 400 ms \(last answer: HTTP 503\)/) })
+    expect(hits()).toBeGreaterThanOrEqual(4)
+    expect(Math.max(...streaks)).toBe(1)
+  })
+
+  it('a dropped connection also resets the streak', async () => {
+    const { url } = await serve([200, 'drop', 200, 'drop', 200, 'drop', 200, 'drop', 200, 'drop', 200, 'drop', 200, 'drop', 200, 'drop', 200, 'drop'])
+    const probes: { ok: boolean; streak: number; error?: string }[] = []
+    await expect(waitForHealthy({ url, ...fast, successes: 2, timeoutMs: 400, onProbe: (p) => probes.push(p) })).rejects.toMatchObject({ code: 'MLCI_UNHEALTHY' })
+    expect(probes[0]).toMatchObject({ ok: true, streak: 1 })
+    expect(probes[1]).toMatchObject({ ok: false, streak: 0 })
+    expect(probes[1].error).toBeTruthy()
+    expect(Math.max(...probes.map((p) => p.streak))).toBe(1)
+  })
+
+  it('recovers: bad answers, then N good ones in a row is healthy', async () => {
+    const { url } = await serve([500, 502, 200, 503, 200, 200])
+    const result = await waitForHealthy({ url, ...fast, successes: 2, timeoutMs: 5000 })
+    expect(result.probes).toBe(6)
+  })
+
+  it('the defaults need 3 answers in a row', async () => {
+    const { url } = await serve([200, 200, 500, 200, 200, 200])
+    const result = await waitForHealthy({ url, intervalMs: 5 })
+    expect(result.probes).toBe(6)
+  })
+
+  it('an abort stops the wait as interrupted, not unhealthy', async () => {
+    const { url } = await serve([503])
+    const controller = new AbortController()
+    const waiting = waitForHealthy({ url, ...fast, timeoutMs: 10_000, signal: controller.signal, onProbe: () => controller.abort() })
+    await expect(waiting).rejects.toMatchObject({ code: 'MLCI_INTERRUPTED' })
+  })
+
+  it('a server that answers nothing fails at the timeout naming the last error', async () => {
+    const { url } = await serve([200])
+    servers[0].close()
+    servers[0].closeAllConnections()
+    await expect(waitForHealthy({ url, ...fast, timeoutMs: 200 })).rejects.toMatchObject({
+      code: 'MLCI_UNHEALTHY', message: expect.stringMatching(/within 200 ms \(last answer: .*ECONNREFUSED/), hint: expect.stringMatching(/health timeout/),
+    })
+  })
+})

@@ -1,0 +1,57 @@
+// Path containment: what counts as inside a folder. A wrong answer either lets the cache write
+// outside the project or refuses a legitimate file whose name starts with two dots.
+import { describe, expect, it } from 'vitest'
+import { projectPath } from '../cache/outputs.js'
+import { escapes, expandGlob, isWithin, toPosix } from './paths.js'
+
+describe('isWithin', () => {
+  it('is true for the folder itself and anything below it', () => {
+    expect(isWithin('/p', '/p')).toBe(true)
+    expect(isWithin('/p/a', '/p')).toBe(true)
+    expect(isWithin('/p/a/b/c.txt', '/p')).toBe(true)
+  })
+  it('is false for parents, siblings and look-alike prefixes', () => {
+    expect(isWithin('/', '/p')).toBe(false)
+    expect(isWithin('/q/a', '/p')).toBe(false)
+    expect(isWithin('/p-other/a', '/p')).toBe(false)
+    expect(isWithin('/p/../q', '/p')).toBe(false)
+  })
+  it('a name that starts with two dots is still inside', () => {
+    expect(isWithin('/p/..cache/x', '/p')).toBe(true)
+    expect(isWithin('/p/...', '/p')).toBe(true)
+  })
+})
+
+describe('escapes', () => {
+  it('only .. and ../… climb out', () => {
+    expect(escapes('..')).toBe(true)
+    expect(escapes('../a')).toBe(true)
+    expect(escapes('..a')).toBe(false)
+    expect(escapes('a/..')).toBe(false)
+    expect(escapes('')).toBe(false)
+  })
+})
+
+describe('projectPath (the cache never writes outside the project)', () => {
+  it('gives the posix path relative to the root', () => {
+    expect(projectPath('/p', '/p/out/model.json')).toBe('out/model.json')
+    expect(projectPath('/p', '/p/..cache')).toBe('..cache')
+  })
+  it('refuses the root itself, a parent, a sibling and a path above, naming both', () => {
+    for (const abs of ['/p', '/', '/q/x', '/p/../escaped.txt']) {
+      expect(() => projectPath('/p', abs)).toThrow(expect.objectContaining({
+        code: 'MLCI_USAGE', message: `Declared output ${abs} is outside the project root /p.`, hint: expect.stringMatching(/inside the project folder/),
+      }))
+    }
+  })
+})
+
+describe('toPosix and expandGlob', () => {
+  it('keeps posix paths and expands a folder glob to everything below it', () => {
+    expect(toPosix('a/b')).toBe('a/b')
+    expect(expandGlob('data')).toEqual(['data', 'data/**'])
+    expect(expandGlob('out/')).toEqual(['out', 'out/**'])
+    expect(expandGlob('.')).toEqual(['**'])
+    expect(expandGlob('/')).toEqual(['**'])
+  })
+})
