@@ -8,6 +8,7 @@ import { REPORT_SHAPE, type ReportConfig } from './report/config.js'
 import { isPlugin, type MlciPlugin } from './plugin.js'
 import { CORE_VERSION } from './version.js'
 import { findPackageJson } from './package-version.js'
+import { REGISTRY_SHAPE, STORE_SHAPE, type RegistryConfig, type StoreConfig } from './shared/settings.js'
 import { importWithCore, resolveFromMlciLocation } from './core-resolution.js'
 
 /** A plugin entry in config: an instance, a specifier, `[specifier, options]`, nested lists, or falsy (ignored). */
@@ -25,7 +26,10 @@ export interface UserConfig {
   report?: ReportConfig
   /** Webhooks told when a build fails, is vetoed or rolls back. */
   alerts?: AlertsConfig
-  registry?: unknown
+  /** The shared registry (PostgreSQL) and the model's name in it; default: the embedded registry under .mlci/. */
+  registry?: RegistryConfig
+  /** The shared store (S3) for artifacts and the phase cache; default: .mlci/objects only. */
+  store?: StoreConfig
 }
 
 export interface LoadedPlugin {
@@ -59,7 +63,8 @@ export const CONFIG_SHAPE: Shape = {
   watch: { shape: { debounce: 'number', phases: 'string[]', deploy: 'boolean', ignore: 'string[]' } },
   report: REPORT_SHAPE,
   alerts: ALERTS_SHAPE,
-  registry: 'any',
+  registry: { shape: REGISTRY_SHAPE },
+  store: { shape: STORE_SHAPE },
 }
 
 function packageName(specifier: string): string {

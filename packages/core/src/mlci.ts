@@ -12,7 +12,8 @@ import { createLogger, type LogEntry, type Logger } from './logger.js'
 import { PHASES, phaseRow, selectPhases, type PhaseName, type PhaseRow } from './phases.js'
 import { Redactor, secretsFromEnv } from './redact.js'
 import type { Registry } from './registry/types.js'
-import { createEmbeddedRegistry } from './registry/registry.js'
+import { createContentStore, createRegistry } from './shared/select.js'
+import { sharedStateSecrets } from './shared/settings.js'
 import type { RunData } from './data.js'
 import {
   RUN_RECORD_SCHEMA, newRunId, toErrorRecord, writeRunRecord,
@@ -23,7 +24,7 @@ import { alertSecrets, checkAlertsConfig } from './alerts/config.js'
 import { sendRunAlerts } from './alerts/send.js'
 import { writeRunReports } from './report/publish.js'
 import { recordRunEvents } from './report/run-log.js'
-import { ContentStore } from './store/content-store.js'
+import type { ContentStore } from './store/content-store.js'
 
 export type { TapInfo } from './tap-interceptor.js'
 
@@ -75,8 +76,8 @@ export class Mlci extends EventEmitter<RunEvents> {
     this.config = options.config
     this.env = options.env ?? process.env
     this.stateDir = join(this.config.root, '.mlci')
-    this.store = new ContentStore(join(this.stateDir, 'objects'))
-    this.redactor = new Redactor([...secretsFromEnv(this.env), ...(this.config.secrets ?? [])])
+    this.store = createContentStore(this.config, this.env, this.stateDir)
+    this.redactor = new Redactor([...secretsFromEnv(this.env), ...(this.config.secrets ?? []), ...sharedStateSecrets(this.config)])
     checkAlertsConfig(this.config.alerts, this.config.file ?? 'inline config')
     this.redactor.add(alertSecrets(this.config.alerts))
     this.registryInstance = options.registry
@@ -111,7 +112,7 @@ export class Mlci extends EventEmitter<RunEvents> {
 
   /** The model registry: the one given in MlciOptions, else the embedded one under `.mlci/registry` (created on first use, no I/O until then). */
   get registry(): Registry {
-    this.registryInstance ??= createEmbeddedRegistry(this.stateDir)
+    this.registryInstance ??= createRegistry(this.config, this.env, this.stateDir)
     return this.registryInstance
   }
 
@@ -177,7 +178,7 @@ export class Mlci extends EventEmitter<RunEvents> {
   private async cache(): Promise<PhaseCache | false> {
     if (this.cacheInstance === undefined) {
       const { createPhaseCache } = await import('./cache/phase-cache.js')
-      this.cacheInstance = createPhaseCache(this)
+      this.cacheInstance = await createPhaseCache(this)
     }
     return this.cacheInstance
   }

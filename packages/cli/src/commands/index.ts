@@ -27,6 +27,7 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<{ d
   diff: { summary: 'Compare two versions: metrics and params side by side with deltas (--md for PRs)', load: () => import('./diff.js') },
   rollback: { summary: 'Put the previous ready version (or --to <version>) live again through the configured deployer', load: () => import('./rollback.js') },
   monitor: { summary: 'Analyse the live version now, or --every <interval> as a service (rolls back when an analysis fails)', load: () => import('./monitor.js') },
+  registry: { summary: 'Shared registry (PostgreSQL): migrate the schema, list models, status', load: () => import('./registry.js') },
   history: { summary: 'Show the alias ledger: every move of live/previous/…, when, by what, why', load: () => import('./history.js') },
   report: { summary: 'Report a run as markdown, self-contained HTML with metric plots, or JSON', load: () => import('./report.js') },
   logs: { summary: "Print a run's full log (default: the latest run), optionally one phase", load: () => import('./logs.js') },

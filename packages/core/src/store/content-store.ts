@@ -38,6 +38,11 @@ export class ContentStore {
   }
 
   async has(digest: Digest): Promise<boolean> {
+    return this.hasLocal(digest)
+  }
+
+  /** In this folder (a shared store's `has` asks the bucket instead; the methods here mean the local copy). */
+  protected async hasLocal(digest: Digest): Promise<boolean> {
     return stat(this.path(digest)).then(() => true, () => false)
   }
 
@@ -62,7 +67,7 @@ export class ContentStore {
       await handle.close()
       const digest = `sha256:${hash.digest('hex')}`
       const target = this.path(digest)
-      if (await this.has(digest)) {
+      if (await this.hasLocal(digest)) {
         await rm(tmp, { force: true })
       } else {
         await mkdir(dirname(target), { recursive: true })
@@ -78,7 +83,7 @@ export class ContentStore {
   /** True when the blob exists and its content matches its digest. A mismatching blob is evicted. */
   async verify(digest: Digest): Promise<boolean> {
     const file = this.path(digest)
-    if (!(await this.has(digest))) return false
+    if (!(await this.hasLocal(digest))) return false
     const actual = await sha256File(file)
     if (actual.digest === digest) return true
     await rm(file, { force: true })
@@ -91,7 +96,7 @@ export class ContentStore {
    */
   async restore(digest: Digest, dest: string): Promise<void> {
     const file = this.path(digest)
-    if (!(await this.has(digest))) {
+    if (!(await this.hasLocal(digest))) {
       throw new MlciError(ErrorCode.NOT_FOUND, `Blob ${digest.slice(0, 19)}… is missing from ${this.dir}.`)
     }
     await mkdir(dirname(dest), { recursive: true })
