@@ -14,6 +14,7 @@ import { Redactor, secretsFromEnv } from './redact.js'
 import type { Registry } from './registry/types.js'
 import { createContentStore, createRegistry } from './shared/select.js'
 import { sharedStateSecrets } from './shared/settings.js'
+import { ReleaseGate } from './shared/release-lock.js'
 import type { RunData } from './data.js'
 import {
   RUN_RECORD_SCHEMA, newRunId, toErrorRecord, writeRunRecord,
@@ -209,6 +210,7 @@ export class Mlci extends EventEmitter<RunEvents> {
     }
     let error: unknown
     let lock: Lock | undefined
+    const releaseGate = new ReleaseGate(this.registry, Boolean(runOpts.waitForLock))
     try {
       const selected = selectPhases(options.only, options.skip)
       if (runOpts.lock !== false) {
@@ -219,7 +221,7 @@ export class Mlci extends EventEmitter<RunEvents> {
       }
       this.emit('run:start', { runId, phases: selected.map((row) => ({ name: row.name, taps: this.tapsOf(row.name) })) })
       await this.hooks.initialize.promise(ctx)
-      await this.runPhases(selected, ctx, record)
+      await this.runPhases(selected, ctx, record, releaseGate)
     } catch (caught) {
       error = caught
     } finally {
@@ -249,6 +251,7 @@ export class Mlci extends EventEmitter<RunEvents> {
       if (persist) finalRecord = await writeRunRecord(this.stateDir, finalRecord, log, this.redactor, this.config.runs?.keep ?? 50)
       else finalRecord = this.redactor.redactDeep(finalRecord)
     } finally {
+      await releaseGate.release()
       await lock?.release()
     }
     // Outside the lock: a slow webhook must not hold up the next run. Never throws.
@@ -258,7 +261,7 @@ export class Mlci extends EventEmitter<RunEvents> {
     return result
   }
 
-  private async runPhases(selected: PhaseRow[], ctx: RunContext, record: RunRecord): Promise<void> {
+  private async runPhases(selected: PhaseRow[], ctx: RunContext, record: RunRecord, releaseGate: ReleaseGate): Promise<void> {
     const options = ctx.options
     const fingerprints: Record<string, string> = {}
     const stale: CacheCheck[] = []
@@ -279,6 +282,8 @@ export class Mlci extends EventEmitter<RunEvents> {
         finish('skipped', { reason: 'no plugin taps this phase' })
         continue
       }
+      // Shared registry: one runner at a time releases a model (no-op for the embedded registry).
+      await releaseGate.enter(row.name, ctx)
       let check: CacheCheck | undefined
       const forced = options.force === true || (Array.isArray(options.force) && options.force.includes(row.name))
       if (row.cacheable && cache) {

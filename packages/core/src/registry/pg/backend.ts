@@ -111,6 +111,11 @@ export class PgRegistryBackend implements RegistryBackend {
     return withClient(this.target, (c) => c.query<R>(sql, params))
   }
 
+  /** Connect and check the schema now (done lazily by every method otherwise). */
+  prepare(): Promise<void> {
+    return this.ensureReady()
+  }
+
   /** Once per process: the schema is current (created in an empty database) and the model exists. */
   private ensureReady(): Promise<void> {
     this.ready ??= withClient(this.target, async (client) => {

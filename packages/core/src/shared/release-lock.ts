@@ -1,0 +1,38 @@
+import { hostname } from 'node:os'
+import type { RunContext } from '../context.js'
+import type { PhaseName } from '../phases.js'
+import { PgRegistryBackend } from '../registry/pg/backend.js'
+import type { HeldReleaseLock } from '../registry/pg/release-lock.js'
+import { ModelRegistry } from '../registry/registry.js'
+import type { Registry } from '../registry/types.js'
+
+/** From the version phase on, a run changes what other runners see (versions, aliases, deployments). */
+const RELEASE_PHASES: ReadonlySet<PhaseName> = new Set(['version', 'deploy', 'monitor', 'rollback'] as PhaseName[])
+
+/**
+ * Serialises releases of one model across runners that share a PostgreSQL registry: taken
+ * before the first release phase of a run, held to its end. With the embedded registry the repo
+ * lock already serialises everything, so this does nothing.
+ */
+export class ReleaseGate {
+  private held: HeldReleaseLock | undefined
+
+  constructor(private readonly registry: Registry, private readonly wait: boolean) {}
+
+  async enter(phase: PhaseName, ctx: RunContext): Promise<void> {
+    if (this.held || ctx.dryRun || !RELEASE_PHASES.has(phase)) return
+    const backend = this.registry instanceof ModelRegistry ? this.registry.backend : undefined
+    if (!(backend instanceof PgRegistryBackend)) return
+    await backend.prepare()
+    const { acquireReleaseLock } = await import('../registry/pg/release-lock.js')
+    this.held = await acquireReleaseLock(backend.target, backend.model,
+      { host: hostname(), pid: process.pid, runId: ctx.runId, command: ctx.options.command },
+      { wait: this.wait, signal: ctx.signal, onWait: (who) => ctx.log.info(`Waiting for the release lock of ${backend.model}: held by ${who}.`) })
+  }
+
+  async release(): Promise<void> {
+    const held = this.held
+    this.held = undefined
+    await held?.release()
+  }
+}
