@@ -44,6 +44,7 @@ export function createSharedPhaseCache(mlci: Mlci, store: SharedContentStore, se
  */
 export class SharedPhaseCache implements PhaseCache {
   private failures = 0
+  private toldReadOnly = false
   private readonly pulled = new WeakSet<CacheCheck>()
 
   constructor(
@@ -77,6 +78,10 @@ export class SharedPhaseCache implements PhaseCache {
 
   async save(check: CacheCheck, ctx: PhaseContext, result: CacheRestore): Promise<void> {
     await this.local.save(check, ctx, result)
+    if (this.readOnly && !this.toldReadOnly && !ctx.dryRun && check.cacheable !== false) {
+      this.toldReadOnly = true
+      ctx.log.child({ phase: check.phase, plugin: 'cache' }).info('Shared cache is read-only in this run: results stay in the local cache, nothing is uploaded.')
+    }
     if (this.readOnly || ctx.dryRun || check.cacheable === false || !this.open) return
     try {
       const entry = await this.entries.read(check.phase, check.fingerprint)

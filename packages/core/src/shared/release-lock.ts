@@ -6,12 +6,13 @@ import type { HeldReleaseLock } from '../registry/pg/release-lock.js'
 import { ModelRegistry } from '../registry/registry.js'
 import type { Registry } from '../registry/types.js'
 
-/** From the version phase on, a run changes what other runners see (versions, aliases, deployments). */
-const RELEASE_PHASES: ReadonlySet<PhaseName> = new Set(['version', 'deploy', 'monitor', 'rollback'] as PhaseName[])
+/** From the gate on, a run decides against and changes what other runners see (live metrics, versions, aliases, deployments). */
+const RELEASE_PHASES: ReadonlySet<PhaseName> = new Set(['gate', 'version', 'deploy', 'monitor', 'rollback'] as PhaseName[])
 
 /**
  * Serialises releases of one model across runners that share a PostgreSQL registry: taken
- * before the first release phase of a run, held to its end. With the embedded registry the repo
+ * before the gate (so it judges against the live version its release may replace), held to the
+ * end of the run; test and train still run in parallel. With the embedded registry the repo
  * lock already serialises everything, so this does nothing.
  */
 export class ReleaseGate {

@@ -16,7 +16,7 @@ export interface RegistryConfig {
 export interface StoreConfig {
   /** s3://BUCKET/PREFIX. MLCI_STORE_URL wins over it. */
   url?: string
-  /** Read the remote phase cache, never write it (untrusted runs). MLCI_CACHE_READONLY=1 too. */
+  /** Read the shared store and cache, never write them (untrusted runs, e.g. forks' pull requests). MLCI_STORE_READONLY=1 too. */
   readOnly?: boolean
   /** The env var holding the HMAC key that signs cache entries (default MLCI_CACHE_KEY). */
   keyEnv?: string
@@ -47,7 +47,7 @@ export function storeSettings(config: ResolvedConfig, env: NodeJS.ProcessEnv): S
   if (!url) return undefined
   const target = parseS3Url(url, fromEnv ? 'MLCI_STORE_URL' : `store.url in ${config.file ?? 'the config'}`, env)
   const keyEnv = own.keyEnv ?? 'MLCI_CACHE_KEY'
-  const readOnly = own.readOnly === true || /^(1|true|yes)$/i.test(env.MLCI_CACHE_READONLY ?? '')
+  const readOnly = own.readOnly === true || /^(1|true|yes)$/i.test(env.MLCI_STORE_READONLY ?? '')
   return { target, readOnly, keyEnv, key: env[keyEnv] || undefined }
 }
 

@@ -1,0 +1,218 @@
+import { spawn } from 'node:child_process'
+import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { ListObjectsV2Command, PutObjectCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3'
+import { afterAll, describe, expect, it } from 'vitest'
+import { runCli, type CliResult } from './helpers/cli.js'
+import { freePort } from './helpers/net.mjs'
+import { freshDatabase, sharedServices, storeEnv } from './helpers/shared-services.js'
+import { CLI, copyFixture } from './helpers/testdir.js'
+
+// Several checkouts of the classifier fixture (separate folders, separate .mlci/) stand in for
+// CI runners sharing one PostgreSQL registry and one S3 store (Swift), all through the real CLI.
+
+const PLUGINS = `
+    trainer({ command: ['python3', 'train.py', '--out', 'out'], params: 'params.json', paramsMode: 'file',
+      inputs: ['train.py', 'params.json', 'data/train.csv'], outputs: ['out/model.json'], metrics: 'out/metrics.json', signature: 'out/signature.json' }),
+    semver({ gate: { accuracy: { min: 0.5 } } }),`
+const config = (extra = '') => `import { defineConfig } from '@mlci/core'
+import pytest from '@mlci/plugin-pytest'
+import trainer from '@mlci/plugin-trainer'
+import semver from '@mlci/plugin-semver'
+${extra.includes('hang') ? "import hang from './hang-deploy.mjs'\n" : ''}
+export default defineConfig({
+  registry: { model: 'classifier' },
+  plugins: [${extra.includes('pytest') ? "\n    pytest({ inputs: ['**/*.py', 'pytest.ini', 'params.json', '**/*.csv', '!.mlci/**', '!out/**'] })," : ''}${PLUGINS}${extra.includes('hang') ? '\n    hang(),' : ''}
+  ],
+})
+`
+// A deployer that announces itself and then hangs until killed: a runner dying mid-deploy.
+const HANG_DEPLOY = `import { definePlugin } from '@mlci/core'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+export default definePlugin(() => ({ name: 'hang-deploy', apply(mlci) {
+  mlci.hooks.deploy.tapPromise('hang-deploy', async (request, ctx) => {
+    if (!process.env.HANG_DEPLOY) return
+    writeFileSync(join(ctx.cwd, 'deploying'), String(process.pid))
+    await new Promise(() => {})
+  })
+} }))
+`
+
+// This test's own S3 client is the pinned, Node-20-capable SDK too: no upgrade notice.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
+
+const s3 = () => {
+  const { s3: c } = sharedServices()
+  return new S3Client({ endpoint: c.endpoint, region: c.region, forcePathStyle: true, credentials: { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey }, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' })
+}
+const clients: S3Client[] = []
+afterAll(() => clients.forEach((c) => c.destroy()))
+
+async function listKeys(prefix: string): Promise<string[]> {
+  const client = s3()
+  clients.push(client)
+  const { s3: c } = sharedServices()
+  const out = await client.send(new ListObjectsV2Command({ Bucket: c.bucket, Prefix: `${prefix}/` }))
+  return (out.Contents ?? []).map((o) => o.Key!.slice(prefix.length + 1)).sort()
+}
+
+interface VersionsJson { versions: { version: string; status: string; metrics: Record<string, number> }[]; aliases: Record<string, string> }
+
+async function shared() {
+  const prefix = `t-${Math.random().toString(16).slice(2, 12)}`
+  return { prefix, env: { MLCI_REGISTRY_URL: await freshDatabase(), ...storeEnv(prefix) } }
+}
+
+function expectOk(r: CliResult): CliResult {
+  expect(r.code, r.output).toBe(0)
+  return r
+}
+
+describe('shared state across runners (PostgreSQL + Swift S3, built CLI)', () => {
+  it('a second checkout sees the first one\'s versions, restores test and train from the shared cache, and gates against its live model', async () => {
+    const { env, prefix } = await shared()
+    const a = copyFixture('classifier', { 'mlci.config.ts': config('pytest') })
+    const b = copyFixture('classifier', { 'mlci.config.ts': config('pytest') })
+
+    const first = expectOk(await runCli(['build'], { cwd: a, env }))
+    expect(first.stdout).toMatch(/live → 0\.1\.0\+data\.[0-9a-f]+/)
+    const keys = await listKeys(prefix)
+    expect(keys.filter((k) => k.startsWith('cache/')).map((k) => k.split('/')[1]).sort()).toEqual(['evaluate', 'test', 'train'])
+    expect(keys.some((k) => k.startsWith('blobs/sha256/'))).toBe(true)
+
+    const second = expectOk(await runCli(['build', '--verbose'], { cwd: b, env }))
+    for (const phase of ['test', 'train', 'evaluate']) {
+      expect(second.stdout).toContain(`[${phase}] ↺ cached (inputs unchanged)`)
+      expect(second.stdout).toContain(`${phase}: restored from the shared cache`)
+    }
+    // No training and no pytest run happened in B: the restored log is a replay.
+    expect(second.stdout).toContain('(replay)')
+    expect(second.stdout).toMatch(/accuracy 0\.96 \(live 0\.96\)/)
+    expect(second.stdout).toMatch(/Same inputs as 0\.1\.0\+data\.[0-9a-f]+ \(ready\): no new version recorded/)
+    expect(readFileSync(join(b, 'out/model.json'), 'utf8')).toBe(readFileSync(join(a, 'out/model.json'), 'utf8'))
+
+    const versions = JSON.parse(expectOk(await runCli(['versions', '--json'], { cwd: b, env })).stdout) as VersionsJson
+    expect(versions.versions.map((v) => [v.version.split('+')[0], v.status])).toEqual([['0.1.0', 'ready']])
+    expect(versions.aliases.live).toBe(versions.versions[0].version)
+    const models = expectOk(await runCli(['registry', 'models'], { cwd: b, env })).stdout
+    expect(models).toMatch(/classifier\s+1\s+1\s+0\.1\.0/)
+    // The registry password never appears in anything printed.
+    const password = new URL(env.MLCI_REGISTRY_URL).password
+    for (const r of [first, second]) expect(r.output).not.toContain(password)
+    const log = readdirSync(join(b, '.mlci/runs')).find((f) => f.endsWith('.log'))!
+    expect(readFileSync(join(b, '.mlci/runs', log), 'utf8')).not.toContain(password)
+  })
+
+  it('8 builds from 4 checkouts at once: unique versions and one unbroken chain of live moves', async () => {
+    const { env } = await shared()
+    const checkouts = Array.from({ length: 4 }, () => copyFixture('classifier', { 'mlci.config.ts': config() }))
+    // Two builds per checkout (the repo lock serialises those), different params everywhere.
+    const builds = checkouts.flatMap((dir, i) => [0, 1].map((j) =>
+      runCli(['build', '--wait-for-lock'], { cwd: dir, env: { ...env, MLCI_PARAM_SEED: String(100 + i * 2 + j) }, timeoutMs: 300_000 })))
+    const results = await Promise.all(builds)
+    for (const r of results) expectOk(r)
+    const versions = JSON.parse(expectOk(await runCli(['versions', '--json'], { cwd: checkouts[0], env })).stdout) as VersionsJson
+    const names = versions.versions.map((v) => v.version.split('+')[0])
+    expect(new Set(names).size).toBe(8)
+    expect(versions.versions.every((v) => v.status === 'ready')).toBe(true)
+    const history = JSON.parse(expectOk(await runCli(['history', '--json'], { cwd: checkouts[0], env })).stdout) as { alias: string; from?: string; to?: string }[] | { ledger: { alias: string; from?: string; to?: string }[] }
+    const ledger = Array.isArray(history) ? history : history.ledger
+    const live = ledger.filter((m) => m.alias === 'live')
+    expect(live).toHaveLength(8)
+    // Each move starts where the previous one ended: no two moves interleaved.
+    live.forEach((m, i) => expect(m.from).toBe(i === 0 ? undefined : live[i - 1].to))
+    expect(versions.aliases.live).toBe(live[7].to)
+  }, 400_000)
+
+  it('a runner killed with -9 mid-deploy frees the model\'s release lock; meanwhile another runner is told who holds it', async () => {
+    const { env } = await shared()
+    const a = copyFixture('classifier', { 'mlci.config.ts': config('hang'), 'hang-deploy.mjs': HANG_DEPLOY })
+    const b = copyFixture('classifier', { 'mlci.config.ts': config('hang'), 'hang-deploy.mjs': HANG_DEPLOY })
+    const child = spawn(process.execPath, [CLI, 'build'], { cwd: a, env: { ...process.env, ...env, HANG_DEPLOY: '1', CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let outA = ''
+    child.stdout.on('data', (d: Buffer) => { outA += d })
+    child.stderr.on('data', (d: Buffer) => { outA += d })
+    const exited = new Promise((resolve) => child.on('close', resolve))
+    // Wait for the event (the deploy tap has started), never a fixed sleep.
+    await new Promise<void>((resolve, reject) => {
+      const poll = setInterval(() => {
+        if (existsSync(join(a, 'deploying'))) { clearInterval(poll); resolve() }
+        if (child.exitCode !== null) { clearInterval(poll); reject(new Error(`runner A ended early: ${outA}`)) }
+      }, 50)
+    })
+    const blocked = await runCli(['build'], { cwd: b, env })
+    expect(blocked.code, blocked.output).toBe(1)
+    expect(blocked.output).toContain('Model classifier is being released by another runner')
+    expect(blocked.output).toContain(`PID ${child.pid} on `)
+    expect(blocked.output).toContain('--wait-for-lock')
+
+    child.kill('SIGKILL')
+    await exited
+    const after = expectOk(await runCli(['build'], { cwd: b, env }))
+    expect(after.output).not.toContain('being released by another runner')
+  })
+
+  it('an entry with a bad signature is a miss with a warning; a read-only run writes nothing to the store', async () => {
+    const { env, prefix } = await shared()
+    const storeOnly = { ...storeEnv(prefix) }
+    const a = copyFixture('classifier', { 'mlci.config.ts': config() })
+    expectOk(await runCli(['build', '--only', 'train,evaluate'], { cwd: a, env: storeOnly }))
+    const { s3: c } = sharedServices()
+    const client = s3()
+    clients.push(client)
+    const trainKey = (await listKeys(prefix)).find((k) => k.startsWith('cache/train/'))!
+    const signed = JSON.parse(await (await client.send(new GetObjectCommand({ Bucket: c.bucket, Key: `${prefix}/${trainKey}` }))).Body!.transformToString()) as { payload: string; signature: string }
+    // Someone rewrites the cached entry and cannot re-sign it.
+    const payload = JSON.parse(signed.payload) as { entry: { data: Record<string, unknown> } }
+    payload.entry.data.injected = 'by someone without the key'
+    signed.payload = JSON.stringify(payload)
+    await client.send(new PutObjectCommand({ Bucket: c.bucket, Key: `${prefix}/${trainKey}`, Body: JSON.stringify(signed) }))
+
+    const b = copyFixture('classifier', { 'mlci.config.ts': config() })
+    const tampered = expectOk(await runCli(['build', '--only', 'train,evaluate'], { cwd: b, env: storeOnly }))
+    expect(tampered.output).toContain('shared cache entry for train')
+    expect(tampered.output).toContain('missing or bad signature: ignored (a miss)')
+    expect(tampered.stdout).not.toContain('[train] ↺ cached')
+    expect(tampered.stdout).toContain('[train] ✓ @mlci/plugin-trainer') // trained here
+
+    // Signed with another key: also a miss.
+    const c2 = copyFixture('classifier', { 'mlci.config.ts': config() })
+    const wrongKey = expectOk(await runCli(['build', '--only', 'train,evaluate'], { cwd: c2, env: { ...storeOnly, MLCI_CACHE_KEY: 'another-key-entirely' } }))
+    expect(wrongKey.stdout).not.toContain('restored from the shared cache')
+
+    // A read-only run (a fork's pull request) with new params: reads, builds, uploads nothing.
+    const before = await listKeys(prefix)
+    const d = copyFixture('classifier', { 'mlci.config.ts': config() })
+    const readOnly = expectOk(await runCli(['build', '--only', 'train,evaluate'], { cwd: d, env: { ...storeOnly, MLCI_STORE_READONLY: '1', MLCI_PARAM_SEED: '7' } }))
+    expect(readOnly.stdout).not.toContain('↺ cached')
+    expect(readOnly.stdout).toContain('Shared cache is read-only in this run')
+    expect(await listKeys(prefix)).toEqual(before)
+  })
+
+  it('S3 down: the cache degrades to a local build and says so, and publishing a version fails closed', async () => {
+    const { env } = await shared()
+    const dead = `http://127.0.0.1:${await freePort()}`
+    const a = copyFixture('classifier', { 'mlci.config.ts': config() })
+    const r = await runCli(['build'], { cwd: a, env: { ...env, AWS_ENDPOINT_URL: dead } })
+    expect(r.code, r.output).toBe(1)
+    expect(r.output).toContain('Shared cache:')
+    expect(r.output).toMatch(/\[train\] ✓/) // built locally despite the outage
+    expect(r.output).toContain('[MLCI_STATE_UNAVAILABLE]')
+    expect(r.output).toContain(`The shared store s3://`)
+    // Nothing was recorded: the version was refused before it reached the registry.
+    const versions = JSON.parse(expectOk(await runCli(['versions', '--json'], { cwd: a, env })).stdout) as VersionsJson
+    expect(versions.versions).toEqual([])
+  })
+
+  it('PostgreSQL unreachable: a clear error naming the server, never its password', async () => {
+    const port = await freePort()
+    const url = `postgres://mlci:sup3r-secret-pw@127.0.0.1:${port}/nothing`
+    const a = copyFixture('classifier', { 'mlci.config.ts': config() })
+    const r = await runCli(['versions'], { cwd: a, env: { MLCI_REGISTRY_URL: url } })
+    expect(r.code, r.output).toBe(1)
+    expect(r.output).toContain(`The shared registry at postgres://mlci@127.0.0.1:${port}/nothing is unavailable`)
+    expect(r.output).toContain('[MLCI_STATE_UNAVAILABLE]')
+    expect(r.output).not.toContain('sup3r-secret-pw')
+  })
+})
