@@ -205,6 +205,24 @@ describe('shared state across runners (PostgreSQL + Swift S3, built CLI)', () =>
     expect(versions.versions).toEqual([])
   })
 
+  it('mlci registry migrate upgrades a registry created with the first schema; an older schema is refused until then', async () => {
+    const { env } = await shared()
+    const a = copyFixture('classifier', { 'mlci.config.ts': config() })
+    const v1 = expectOk(await runCli(['registry', 'migrate', '--to', '1'], { cwd: a, env }))
+    expect(v1.stdout).toMatch(/schema 0 → 1\n\s+applied 1: models, versions, aliases/)
+    const refused = await runCli(['versions'], { cwd: a, env })
+    expect(refused.code, refused.output).toBe(1)
+    expect(refused.output).toContain('has schema 1; this mlci needs 2')
+    expect(refused.output).toContain('Run `mlci registry migrate` once')
+    expect(expectOk(await runCli(['registry', 'status'], { cwd: a, env })).stdout).toContain('schema 1 of 2 (run `mlci registry migrate`); this project\'s model: classifier')
+    const up = expectOk(await runCli(['registry', 'migrate'], { cwd: a, env }))
+    expect(up.stdout).toMatch(/schema 1 → 2\n\s+applied 2: alias revision/)
+    expect(expectOk(await runCli(['registry', 'migrate'], { cwd: a, env })).stdout).toContain('schema 2, already up to date')
+    expectOk(await runCli(['build'], { cwd: a, env }))
+    const versions = JSON.parse(expectOk(await runCli(['versions', '--json'], { cwd: a, env })).stdout) as VersionsJson
+    expect(versions.versions.map((v) => v.status)).toEqual(['ready'])
+  })
+
   it('PostgreSQL unreachable: a clear error naming the server, never its password', async () => {
     const port = await freePort()
     const url = `postgres://mlci:sup3r-secret-pw@127.0.0.1:${port}/nothing`
