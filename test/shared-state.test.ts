@@ -223,6 +223,35 @@ describe('shared state across runners (PostgreSQL + Swift S3, built CLI)', () =>
     expect(versions.versions.map((v) => v.status)).toEqual(['ready'])
   })
 
+  it('mlci registry push copies an embedded registry (versions, blobs, aliases, ledger) into the shared one, idempotently', async () => {
+    const { env, prefix } = await shared()
+    const a = copyFixture('classifier', { 'mlci.config.ts': config() })
+    // Two releases recorded in the checkout's own .mlci/registry (no shared settings).
+    expectOk(await runCli(['build'], { cwd: a }))
+    expectOk(await runCli(['build'], { cwd: a, env: { MLCI_PARAM_SEED: '5' } }))
+    const local = JSON.parse(expectOk(await runCli(['versions', '--json'], { cwd: a })).stdout) as VersionsJson
+    expect(local.versions).toHaveLength(2)
+
+    const push = expectOk(await runCli(['registry', 'push'], { cwd: a, env }))
+    expect(push.stdout).toContain('versions: 2 copied, 0 already there')
+    expect(push.stdout).toMatch(/\d+ alias move\(s\) appended/)
+    const again = expectOk(await runCli(['registry', 'push'], { cwd: a, env }))
+    expect(again.stdout).toContain('versions: 0 copied, 2 already there')
+    expect(again.stdout).toContain('aliases already up to date')
+    expect((await listKeys(prefix)).filter((k) => k.startsWith('blobs/'))).not.toHaveLength(0)
+
+    // Another runner sees exactly what the checkout had, and reuses the pushed version.
+    const b = copyFixture('classifier', { 'mlci.config.ts': config() })
+    const remote = JSON.parse(expectOk(await runCli(['versions', '--json'], { cwd: b, env })).stdout) as VersionsJson
+    expect(remote.versions.map((v) => [v.version, v.status])).toEqual(local.versions.map((v) => [v.version, v.status]))
+    expect(remote.aliases).toEqual(local.aliases)
+    const history = (dir: string, e?: Record<string, string>) => runCli(['history', '--json'], { cwd: dir, env: e }).then((r) => JSON.parse(r.stdout) as unknown)
+    expect(await history(b, env)).toEqual(await history(a))
+    // (Default params: a checkout without the shared cache key hashes env params with its own key.)
+    const reuse = expectOk(await runCli(['build'], { cwd: b, env }))
+    expect(reuse.stdout).toContain(`Same inputs as ${local.versions[0].version} (ready): no new version recorded`)
+  })
+
   it('PostgreSQL unreachable: a clear error naming the server, never its password', async () => {
     const port = await freePort()
     const url = `postgres://mlci:sup3r-secret-pw@127.0.0.1:${port}/nothing`

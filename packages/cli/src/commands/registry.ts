@@ -1,13 +1,13 @@
-import { ErrorCode, ExitCode, MlciError, closePools, listModels, migrateRegistry, registrySchema } from '@mlci/core'
+import { ErrorCode, ExitCode, MlciError, closePools, listModels, migrateRegistry, pushRegistry, registrySchema } from '@mlci/core'
 import { openProject } from '../session.js'
 import type { Command } from './index.js'
 import { textTable, time } from './registry-view.js'
 
-const ACTIONS = ['migrate', 'models', 'status'] as const
+const ACTIONS = ['migrate', 'models', 'status', 'push'] as const
 type Action = (typeof ACTIONS)[number]
 
 const command: Command = {
-  usage: 'mlci registry <migrate [--to N]|models|status> [--json]',
+  usage: 'mlci registry <migrate [--to N]|models|status|push> [--json]',
   flags: ['json', 'to'],
   async run(args, io) {
     const [action, ...extra] = args.positionals
@@ -16,7 +16,8 @@ const command: Command = {
         hint: `Use one of: ${ACTIONS.map((a) => `mlci registry ${a}`).join(', ')}.`,
       })
     }
-    const { config } = await openProject(args, io.env)
+    const mlci = await openProject(args, io.env)
+    const { config } = mlci
     const json = Boolean(args.flags.json)
     const print = (value: unknown, text: string) => io.stdout.write(json ? JSON.stringify(value, null, 2) + '\n' : text + '\n')
     try {
@@ -26,6 +27,15 @@ const command: Command = {
         print(r, r.applied.length
           ? `${r.location}: schema ${r.from} → ${r.to}\n${r.applied.map((m) => `  applied ${m.version}: ${m.description}`).join('\n')}`
           : `${r.location}: schema ${r.from}, already up to date`)
+      } else if (action === 'push') {
+        const r = await pushRegistry(mlci)
+        const ledger = r.ledger.status === 'diverged'
+          ? 'aliases NOT copied: the shared ledger has moves this checkout does not know (see `mlci history` with and without MLCI_REGISTRY_URL)'
+          : r.ledger.status === 'copied' ? `${r.ledger.appended} alias move(s) appended` : 'aliases already up to date'
+        print(r, [`pushed .mlci/registry to ${r.to}:`,
+          `  versions: ${r.versions.copied.length} copied, ${r.versions.present.length} already there${r.versions.conflicting.length ? `, ${r.versions.conflicting.length} CONFLICTING (kept the shared one): ${r.versions.conflicting.join(', ')}` : ''}`,
+          `  blobs: ${r.blobs} in the shared store`, `  ${ledger}`].join('\n'))
+        if (r.versions.conflicting.length || r.ledger.status === 'diverged') return ExitCode.FAILED
       } else if (action === 'status') {
         const s = await registrySchema(config, io.env)
         print(s, `${s.location}: schema ${s.schema} of ${s.latest}${s.schema < s.latest ? ' (run `mlci registry migrate`)' : ''}; this project's model: ${s.model}`)
