@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process'
 import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { ListObjectsV2Command, PutObjectCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3'
+import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
 import { runCli, type CliResult } from './helpers/cli.js'
 import { freePort } from './helpers/net.mjs'
@@ -151,6 +152,27 @@ describe('shared state across runners (PostgreSQL + Swift S3, built CLI)', () =>
     await exited
     const after = expectOk(await runCli(['build'], { cwd: b, env }))
     expect(after.output).not.toContain('being released by another runner')
+  })
+
+  it('a version left pending by a runner on another host is recovered by the next run holding the release lock', async () => {
+    const { env } = await shared()
+    const a = copyFixture('classifier', { 'mlci.config.ts': config() })
+    expectOk(await runCli(['registry', 'migrate'], { cwd: a, env }))
+    // What a runner on another machine leaves when it dies between recording and releasing:
+    // its PID means nothing here, only the release lock does.
+    const db = new pg.Client({ connectionString: env.MLCI_REGISTRY_URL })
+    await db.connect()
+    try {
+      await db.query(`INSERT INTO mlci_models (name) VALUES ('classifier')`)
+      const doc = { schema: 1, kind: 'mlci.model-version', version: '0.1.0', status: 'pending', runId: 'run-on-b7', fingerprint: 'other inputs', createdAt: '2026-12-01T00:00:00.000Z', updatedAt: '2026-12-01T00:00:00.000Z', createdBy: { pid: 4242, host: 'ci-runner-b7' } }
+      await db.query(`INSERT INTO mlci_versions (model, key, doc, status) VALUES ('classifier', '0.1.0', $1, 'pending')`, [JSON.stringify(doc)])
+    } finally {
+      await db.end()
+    }
+    const r = expectOk(await runCli(['build'], { cwd: a, env }))
+    expect(r.stdout).toContain('0.1.0 marked failed — abandoned: run run-on-b7 stopped before releasing it (process 4242 on ci-runner-b7 is gone)')
+    const versions = JSON.parse(expectOk(await runCli(['versions', '--json'], { cwd: a, env })).stdout) as VersionsJson
+    expect(versions.versions.map((v) => [v.version.split('+')[0], v.status])).toEqual([['0.1.0', 'failed'], ['0.1.1', 'ready']])
   })
 
   it('an entry with a bad signature is a miss with a warning; a read-only run writes nothing to the store', async () => {

@@ -49,6 +49,12 @@ export interface RunContext {
   registry: Registry
   /** Content-addressed blob store under `.mlci/objects` (artifacts, cache outputs). */
   store: ContentStore
+  /**
+   * With a shared registry: `held` turns true once this run holds the model's release lock. No
+   * other runner can then be between recording and releasing a version, so a `pending` version
+   * of another run (on any host) was abandoned. Stays false with the embedded registry.
+   */
+  releaseLock?: { readonly held: boolean }
   redact(text: string): string
 }
 

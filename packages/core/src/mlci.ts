@@ -211,6 +211,7 @@ export class Mlci extends EventEmitter<RunEvents> {
     let error: unknown
     let lock: Lock | undefined
     const releaseGate = new ReleaseGate(this.registry, Boolean(runOpts.waitForLock))
+    ctx.releaseLock = releaseGate.state
     try {
       const selected = selectPhases(options.only, options.skip)
       if (runOpts.lock !== false) {

@@ -17,6 +17,8 @@ const RELEASE_PHASES: ReadonlySet<PhaseName> = new Set(['gate', 'version', 'depl
  */
 export class ReleaseGate {
   private held: HeldReleaseLock | undefined
+  /** Shared with the run's context (ctx.releaseLock), so plugins can see when the lock is held. */
+  readonly state = { held: false }
 
   constructor(private readonly registry: Registry, private readonly wait: boolean) {}
 
@@ -29,11 +31,13 @@ export class ReleaseGate {
     this.held = await acquireReleaseLock(backend.target, backend.model,
       { host: hostname(), pid: process.pid, runId: ctx.runId, command: ctx.options.command },
       { wait: this.wait, signal: ctx.signal, onWait: (who) => ctx.log.info(`Waiting for the release lock of ${backend.model}: held by ${who}.`) })
+    this.state.held = true
   }
 
   async release(): Promise<void> {
     const held = this.held
     this.held = undefined
+    this.state.held = false
     await held?.release()
   }
 }
