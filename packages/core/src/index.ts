@@ -55,3 +55,5 @@ export { LATEST_SCHEMA as REGISTRY_DB_SCHEMA, MIGRATIONS as REGISTRY_DB_MIGRATIO
 export { SharedContentStore } from './store/shared-store.js'
 export { registrySettings, storeSettings, modelName, type RegistryConfig, type StoreConfig } from './shared/settings.js'
 export { pushRegistry, type PushReport } from './shared/push.js'
+export { S3Objects } from './store/s3/blobs.js'
+export { parseS3Url, type S3Target } from './store/s3/target.js'
