@@ -219,6 +219,7 @@ describe('shared state across runners (PostgreSQL + Swift S3, built CLI)', () =>
     const r = await runCli(['build'], { cwd: a, env: { ...env, AWS_ENDPOINT_URL: dead } })
     expect(r.code, r.output).toBe(1)
     expect(r.output).toContain('Shared cache:')
+    expect(r.output).toContain('Shared cache off for the rest of this run after 3 failures: phases build locally.')
     expect(r.output).toMatch(/\[train\] ✓/) // built locally despite the outage
     expect(r.output).toContain('[MLCI_STATE_UNAVAILABLE]')
     expect(r.output).toContain(`The shared store s3://`)
@@ -272,6 +273,20 @@ describe('shared state across runners (PostgreSQL + Swift S3, built CLI)', () =>
     // (Default params: a checkout without the shared cache key hashes env params with its own key.)
     const reuse = expectOk(await runCli(['build'], { cwd: b, env }))
     expect(reuse.stdout).toContain(`Same inputs as ${local.versions[0].version} (ready): no new version recorded`)
+  })
+
+  it('bad shared-state settings fail before anything runs, naming the key or variable', async () => {
+    const a = copyFixture('classifier', { 'mlci.config.ts': config().replace("registry: { model: 'classifier' }", "registry: { model: 'classifier', url: 'mysql://db/x' }") })
+    const fromConfig = await runCli(['build'], { cwd: a })
+    expect(fromConfig.code, fromConfig.output).toBe(2)
+    expect(fromConfig.output).toMatch(/registry\.url in \S*mlci\.config\.ts must start with postgres:\/\/ \(found mysql:\/\/\)/)
+    const fromEnv = await runCli(['versions'], { cwd: a, env: { MLCI_REGISTRY_URL: 'postgres://u:p@127.0.0.1:1/db', MLCI_STORE_URL: 's3://Bad_Bucket' } })
+    expect(fromEnv.code, fromEnv.output).toBe(2)
+    expect(fromEnv.output).toContain('MLCI_STORE_URL must look like s3://BUCKET/PREFIX (found "s3://Bad_Bucket")')
+    const typo = copyFixture('classifier', { 'mlci.config.ts': config().replace("registry: { model: 'classifier' }", "registry: { modle: 'classifier' }") })
+    const typoRun = await runCli(['build'], { cwd: typo })
+    expect(typoRun.code, typoRun.output).toBe(2)
+    expect(typoRun.output).toContain('config.registry.modle is not a known option (known: url, model)')
   })
 
   it('PostgreSQL unreachable: a clear error naming the server, never its password', async () => {
