@@ -3,7 +3,8 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { build } from 'esbuild'
 import { describe, expect, it } from 'vitest'
-import { REPO } from './helpers/testdir.js'
+import { runCli } from './helpers/cli.js'
+import { REPO, testdir } from './helpers/testdir.js'
 
 type Parser = typeof import('@actions/workflow-parser')
 
@@ -33,5 +34,23 @@ describe('docs/ci.md', () => {
     // Secrets come from the secret store, never literals; PRs are read-only.
     for (const name of ['MLCI_REGISTRY_URL', 'AWS_SECRET_ACCESS_KEY', 'MLCI_CACHE_KEY']) expect(yaml).toContain(`${name}: \${{ secrets.${name} }}`)
     expect(yaml).toContain("MLCI_STORE_READONLY: ${{ github.event_name == 'pull_request' && '1' || '' }}")
+  })
+
+  it('mlci init --ci github writes the same workflow, and never over an existing one without --force', async () => {
+    const dir = testdir({ 'train.py': 'print(1)\n' })
+    const r = await runCli(['init', '--ci', 'github'], { cwd: dir })
+    expect(r.code, r.output).toBe(0)
+    expect(r.stdout).toContain('wrote .github/workflows/mlci.yml')
+    expect(r.stdout).toContain('MLCI_CACHE_KEY')
+    const written = readFileSync(join(dir, '.github/workflows/mlci.yml'), 'utf8')
+    const doc = /```yaml\n([\s\S]*?)```/.exec(readFileSync(join(REPO, 'docs/ci.md'), 'utf8'))![1]
+    expect(written).toBe(doc)
+    const { NoOperationTraceWriter, parseWorkflow } = await loadParser()
+    expect(parseWorkflow({ name: 'mlci.yml', content: written }, new NoOperationTraceWriter()).context.errors.getErrors()).toEqual([])
+
+    const again = await runCli(['init', '--ci', 'github'], { cwd: dir })
+    expect(again.code, again.output).toBe(2)
+    expect(again.output).toContain('already exists; mlci init does not overwrite it')
+    expect((await runCli(['init', '--ci', 'gitlab'], { cwd: dir })).output).toContain('--ci "gitlab" is not supported')
   })
 })

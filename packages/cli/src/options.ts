@@ -28,6 +28,7 @@ export const FLAGS = {
   debounce: { type: 'string', value: 'ms', description: 'Wait this long after the last change' },
   deploy: { type: 'boolean', description: 'Also deploy and monitor' },
   'max-size': { type: 'string', value: 'MB', description: 'Cache size limit' },
+  ci: { type: 'string', value: 'github', description: 'For init: write a CI workflow on shared state instead of the config' },
 } as const satisfies Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean; value?: string; optionalValue?: boolean; description: string }>
 
 export type FlagName = keyof typeof FLAGS
