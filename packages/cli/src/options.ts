@@ -32,6 +32,7 @@ export const FLAGS = {
   'allow-signature-change': { type: 'boolean', description: 'With rollback --to: accept a target whose model signature differs from the live one' },
   'max-rollbacks': { type: 'string', value: 'n', description: 'monitor --every: automatic rollbacks allowed per window before it stops acting (default 1)' },
   'rollback-window': { type: 'string', value: 'interval', description: 'monitor --every: the circuit breaker window (default 1h)' },
+  ci: { type: 'string', value: 'github', description: 'For init: write a CI workflow on shared state instead of the config' },
 } as const satisfies Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean; value?: string; optionalValue?: boolean; description: string }>
 
 export type FlagName = keyof typeof FLAGS

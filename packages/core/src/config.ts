@@ -9,6 +9,7 @@ import { isPlugin, type MlciPlugin } from './plugin.js'
 import { CORE_VERSION } from './version.js'
 import type { TimeoutsConfig } from './timeouts.js'
 import { findPackageJson } from './package-version.js'
+import { REGISTRY_SHAPE, STORE_SHAPE, type RegistryConfig, type StoreConfig } from './shared/settings.js'
 import { importWithCore, resolveFromMlciLocation } from './core-resolution.js'
 
 /** A plugin entry in config: an instance, a specifier, `[specifier, options]`, nested lists, or falsy (ignored). */
@@ -26,7 +27,10 @@ export interface UserConfig {
   report?: ReportConfig
   /** Webhooks told when a build fails, is vetoed or rolls back. */
   alerts?: AlertsConfig
-  registry?: unknown
+  /** The shared registry (PostgreSQL) and the model's name in it; default: the embedded registry under .mlci/. */
+  registry?: RegistryConfig
+  /** The shared store (S3) for artifacts and the phase cache; default: .mlci/objects only. */
+  store?: StoreConfig
   /** Time limit per phase (`{ deploy: '10m', default: '30m' }`); see timeouts.ts for the defaults. */
   timeouts?: TimeoutsConfig
 }
@@ -63,7 +67,8 @@ export const CONFIG_SHAPE: Shape = {
   watch: { shape: { debounce: { min: 0 }, phases: 'string[]', deploy: 'boolean', ignore: 'string[]' } },
   report: REPORT_SHAPE,
   alerts: ALERTS_SHAPE,
-  registry: 'any',
+  registry: { shape: REGISTRY_SHAPE },
+  store: { shape: STORE_SHAPE },
   timeouts: { record: ['string', 'number'] },
 }
 

@@ -60,6 +60,12 @@ export interface RunContext {
   release: ReleaseState
   /** Content-addressed blob store under `.mlci/objects` (artifacts, cache outputs). */
   store: ContentStore
+  /**
+   * With a shared registry: `held` turns true once this run holds the model's release lock. No
+   * other runner can then be between recording and releasing a version, so a `pending` version
+   * of another run (on any host) was abandoned. Stays false with the embedded registry.
+   */
+  releaseLock?: { readonly held: boolean }
   redact(text: string): string
   /** Secrets learnt during the run (e.g. a params value named `api_token`): masked from now on everywhere. */
   addSecrets(values: Iterable<string>): void

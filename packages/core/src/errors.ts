@@ -62,6 +62,8 @@ export const ErrorCode = {
   OUTPUT_INVALID: 'MLCI_OUTPUT_INVALID',
   /** A metric is missing, not a number, NaN or infinite. */
   METRIC_INVALID: 'MLCI_METRIC_INVALID',
+  /** A shared state server (the PostgreSQL registry, the S3 store) cannot be reached or refused the request. */
+  STATE_UNAVAILABLE: 'MLCI_STATE_UNAVAILABLE',
 } as const
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode]
 

@@ -14,7 +14,9 @@ import { BoundedLog } from './bounded-log.js'
 import { PHASES, phaseRow, selectPhases, type PhaseName, type PhaseRow } from './phases.js'
 import { Redactor, secretsFromEnv } from './redact.js'
 import type { Registry } from './registry/types.js'
-import { createEmbeddedRegistry } from './registry/registry.js'
+import { createContentStore, createRegistry } from './shared/select.js'
+import { sharedStateSecrets } from './shared/settings.js'
+import { ReleaseGate } from './shared/release-lock.js'
 import type { RunData } from './data.js'
 import {
   RUN_RECORD_SCHEMA, newRunId, toErrorRecord, writeRunRecord,
@@ -25,7 +27,7 @@ import { alertSecrets, checkAlertsConfig } from './alerts/config.js'
 import { sendRunAlerts } from './alerts/send.js'
 import { writeRunReports } from './report/publish.js'
 import { recordRunEvents } from './report/run-log.js'
-import { ContentStore } from './store/content-store.js'
+import type { ContentStore } from './store/content-store.js'
 import { Journal } from './journal/journal.js'
 import { ReleaseState } from './release/release-state.js'
 import type { RollbackRequest } from './hooks.js'
@@ -86,8 +88,8 @@ export class Mlci extends EventEmitter<RunEvents> {
     this.config = options.config
     this.env = options.env ?? process.env
     this.stateDir = join(this.config.root, '.mlci')
-    this.store = new ContentStore(join(this.stateDir, 'objects'))
-    this.redactor = new Redactor([...secretsFromEnv(this.env), ...(this.config.secrets ?? [])])
+    this.store = createContentStore(this.config, this.env, this.stateDir)
+    this.redactor = new Redactor([...secretsFromEnv(this.env), ...(this.config.secrets ?? []), ...sharedStateSecrets(this.config)])
     checkAlertsConfig(this.config.alerts, this.config.file ?? 'inline config')
     this.redactor.add(alertSecrets(this.config.alerts))
     this.registryOptions = options.registry
@@ -139,7 +141,7 @@ export class Mlci extends EventEmitter<RunEvents> {
 
   /** The model registry: the one given in MlciOptions, else the embedded one under `.mlci/registry` (created on first use, no I/O until then). */
   get registry(): Registry {
-    this.registryInstance ??= redactingRegistry(this.registryOptions ?? createEmbeddedRegistry(this.stateDir), this.redactor)
+    this.registryInstance ??= redactingRegistry(this.registryOptions ?? createRegistry(this.config, this.env, this.stateDir), this.redactor)
     return this.registryInstance
   }
 
@@ -212,7 +214,7 @@ export class Mlci extends EventEmitter<RunEvents> {
   private async cache(): Promise<PhaseCache | false> {
     if (this.cacheInstance === undefined) {
       const { createPhaseCache } = await import('./cache/phase-cache.js')
-      this.cacheInstance = createPhaseCache(this)
+      this.cacheInstance = await createPhaseCache(this)
     }
     return this.cacheInstance
   }
@@ -244,6 +246,8 @@ export class Mlci extends EventEmitter<RunEvents> {
     }
     let error: unknown
     let lock: Lock | undefined
+    const releaseGate = new ReleaseGate(this.registry, Boolean(runOpts.waitForLock))
+    ctx.releaseLock = releaseGate.state
     try {
       const selected = selectPhases(options.only, options.skip)
       // A dry run writes nothing, so it neither takes nor reclaims the lock (and runs beside a real build).
@@ -257,9 +261,12 @@ export class Mlci extends EventEmitter<RunEvents> {
       }
       this.emit('run:start', { runId, phases: selected.map((row) => ({ name: row.name, taps: this.tapsOf(row.name) })) })
       await this.hooks.initialize.promise(ctx)
-      if (options.rollback) await this.runManualRollback(ctx, record)
-      else {
-        await this.runPhases(selected, ctx, record)
+      if (options.rollback) {
+        // A manual rollback moves live like a release does: serialised with other runners' releases.
+        await releaseGate.enter('rollback', ctx)
+        await this.runManualRollback(ctx, record)
+      } else {
+        await this.runPhases(selected, ctx, record, releaseGate)
         await this.settleRelease(ctx, record)
       }
     } catch (caught) {
@@ -302,6 +309,7 @@ export class Mlci extends EventEmitter<RunEvents> {
       if (!error) error = recordError
       else if (MlciError.is(error)) error.details = [error.details, `The run record could not be written either: ${errorMessage(recordError)}`].filter(Boolean).join('\n\n')
     } finally {
+      await releaseGate.release()
       await lock?.release()
     }
     // Outside the lock: a slow webhook must not hold up the next run. Never throws.
@@ -311,7 +319,7 @@ export class Mlci extends EventEmitter<RunEvents> {
     return result
   }
 
-  private async runPhases(selected: PhaseRow[], ctx: RunContext, record: RunRecord): Promise<void> {
+  private async runPhases(selected: PhaseRow[], ctx: RunContext, record: RunRecord, releaseGate: ReleaseGate): Promise<void> {
     const options = ctx.options
     const fingerprints: Record<string, string> = {}
     const stale: CacheCheck[] = []
@@ -332,6 +340,8 @@ export class Mlci extends EventEmitter<RunEvents> {
         finish('skipped', { reason: 'no plugin taps this phase' })
         continue
       }
+      // Shared registry: one runner at a time releases a model (no-op for the embedded registry).
+      await releaseGate.enter(row.name, ctx)
       let check: CacheCheck | undefined
       const forced = options.force === true || (Array.isArray(options.force) && options.force.includes(row.name))
       if (row.cacheable && cache) {

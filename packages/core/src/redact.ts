@@ -16,6 +16,15 @@ export function secretsFromEnv(env: NodeJS.ProcessEnv): string[] {
   const out: string[] = []
   for (const [name, value] of Object.entries(env)) {
     if (value && SECRET_NAME.test(name) && !NOT_SECRET.has(name)) out.push(value)
+    // A password inside a URL (MLCI_REGISTRY_URL=postgres://user:pass@host/db, DATABASE_URL) is a secret whatever the name.
+    else if (value && /^[a-z][a-z0-9+.-]*:\/\/[^/@\s]*:[^/@\s]+@/i.test(value)) {
+      try {
+        const password = decodeURIComponent(new URL(value).password)
+        if (password) out.push(password)
+      } catch {
+        // not a URL after all
+      }
+    }
   }
   return out
 }

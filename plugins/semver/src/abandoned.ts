@@ -4,11 +4,13 @@ import { isProcessAlive } from '@mlci/core'
 
 /**
  * A `pending` version whose creating process is gone (same host, PID dead) was left by a run
- * that crashed or was killed between recording and releasing it. Versions being recorded by a
- * live process, or on another host, are left alone.
+ * that crashed or was killed between recording and releasing it. On another host the PID says
+ * nothing; there, only a run holding a shared registry's release lock (`releaseLockHeld`) knows
+ * that no other runner is mid-release, so any other run's pending version was abandoned.
  */
-export function isAbandoned(version: ModelVersion, runId: string): boolean {
+export function isAbandoned(version: ModelVersion, runId: string, releaseLockHeld = false): boolean {
   if (version.status !== 'pending' || version.runId === runId || !version.createdBy) return false
+  if (releaseLockHeld) return true
   return version.createdBy.host === hostname() && !isProcessAlive(version.createdBy.pid)
 }
 

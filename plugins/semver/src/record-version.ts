@@ -101,13 +101,13 @@ export async function recordVersion(options: SemverOptions, state: RunState, pro
  */
 async function settleAbandoned(ctx: PhaseContext, versions: ModelVersion[], fingerprint: string): Promise<ModelVersion | undefined> {
   let resumed: ModelVersion | undefined
-  for (const version of versions.filter((v) => isAbandoned(v, ctx.runId))) {
+  for (const version of versions.filter((v) => isAbandoned(v, ctx.runId, ctx.releaseLock?.held))) {
     if (!resumed && version.fingerprint === fingerprint && sameDeployable(version, ctx.data.deployable) && (await artifactsStored(ctx, version.artifacts)).length === 0) {
       resumed = version
-      ctx.log.warn(`Resuming ${version.version}: run ${version.runId} recorded it and then stopped (process ${version.createdBy?.pid} is gone); same inputs.`)
+      ctx.log.warn(`Resuming ${version.version}: run ${version.runId} recorded it and then stopped (process ${version.createdBy?.pid} on ${version.createdBy?.host} is gone); same inputs.`)
       continue
     }
-    const reason = `abandoned: run ${version.runId} stopped before releasing it (process ${version.createdBy?.pid} is gone)`
+    const reason = `abandoned: run ${version.runId} stopped before releasing it (process ${version.createdBy?.pid} on ${version.createdBy?.host} is gone)`
     await ctx.release.markFailed(version.version, reason)
     ctx.log.warn(`${version.version} marked failed — ${reason}.`)
   }

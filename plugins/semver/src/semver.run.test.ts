@@ -110,7 +110,7 @@ describe('semver plugin in a run', () => {
     expect(result.error).toBeUndefined()
     const versions = await registryOf(dir).list()
     expect(versions.map((v) => [v.version.split('+')[0], v.status])).toEqual([['0.1.0', 'failed'], ['0.1.1', 'pending'], ['0.1.2', 'ready']])
-    expect(versions[0].reason).toBe(`abandoned: run crashed-run stopped before releasing it (process ${deadPid} is gone)`)
+    expect(versions[0].reason).toBe(`abandoned: run crashed-run stopped before releasing it (process ${deadPid} on ${hostname()} is gone)`)
   })
 
   it('tags the model commit model-vX.Y.Z (annotated) once ready, and records commit and dirty flag', async () => {

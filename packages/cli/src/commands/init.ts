@@ -6,15 +6,17 @@ import { detectProject } from '../init/detect.js'
 import { existingConfig } from '../init/existing-config.js'
 import { renderConfig } from '../init/render-config.js'
 import { initSummary } from '../init/summary.js'
+import { writeCiWorkflow } from '../init/write-ci.js'
 import { colorsEnabled, palette } from '../ui/color.js'
 import type { Command } from './index.js'
 
 const FILE = 'mlci.config.ts'
 
 const command: Command = {
-  usage: 'mlci init [--force]',
-  flags: ['force'],
+  usage: 'mlci init [--force] [--ci github]',
+  flags: ['force', 'ci'],
   async run(args, io) {
+    if (args.flags.ci !== undefined) return writeCiWorkflow(args, io)
     if (args.flags.config) {
       throw new MlciError(ErrorCode.USAGE, `mlci init always writes ${FILE} in the project folder; --config is not used here.`, { hint: 'Pick the folder with --cwd <dir>.' })
     }

@@ -13,6 +13,9 @@ import { computeParts, fingerprintOf, storedParts, type ComputedParts } from './
 import { evictToLimit } from './gc.js'
 import { cacheLayout, DEFAULT_MAX_SIZE_MB, type CacheLayout } from './layout.js'
 import { checkBlobs, restoreOutputs, storeOutputs } from './outputs.js'
+import { ContentStore } from '../store/content-store.js'
+import { SharedContentStore } from '../store/shared-store.js'
+import { storeSettings } from '../shared/settings.js'
 import type { CacheCheck, CacheRestore, PhaseCache, PhaseDeclaration } from './types.js'
 
 /** A captured log longer than this keeps its last lines (a cache entry is not a log archive). */
@@ -30,8 +33,20 @@ function cacheLog(ctx: PhaseContext) {
   return ctx.log.child({ phase: ctx.phase, plugin: 'cache' })
 }
 
-export function createPhaseCache(mlci: Mlci): PhaseCache {
-  return new ContentPhaseCache(mlci)
+/** The local cache, wrapped by the shared (S3) one when a store URL is configured. */
+export async function createPhaseCache(mlci: Mlci): Promise<PhaseCache> {
+  const shared = storeSettings(mlci.config, mlci.env)
+  if (!shared || !(mlci.store instanceof SharedContentStore)) return new ContentPhaseCache(mlci)
+  const { createSharedPhaseCache } = await import('./shared-cache.js')
+  return createSharedPhaseCache(mlci, mlci.store, shared)
+}
+
+export interface ContentPhaseCacheOptions {
+  /**
+   * The key for env value hashes. Default: a random key kept in .mlci/cache/env-key (one checkout).
+   * A shared cache derives it from its signing key, so every runner computes the same fingerprints.
+   */
+  envKey?: string
 }
 
 /**
@@ -45,9 +60,14 @@ export class ContentPhaseCache implements PhaseCache {
   private statCache: StatCache | undefined
   private envKey: string | undefined
 
-  constructor(private readonly mlci: Mlci) {
+  /** Always the local store: blobs of a shared cache are fetched and pushed by SharedPhaseCache. */
+  private readonly store: ContentStore
+
+  constructor(private readonly mlci: Mlci, options: ContentPhaseCacheOptions = {}) {
     this.layout = cacheLayout(mlci.stateDir)
     this.entries = new EntryStore(this.layout.entries)
+    this.store = new ContentStore(this.layout.objects)
+    this.envKey = options.envKey
   }
 
   private get root(): string {
@@ -111,9 +131,9 @@ export class ContentPhaseCache implements PhaseCache {
       state.entry = entry
       check.hit = true
       // A blob whose stat is unchanged since it was verified costs one stat here, not a read.
-      const bad = await checkBlobs(this.root, entry, this.mlci.store, this.stats(), ctx.signal)
+      const bad = await checkBlobs(this.root, entry, this.store, this.stats(), ctx.signal)
       if (bad) {
-        if (!ctx.dryRun) await this.mlci.store.remove(bad.digest)
+        if (!ctx.dryRun) await this.store.remove(bad.digest)
         await this.unusable(check, ctx, bad.problem, true)
       }
     }
@@ -144,7 +164,7 @@ export class ContentPhaseCache implements PhaseCache {
     if (!ctx.dryRun) {
       try {
         // Blobs were verified by check(); store.restore verifies each copy's sha256 again.
-        const { written, unchanged } = await restoreOutputs(this.root, entry, this.mlci.store, this.stats(), ctx.signal)
+        const { written, unchanged } = await restoreOutputs(this.root, entry, this.store, this.stats(), ctx.signal)
         if (written + unchanged) cacheLog(ctx).debug(`Restored ${written} output file(s) of ${check.phase} from the cache (${unchanged} already up to date).`)
         await this.entries.touch(check.phase, check.fingerprint)
       } catch (error) {
@@ -163,7 +183,7 @@ export class ContentPhaseCache implements PhaseCache {
     const state = this.states.get(check)
     if (ctx.dryRun || check.cacheable === false || !state?.parts) return
     try {
-      const { outputs, dirs } = await storeOutputs(this.root, state.declarations, this.mlci.store, this.stats(), ctx.signal)
+      const { outputs, dirs } = await storeOutputs(this.root, state.declarations, this.store, this.stats(), ctx.signal)
       const log = result.log.length > MAX_LOG_ENTRIES
         ? [{ time: result.log[0].time, level: 'info' as const, message: `(${result.log.length - MAX_LOG_ENTRIES} earlier lines not cached)`, phase: check.phase }, ...result.log.slice(-MAX_LOG_ENTRIES)]
         : result.log

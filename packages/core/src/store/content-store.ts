@@ -39,6 +39,11 @@ export class ContentStore {
   }
 
   async has(digest: Digest): Promise<boolean> {
+    return this.hasLocal(digest)
+  }
+
+  /** In this folder (a shared store's `has` asks the bucket instead; the methods here mean the local copy). */
+  protected async hasLocal(digest: Digest): Promise<boolean> {
     return stat(this.path(digest)).then(() => true, () => false)
   }
 
@@ -75,7 +80,8 @@ export class ContentStore {
       await handle.close()
       const digest = `sha256:${hash.digest('hex')}`
       const target = this.path(digest)
-      if (await this.intact(digest)) {
+      // Only an intact local copy counts as done: identical bytes heal a damaged blob.
+      if (await this.localIntact(digest)) {
         await rm(tmp, { force: true })
       } else {
         await mkdir(dirname(target), { recursive: true })
@@ -88,6 +94,11 @@ export class ContentStore {
     }
   }
 
+  private async localIntact(digest: Digest): Promise<boolean> {
+    if (!(await this.hasLocal(digest))) return false
+    return (await sha256File(this.path(digest))).digest === digest
+  }
+
   /** True when the blob exists and its content matches its digest; changes nothing (for `mlci registry verify`). */
   async intact(digest: Digest): Promise<boolean> {
     if (!(await this.has(digest))) return false
@@ -97,7 +108,7 @@ export class ContentStore {
   /** True when the blob exists and its content matches its digest. A mismatching blob is evicted. */
   async verify(digest: Digest): Promise<boolean> {
     const file = this.path(digest)
-    if (!(await this.has(digest))) return false
+    if (!(await this.hasLocal(digest))) return false
     const actual = await sha256File(file)
     if (actual.digest === digest) return true
     await rm(file, { force: true })
@@ -110,7 +121,7 @@ export class ContentStore {
    */
   async restore(digest: Digest, dest: string): Promise<void> {
     const file = this.path(digest)
-    if (!(await this.has(digest))) {
+    if (!(await this.hasLocal(digest))) {
       throw new MlciError(ErrorCode.NOT_FOUND, `Blob ${digest.slice(0, 19)}… is missing from ${this.dir}.`)
     }
     await mkdir(dirname(dest), { recursive: true })
