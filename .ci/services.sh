@@ -346,4 +346,5 @@ step "3b image $BUSYBOX_IMAGE" ensure_busybox_image
 step "4 registry" ensure_registry
 step "5 env file" write_env
 step "6 verify" verify
+step "7 prometheus + alertmanager" bash "$(dirname "${BASH_SOURCE[0]}")/services-prometheus.sh"
 log "all services ready in $(awk -v a="$T_ALL" -v b="$(now)" 'BEGIN{printf "%.1f", b-a}') s; source $ENV_FILE"
