@@ -171,7 +171,10 @@ describe('measurement errors', () => {
     await server.close()
     servers.length = 0
     const run = await analyse({ url, count: 5, consecutiveErrorLimit: 1, metrics: [errorRatio()] })
-    expect(run.error?.code).toBe('MLCI_ANALYSIS_FAILED')
+    // Could not measure: outcome Error (never Failed), and no rollback unless rollbackOn says so.
+    expect(run.error?.code).toBe('MLCI_ANALYSIS_ERROR')
+    expect(run.report).toMatchObject({ outcome: 'Error', verdict: 'error', rollback: false })
+    expect(run.error?.message).toMatch(/could not measure, so it is not promoted; the version is not marked failed and not rolled back/)
     expect(run.error?.message).toMatch(/2 consecutive measurement errors \(consecutiveErrorLimit 1\); last error: .*ECONNREFUSED/)
     expect(run.report.samples).toHaveLength(2)
   })
@@ -179,8 +182,31 @@ describe('measurement errors', () => {
   it('never passes on errors alone, even under the limit', async () => {
     const server = await serve({ '/metrics': () => ({ status: 503, body: 'down' }) })
     const run = await analyse({ url: server.url, count: 2, metrics: [errorRatio()] })
-    expect(run.error?.code).toBe('MLCI_ANALYSIS_FAILED')
+    expect(run.error?.code).toBe('MLCI_ANALYSIS_ERROR')
     expect(run.error?.message).toMatch(/no sample succeeded in 2 \(2 errors\)/)
+    expect(run.report.outcome).toBe('Error')
+  })
+
+  it('rollbackOn: ["Error"] asks for a rollback on measurement errors, still without a Failed verdict', async () => {
+    const server = await serve({ '/metrics': () => ({ status: 503, body: 'down' }) })
+    const run = await analyse({ url: server.url, count: 2, rollbackOn: ['Failed', 'Error'], metrics: [errorRatio()] })
+    expect(run.report).toMatchObject({ outcome: 'Error', rollback: true })
+    expect(run.error?.message).toContain('rolled back (rollbackOn includes "Error")')
+  })
+
+  it('a failing metric beside an erroring one is Failed: an error never hides a verdict', async () => {
+    const server = await serve({ '/metrics': errorRatioMetrics([0.5]) })
+    const run = await analyse({ url: server.url, count: 2, metrics: [errorRatio(), { name: 'stats', json: { url: '/stats', path: 'p95' }, successCondition: 'result < 1' }] })
+    expect(run.error?.code).toBe('MLCI_ANALYSIS_FAILED')
+    expect(run.report.outcome).toBe('Failed')
+  })
+
+  it('a probe the server rejects with HTTP 400 is a measurement error, not a failed model', async () => {
+    const server = await serve({ '/predict': () => ({ status: 400, body: { error: 'expected 4 features, got 2' } }) })
+    const run = await analyse({ url: server.url, count: 2, metrics: [{ name: 'acc', probe: { csv: 'p.csv', value: 'accuracy' }, successCondition: 'result > 0.9' }] }, { files: { 'p.csv': 'x,y,label\n1,2,a\n' } })
+    expect(run.error?.code).toBe('MLCI_ANALYSIS_ERROR')
+    expect(run.error?.message).toMatch(/the server rejected the probe rows \(HTTP 400: .*expected 4 features/)
+    expect(run.report.outcome).toBe('Error')
   })
 
   it('a body that is not Prometheus text is a measurement error with the line', async () => {

@@ -46,6 +46,12 @@ export interface MonitorOptions {
   consecutiveErrorLimit?: number
   noData?: Policy
   inconclusive?: Policy
+  /**
+   * Which unsuccessful outcomes ask the release to roll back (default `['Failed', 'Inconclusive']`).
+   * `Error` (the analysis could not measure) rolls back only when listed; only `Failed` ever
+   * marks a version failed.
+   */
+  rollbackOn?: Array<'Failed' | 'Error' | 'Inconclusive'>
   metrics: MetricOptions[]
 }
 
@@ -75,6 +81,7 @@ export const OPTIONS_SHAPE: Shape = {
   metricsPath: 'string',
   timeout: ['string', 'number'],
   ...LIMITS,
+  rollbackOn: { array: { oneOf: ['Failed', 'Error', 'Inconclusive'] } },
   metrics: { array: { shape: METRIC_SHAPE, required: ['name'] } },
 }
 
@@ -157,6 +164,7 @@ export function normalizeOptions(owner: string, raw: unknown): NormalizedOptions
   })
   const plan: AnalysisPlan = {
     name: options.name ?? 'analysis',
+    rollbackOn: options.rollbackOn ?? ['Failed', 'Inconclusive'],
     initialDelayMs: ms('initialDelay', 0),
     intervalMs: ms('interval', 10_000),
     count,

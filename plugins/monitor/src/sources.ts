@@ -155,6 +155,7 @@ function rank(source: SourceSpec): number {
 function fromProbe(result: ProbeResult | { error: string }, value: ProbeValue): Measurement {
   if ('error' in result) return { value: Number.NaN, error: result.error }
   if (result.unreachable) return { value: Number.NaN, error: `no probe request got an answer (${result.firstError})` }
+  if (result.rejected) return { value: Number.NaN, error: `the server rejected the probe rows (${result.rejected}); check the probe CSV matches the model's inputs` }
   const v = result.values[value]
   if (Number.isNaN(v)) return { value: v, noData: `all ${result.requests} probe requests failed (first: ${result.firstError})` }
   return { value: v }

@@ -14,6 +14,8 @@ export interface RollbackArgs {
   prefer?: string
   /** One line: why, for the ledger and the candidate's failure reason. */
   reason: string
+  /** Mark the candidate failed (default true; false when an analysis could not measure). */
+  markFailed?: boolean
 }
 
 /**
@@ -31,7 +33,7 @@ export async function rollBack(mlci: Mlci, ctx: PhaseContext, args: RollbackArgs
   const report: RollbackReport = { from, ok: false, reason: args.reason }
   ctx.data.rollback = report
 
-  if (args.mode !== 'manual' && args.candidate) await markFailed(ctx, args.candidate, args.reason)
+  if (args.mode !== 'manual' && args.candidate && args.markFailed !== false) await markFailed(ctx, args.candidate, args.reason)
 
   let targets: ModelVersion[]
   if (args.to) {
