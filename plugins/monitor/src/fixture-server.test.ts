@@ -1,8 +1,8 @@
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
-import { join } from 'node:path'
+import { execFileSync } from 'node:child_process'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { Mlci, type AnalysisReport, type MlciError } from '@mlci/core'
 import { ERROR_RATIO } from '../../../test/helpers/metric-server.js'
+import { startModelServer, type ModelServer } from '../../../test/helpers/model-server.js'
 import { copyFixture } from '../../../test/helpers/testdir.js'
 import monitor, { type MetricOptions, type MonitorOptions } from './index.js'
 
@@ -19,30 +19,16 @@ beforeAll(() => {
   execFileSync(python, ['train.py', '--epochs', '1', '--learning_rate', '0.001', '--out', 'bad'], { cwd: project, stdio: 'ignore' })
 })
 
-const children: ChildProcess[] = []
+const servers: ModelServer[] = []
 afterEach(async () => {
-  for (const child of children.splice(0)) {
-    const exited = new Promise((resolve) => child.once('exit', resolve))
-    child.kill('SIGTERM')
-    await exited
-  }
+  for (const server of servers.splice(0)) await server.stop()
 })
 
 /** Start serve.py on a free port; resolves with its URL once it listens. */
-function serve(model: 'good' | 'bad', env: Record<string, string> = {}): Promise<string> {
-  const child = spawn(python, ['serve.py', '--port', '0', '--model', join(model, 'model.json'), '--model-version', model, '--quiet'], {
-    cwd: project, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'],
-  })
-  children.push(child)
-  return new Promise((resolve, reject) => {
-    let err = ''
-    child.stderr!.on('data', (d: Buffer) => {
-      err += d
-      const m = /listening on (http:\/\/\S+)/.exec(err)
-      if (m) resolve(m[1])
-    })
-    child.once('exit', (code) => reject(new Error(`serve.py exited ${code}: ${err}`)))
-  })
+async function serve(model: 'good' | 'bad', env: Record<string, string> = {}): Promise<string> {
+  const server = await startModelServer({ cwd: project, python, model, env })
+  servers.push(server)
+  return server.url
 }
 
 const accuracy: MetricOptions = { name: 'accuracy', probe: { csv: 'probe.csv', value: 'accuracy' }, successCondition: 'result >= 0.85' }

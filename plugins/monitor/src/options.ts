@@ -1,10 +1,11 @@
 import { isAbsolute, resolve } from 'node:path'
-import { ErrorCode, MlciError, validateOptions, type Shape } from '@mlci/core'
+import { ErrorCode, MlciError, validateOptions, type Shape, type Spec } from '@mlci/core'
 import type { AnalysisPlan, MetricPlan, Policy } from './analysis.js'
 import { compileCondition, type ConditionFn } from './condition.js'
 import { parseDuration } from './duration.js'
 import { parseJsonPath } from './json-path.js'
 import { PROBE_VALUES, type ProbeValue } from './probe.js'
+import type { PrometheusAuth } from './prometheus-api.js'
 import { parseQuery } from './prometheus-query.js'
 import type { SourceMetric, SourceSpec } from './sources.js'
 
@@ -13,8 +14,12 @@ type Condition = string | ((result: number) => boolean)
 
 export interface MetricOptions {
   name: string
-  /** A query over the scraped Prometheus text, e.g. `increase(errors_total) / increase(requests_total)`. */
-  prometheus?: string
+  /**
+   * A string: a query over the server's own scraped `/metrics` text (no Prometheus server), e.g.
+   * `increase(errors_total) / increase(requests_total)`. An object: PromQL sent to a Prometheus
+   * server's HTTP API, with `{{version}}`/`{{address}}`/`{{url}}` filled in (escaped).
+   */
+  prometheus?: string | { address: string; query: string; auth?: PrometheusAuth }
   /** The endpoint `prometheus` scrapes (path relative to `url`, or a URL). Default: the analysis' `metricsPath`. */
   scrape?: string
   /** A JSON endpoint and a path into it: `{ url: '/stats', path: 'latency.p95' }`. */
@@ -58,9 +63,14 @@ export interface MonitorOptions {
 const POLICY = { oneOf: ['fail', 'inconclusive'] } as const
 const LIMITS: Shape = { failureLimit: 'integer', inconclusiveLimit: 'integer', consecutiveErrorLimit: 'integer', noData: POLICY, inconclusive: POLICY }
 
+const PROMETHEUS_SERVER: Spec = {
+  shape: { address: 'string', query: 'string', auth: { shape: { bearerTokenEnv: 'string', usernameEnv: 'string', passwordEnv: 'string' } } },
+  required: ['address', 'query'],
+}
+
 const METRIC_SHAPE: Shape = {
   name: 'string',
-  prometheus: 'string',
+  prometheus: ['string', PROMETHEUS_SERVER],
   scrape: 'string',
   json: { shape: { url: 'string', path: 'string' }, required: ['path'] },
   probe: {
@@ -181,6 +191,13 @@ export function normalizeOptions(owner: string, raw: unknown): NormalizedOptions
 }
 
 function sourceOf(metric: MetricOptions, options: MonitorOptions): SourceSpec {
+  if (typeof metric.prometheus === 'object') {
+    const { address, query, auth } = metric.prometheus
+    if (!/^https?:\/\/[^/]/i.test(address)) throw new Error(`prometheus.address must be the http(s) URL of a Prometheus server, got ${JSON.stringify(address)}`)
+    if (!query.trim()) throw new Error('prometheus.query is empty: write the PromQL to evaluate, e.g. sum(rate(model_errors_total[1m]))')
+    if (auth?.bearerTokenEnv && (auth.usernameEnv || auth.passwordEnv)) throw new Error('prometheus.auth takes bearerTokenEnv or usernameEnv/passwordEnv, not both')
+    return { kind: 'prometheus-server', address, query, auth }
+  }
   if (metric.prometheus !== undefined) {
     try {
       return { kind: 'prometheus', query: parseQuery(metric.prometheus), text: metric.prometheus, endpoint: metric.scrape ?? options.metricsPath ?? '/metrics' }
