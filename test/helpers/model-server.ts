@@ -43,7 +43,7 @@ export function startTraffic(url: string, everyMs = 50): { requests: () => numbe
       await fetch(`${url}/predict`, {
         method: 'POST', headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ rows: [[5.1, 3.5, 1.4, 0.2, 0.1]] }), signal: AbortSignal.timeout(2000),
-      }).then((r) => r.arrayBuffer(), () => undefined)
+      }).then((r) => r.arrayBuffer()).catch(() => undefined) // refused or cut off mid-deploy: keep going
       requests++
       await sleep(everyMs)
     }

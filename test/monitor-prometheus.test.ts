@@ -1,0 +1,134 @@
+import { readFileSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { runCli, type CliResult } from './helpers/cli.js'
+import { startTraffic } from './helpers/model-server.js'
+import { PROMETHEUS, startPrometheus, type Service } from './helpers/prometheus.js'
+import { describeWith } from './helpers/requirements.js'
+import { freePort, killServers, registryState, serverPids } from './rollback/project.js'
+import { copyFixture } from './helpers/testdir.js'
+
+// Releases of the classifier fixture through the real CLI (trainer, semver, the local deployer,
+// monitor, rollback), analysed by a real Prometheus 2.42 that scrapes the deployed model server
+// every 500 ms while steady /predict traffic runs, as it would in production. Steps build on
+// the registry state the previous ones left, so they run in order.
+
+const SCRAPE = '500ms'
+const WINDOW = '2s'
+// The same analysis, written for a Prometheus server and for the embedded local scrape.
+const CONFIG = `
+import trainer from '@mlci/plugin-trainer'
+import semver from '@mlci/plugin-semver'
+import local from '@mlci/plugin-local'
+import monitor from '@mlci/plugin-monitor'
+import rollback from '@mlci/plugin-rollback'
+const e = process.env
+const ratio = e.TEST_PROVIDER === 'local'
+  ? 'increase(model_errors_total) / increase(model_requests_total{endpoint="/predict"})'
+  : { address: e.TEST_PROMETHEUS_URL, query: e.TEST_QUERY ?? 'sum(increase(model_errors_total{instance="{{address}}"}[${WINDOW}])) / sum(increase(model_requests_total{instance="{{address}}",endpoint="/predict"}[${WINDOW}]))' }
+export default {
+  plugins: [
+    trainer({ command: ['python3', 'train.py', '--out', 'out'], params: 'params.json', paramsMode: 'file',
+      inputs: ['train.py', 'params.json', 'data/train.csv'], outputs: ['out/model.json'], metrics: 'out/metrics.json', signature: 'out/signature.json' }),
+    semver(),
+    local({ port: Number(e.TEST_PORT), env: { MLCI_FAULT_ERROR_RATE: e.TEST_ERROR_RATE ?? '0' }, health: { intervalMs: 50, timeoutMs: 20000, successes: 1 }, stopTimeoutMs: 2000 }),
+    monitor({
+      // Prometheus needs a few scrapes of the new server before a [${WINDOW}] increase has data.
+      url: 'http://127.0.0.1:' + e.TEST_PORT, initialDelay: e.TEST_PROVIDER === 'local' ? 0 : '1500ms', interval: '1s', count: 3,
+      metrics: [{ name: 'error_ratio', prometheus: ratio, successCondition: 'result < 0.05' }],
+    }),
+    rollback(),
+  ],
+}
+`
+
+let dir: string
+let port: number
+let prometheus: Service
+let traffic: ReturnType<typeof startTraffic>
+
+const mlci = (args: string[], env: Record<string, string> = {}): Promise<CliResult> =>
+  runCli(args, { cwd: dir, timeoutMs: 120_000, env: { TEST_PORT: String(port), TEST_PROMETHEUS_URL: prometheus.url, ...env } })
+
+/** The full version (with build metadata) of a release. */
+const v = (release: string) => Object.keys(registryState(dir).versions).find((k) => k.split('+')[0] === release)!
+
+function lastRecord(): { data: { analysis?: { outcome: string; verdict: string; rollback?: boolean; endedAt: string; startedAt: string }[] }; phases: { name: string; status: string; durationMs: number }[] } {
+  const runs = join(dir, '.mlci', 'runs')
+  const file = readdirSync(runs).filter((f) => f.endsWith('.json')).sort().pop()!
+  return JSON.parse(readFileSync(join(runs, file), 'utf8'))
+}
+
+/** From the moment the faulty version served (end of deploy) to the end of the rollback. */
+function faultToRollbackMs(): number {
+  const phases = lastRecord().phases
+  const ms = (name: string) => phases.find((p) => p.name === name)?.durationMs ?? Number.NaN
+  return ms('monitor') + ms('rollback')
+}
+
+describeWith(PROMETHEUS, 'releases analysed by a real Prometheus server', () => {
+  beforeAll(async () => {
+    port = await freePort()
+    dir = copyFixture('classifier', { 'mlci.config.ts': CONFIG })
+    prometheus = await startPrometheus([`127.0.0.1:${port}`], SCRAPE)
+    traffic = startTraffic(`http://127.0.0.1:${port}`)
+  })
+  afterAll(async () => {
+    await traffic?.stop()
+    await prometheus?.stop()
+    if (dir) killServers(dir)
+    expect(dir ? serverPids(dir) : []).toEqual([])
+  })
+
+  it('a healthy release passes the Prometheus analysis and becomes ready and live', async () => {
+    const r = await mlci(['build'])
+    expect(r.code, r.output).toBe(0)
+    expect(r.stdout).toMatch(/sample 3\/3 error_ratio=0 ✔/)
+    const reg = registryState(dir)
+    expect(reg.aliases.live).toBe(v('0.1.0'))
+    expect(reg.versions[v('0.1.0')].status).toBe('ready')
+    expect(lastRecord().data.analysis?.[0]).toMatchObject({ outcome: 'Successful', verdict: 'success' })
+  })
+
+  it('an injected 50 % error rate fails the analysis (Failed): rolled back, the version marked failed', async () => {
+    const r = await mlci(['build'], { TEST_ERROR_RATE: '0.5', MLCI_PARAM_EPOCHS: '201' })
+    expect(r.code, r.output).toBe(1)
+    expect(r.stderr).toMatch(/Analysis "analysis" of 0\.1\.1\+data\.\w+ failed: error_ratio: failed 1 sample\(s\) \(failureLimit 0\); last 0\.\d+.*\[MLCI_ANALYSIS_FAILED\]/)
+    const reg = registryState(dir)
+    expect(reg.aliases.live).toBe(v('0.1.0'))
+    expect(reg.versions[v('0.1.1')].status).toBe('failed')
+    expect(lastRecord().data.analysis?.[0]).toMatchObject({ outcome: 'Failed', rollback: true })
+    console.log(`[measure] fault → rollback with the Prometheus provider (scrape ${SCRAPE}, initialDelay 1.5 s, interval 1 s): ${faultToRollbackMs()} ms`)
+  })
+
+  it('the same fault with the local-scrape provider gives the same verdict', async () => {
+    const r = await mlci(['build'], { TEST_PROVIDER: 'local', TEST_ERROR_RATE: '0.5', MLCI_PARAM_EPOCHS: '202' })
+    expect(r.code, r.output).toBe(1)
+    expect(r.stderr).toContain('[MLCI_ANALYSIS_FAILED]')
+    expect(registryState(dir).aliases.live).toBe(v('0.1.0'))
+    expect(lastRecord().data.analysis?.[0]).toMatchObject({ outcome: 'Failed', rollback: true })
+    console.log(`[measure] fault → rollback with the local-scrape provider (interval 1 s, a baseline scrape first): ${faultToRollbackMs()} ms`)
+  })
+
+  it('a PromQL syntax error is a measurement error: exit 1, the new version is neither failed nor rolled back', async () => {
+    const r = await mlci(['build'], { MLCI_PARAM_EPOCHS: '203', TEST_QUERY: 'sum(rate(model_errors_total[1m])' })
+    expect(r.code, r.output).toBe(1)
+    expect(r.stderr).toMatch(/could not measure, so it is not promoted; the version is not marked failed and not rolled back: .*bad_data: .*parse error.*\[MLCI_ANALYSIS_ERROR\]/)
+    const reg = registryState(dir)
+    const version = Object.keys(reg.versions).at(-1)!
+    expect(reg.versions[version].status).not.toBe('failed')
+    expect(reg.aliases.live).toBe(version)
+    expect(lastRecord().data.analysis?.[0]).toMatchObject({ outcome: 'Error', rollback: false })
+  })
+
+  it('a stopped Prometheus is a measurement error too: `mlci monitor` exits 1 and leaves the live version alone', async () => {
+    const live = registryState(dir).aliases.live
+    await prometheus.stop()
+    const r = await mlci(['monitor'])
+    expect(r.code, r.output).toBe(1)
+    expect(r.stderr).toMatch(/could not measure.*ECONNREFUSED.*\[MLCI_ANALYSIS_ERROR\]/)
+    const reg = registryState(dir)
+    expect(reg.aliases.live).toBe(live)
+    expect(reg.versions[live].status).not.toBe('failed')
+  })
+})
