@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { runCli, type CliResult } from './helpers/cli.js'
 import { startTraffic } from './helpers/model-server.js'
-import { PROMETHEUS, startPrometheus, type Service } from './helpers/prometheus.js'
+import { ALERTMANAGER, PROMETHEUS, startAlertmanager, startPrometheus, type Service } from './helpers/prometheus.js'
 import { describeWith } from './helpers/requirements.js'
 import { freePort, killServers, registryState, serverPids } from './rollback/project.js'
 import { copyFixture } from './helpers/testdir.js'
@@ -39,16 +39,25 @@ export default {
     }),
     rollback(),
   ],
+  alerts: { alertmanagers: [{ url: e.TEST_ALERTMANAGER_URL, labels: { team: 'ml' } }], retries: 0 },
 }
 `
 
 let dir: string
 let port: number
 let prometheus: Service
+let alertmanager: Service
 let traffic: ReturnType<typeof startTraffic>
 
 const mlci = (args: string[], env: Record<string, string> = {}): Promise<CliResult> =>
-  runCli(args, { cwd: dir, timeoutMs: 120_000, env: { TEST_PORT: String(port), TEST_PROMETHEUS_URL: prometheus.url, ...env } })
+  runCli(args, { cwd: dir, timeoutMs: 120_000, env: { TEST_PORT: String(port), TEST_PROMETHEUS_URL: prometheus.url, TEST_ALERTMANAGER_URL: alertmanager.url, ...env } })
+
+interface Alert { labels: Record<string, string>; annotations: Record<string, string>; status: { state: string } }
+/** This project's alerts as Alertmanager reports them (active ones, unless `all`). */
+async function alerts(): Promise<Alert[]> {
+  const query = new URLSearchParams([['filter', 'source="mlci"'], ['filter', `model="${dir.split('/').pop()}"`]])
+  return await (await fetch(`${alertmanager.url}/api/v2/alerts?${query}`)).json() as Alert[]
+}
 
 /** The full version (with build metadata) of a release. */
 const v = (release: string) => Object.keys(registryState(dir).versions).find((k) => k.split('+')[0] === release)!
@@ -66,9 +75,10 @@ function faultToRollbackMs(): number {
   return ms('monitor') + ms('rollback')
 }
 
-describeWith(PROMETHEUS, 'releases analysed by a real Prometheus server', () => {
+describeWith(PROMETHEUS, 'releases analysed by a real Prometheus server', () => describeWith(ALERTMANAGER, 'alerts in a real Alertmanager', () => {
   beforeAll(async () => {
     port = await freePort()
+    alertmanager = await startAlertmanager()
     dir = copyFixture('classifier', { 'mlci.config.ts': CONFIG })
     prometheus = await startPrometheus([`127.0.0.1:${port}`], SCRAPE)
     traffic = startTraffic(`http://127.0.0.1:${port}`)
@@ -76,6 +86,7 @@ describeWith(PROMETHEUS, 'releases analysed by a real Prometheus server', () => 
   afterAll(async () => {
     await traffic?.stop()
     await prometheus?.stop()
+    await alertmanager?.stop()
     if (dir) killServers(dir)
     expect(dir ? serverPids(dir) : []).toEqual([])
   })
@@ -98,6 +109,15 @@ describeWith(PROMETHEUS, 'releases analysed by a real Prometheus server', () => 
     expect(reg.aliases.live).toBe(v('0.1.0'))
     expect(reg.versions[v('0.1.1')].status).toBe('failed')
     expect(lastRecord().data.analysis?.[0]).toMatchObject({ outcome: 'Failed', rollback: true })
+    // The failed release fires an alert in Alertmanager with its facts as labels.
+    const firing = await alerts()
+    expect(firing).toHaveLength(1)
+    expect(firing[0].labels).toEqual({
+      alertname: 'MlciRunFailed', source: 'mlci', model: dir.split('/').pop(), version: v('0.1.1'), phase: 'monitor',
+      outcome: 'rolledback', analysis: 'Failed', team: 'ml',
+    })
+    expect(firing[0].status.state).toBe('active')
+    expect(firing[0].annotations.summary).toMatch(/0\.1\.1/)
     console.log(`[measure] fault → rollback with the Prometheus provider (scrape ${SCRAPE}, initialDelay 1.5 s, interval 1 s): ${faultToRollbackMs()} ms`)
   })
 
@@ -108,6 +128,12 @@ describeWith(PROMETHEUS, 'releases analysed by a real Prometheus server', () => 
     expect(registryState(dir).aliases.live).toBe(v('0.1.0'))
     expect(lastRecord().data.analysis?.[0]).toMatchObject({ outcome: 'Failed', rollback: true })
     console.log(`[measure] fault → rollback with the local-scrape provider (interval 1 s, a baseline scrape first): ${faultToRollbackMs()} ms`)
+    // a good release resolves both firing alerts
+    expect((await alerts()).map((a) => a.labels.version).sort()).toEqual([v('0.1.1'), v('0.1.2')])
+    const good = await mlci(['build'], { MLCI_PARAM_EPOCHS: '210' })
+    expect(good.code, good.output).toBe(0)
+    expect(good.output).toContain('Resolved 2 firing alerts in Alertmanager 127.0.0.1:')
+    expect(await alerts()).toEqual([])
   })
 
   it('a PromQL syntax error is a measurement error: exit 1, the new version is neither failed nor rolled back', async () => {
@@ -119,6 +145,8 @@ describeWith(PROMETHEUS, 'releases analysed by a real Prometheus server', () => 
     expect(reg.versions[version].status).not.toBe('failed')
     expect(reg.aliases.live).toBe(version)
     expect(lastRecord().data.analysis?.[0]).toMatchObject({ outcome: 'Error', rollback: false })
+    // the alert says the analysis could not measure, which is not a verdict on the model
+    expect((await alerts()).map((a) => [a.labels.version, a.labels.outcome, a.labels.analysis])).toEqual([[version, 'failed', 'Error']])
   })
 
   it('a stopped Prometheus is a measurement error too: `mlci monitor` exits 1 and leaves the live version alone', async () => {
@@ -131,4 +159,4 @@ describeWith(PROMETHEUS, 'releases analysed by a real Prometheus server', () => 
     expect(reg.aliases.live).toBe(live)
     expect(reg.versions[live].status).not.toBe('failed')
   })
-})
+}))
