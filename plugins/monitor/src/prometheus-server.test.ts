@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { afterEach, beforeAll, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
 import { Mlci, definePlugin, type AnalysisReport, type MlciError } from '@mlci/core'
 import { ERROR_RATIO } from '../../../test/helpers/metric-server.js'
 import { startModelServer, startTraffic, type ModelServer } from '../../../test/helpers/model-server.js'
@@ -22,18 +22,22 @@ beforeAll(() => {
 })
 
 const cleanup: (() => Promise<void>)[] = []
+const afterAllStops: (() => Promise<void>)[] = []
 afterEach(async () => {
   for (const stop of cleanup.splice(0).reverse()) await stop()
 })
+afterAll(async () => {
+  for (const stop of afterAllStops.splice(0).reverse()) await stop()
+})
 
 /** A model server under traffic, scraped by its own Prometheus; resolves once Prometheus has its series. */
-async function stack(env: Record<string, string> = {}): Promise<{ server: ModelServer; prometheus: Service }> {
+async function stack(env: Record<string, string> = {}, stops = cleanup): Promise<{ server: ModelServer; prometheus: Service }> {
   const server = await startModelServer({ cwd: project, python, model: 'good', version: '1.4.0', env })
-  cleanup.push(server.stop)
+  stops.push(server.stop)
   const traffic = startTraffic(server.url)
-  cleanup.push(traffic.stop)
+  stops.push(traffic.stop)
   const prometheus = await startPrometheus([server.address], '500ms')
-  cleanup.push(prometheus.stop)
+  stops.push(prometheus.stop)
   // increase() over the window needs two scrapes in it (initialDelay's job in a real release).
   await waitForProm(prometheus.url, `count_over_time(model_requests_total{endpoint="/predict"}[${WINDOW}])`, (n) => n >= 3)
   return { server, prometheus }
@@ -69,8 +73,12 @@ async function analyse(url: string, options: Partial<MonitorOptions> & Pick<Moni
 }
 
 describeWith(PROMETHEUS, 'monitor with a real Prometheus server', () => {
+  // One healthy stack for the tests that only read from it (a Prometheus start costs seconds).
+  let healthy: Promise<Awaited<ReturnType<typeof stack>>> | undefined
+  const shared = () => (healthy ??= stack({}, afterAllStops))
+
   it('a healthy server passes, and the local-scrape analysis of the same ratio agrees', async () => {
-    const { server, prometheus } = await stack()
+    const { server, prometheus } = await shared()
     const viaServer = await analyse(server.url, { metrics: [serverRatio(prometheus.url), { name: 'version', prometheus: { address: prometheus.url, query: 'model_info{version="{{version}}",instance="{{address}}"}' }, successCondition: 'result == 1' }] })
     expect(viaServer.error, viaServer.logs.join('\n')).toBeUndefined()
     expect(viaServer.report).toMatchObject({ outcome: 'Successful', verdict: 'success' })
@@ -90,7 +98,7 @@ describeWith(PROMETHEUS, 'monitor with a real Prometheus server', () => {
   })
 
   it('a PromQL syntax error is a measurement error (Error, no rollback) naming the parser message', async () => {
-    const { server, prometheus } = await stack()
+    const { server, prometheus } = await shared()
     const run = await analyse(server.url, { count: 2, metrics: [serverRatio(prometheus.url, 'sum(rate(model_errors_total[1m])')] })
     expect(run.error?.code).toBe('MLCI_ANALYSIS_ERROR')
     expect(run.report).toMatchObject({ outcome: 'Error', verdict: 'error', rollback: false })
@@ -107,7 +115,7 @@ describeWith(PROMETHEUS, 'monitor with a real Prometheus server', () => {
   })
 
   it('a query matching several series is an error asking for an aggregation; no series is no data', async () => {
-    const { server, prometheus } = await stack()
+    const { server, prometheus } = await shared()
     const several = await analyse(server.url, { count: 1, consecutiveErrorLimit: 0, metrics: [{ name: 'requests', prometheus: { address: prometheus.url, query: 'model_request_duration_seconds_bucket' }, successCondition: 'result > 0' }] })
     expect(several.error?.message).toMatch(/returned \d+ series \(model_request_duration_seconds_bucket\{.*\}.*\); aggregate to one value, e\.g\. sum\(…\) or max\(…\)/)
     expect(several.report.outcome).toBe('Error')
