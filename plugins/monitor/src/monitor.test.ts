@@ -292,6 +292,13 @@ describe('configuration and lifecycle', () => {
     expect(bad({ interval: 'soon', metrics: [] })).toThrow(/metrics is empty[\s\S]*interval "soon" is not a duration; write e\.g\. 500ms/)
     expect(bad({ metrics: [{ name: 'x', probe: { csv: 'p.csv', value: 'f1' }, successCondition: 'result > 0' }] })).toThrow(/probe\.value must be one of "accuracy"/)
     expect(bad({})).toThrow(/metrics is required/)
+    // a Prometheus server metric: nested problems are named, not swallowed by the string|object union
+    const server = (prometheus: unknown) => bad({ metrics: [{ name: 'x', prometheus, successCondition: 'result > 0' }] })
+    expect(server({ query: 'q' })).toThrow(/metrics\[0\]\.prometheus\.address is required \(a string\)/)
+    expect(server({ address: 'http://p:9090', query: 'q', range: { duration: '5m' } })).toThrow(/prometheus\.range\.reduce is required \(one of "last", "avg", "min", "max"\)/)
+    expect(server({ address: 'p:9090', query: 'q' })).toThrow(/prometheus\.address must be the http\(s\) URL of a Prometheus server, got "p:9090"/)
+    expect(server({ address: 'http://p', query: 'q', range: { duration: '5m', step: '10m', reduce: 'max' } })).toThrow(/range\.step must be more than 0 and at most the duration \(5m\)/)
+    expect(server(42)).toThrow(/prometheus must be a string or an object, got a number/)
     try {
       bad({ metrics: [{ name: 'x', prometheus: 'x', successCondition: 'process.exit(1)' }] })()
     } catch (error) {

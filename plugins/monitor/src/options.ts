@@ -5,7 +5,7 @@ import { compileCondition, type ConditionFn } from './condition.js'
 import { parseDuration } from './duration.js'
 import { parseJsonPath } from './json-path.js'
 import { PROBE_VALUES, type ProbeValue } from './probe.js'
-import type { PrometheusAuth } from './prometheus-api.js'
+import { REDUCERS, type PrometheusAuth, type RangeSpec } from './prometheus-api.js'
 import { parseQuery } from './prometheus-query.js'
 import type { SourceMetric, SourceSpec } from './sources.js'
 
@@ -19,7 +19,13 @@ export interface MetricOptions {
    * `increase(errors_total) / increase(requests_total)`. An object: PromQL sent to a Prometheus
    * server's HTTP API, with `{{version}}`/`{{address}}`/`{{url}}` filled in (escaped).
    */
-  prometheus?: string | { address: string; query: string; auth?: PrometheusAuth }
+  prometheus?: string | {
+    address: string
+    query: string
+    auth?: PrometheusAuth
+    /** A range query over the last `duration` at `step` (default duration/30, at least 1 s), reduced to one number by `reduce`. */
+    range?: { duration: Duration; step?: Duration; reduce: 'last' | 'avg' | 'min' | 'max' }
+  }
   /** The endpoint `prometheus` scrapes (path relative to `url`, or a URL). Default: the analysis' `metricsPath`. */
   scrape?: string
   /** A JSON endpoint and a path into it: `{ url: '/stats', path: 'latency.p95' }`. */
@@ -64,7 +70,11 @@ const POLICY = { oneOf: ['fail', 'inconclusive'] } as const
 const LIMITS: Shape = { failureLimit: 'integer', inconclusiveLimit: 'integer', consecutiveErrorLimit: 'integer', noData: POLICY, inconclusive: POLICY }
 
 const PROMETHEUS_SERVER: Spec = {
-  shape: { address: 'string', query: 'string', auth: { shape: { bearerTokenEnv: 'string', usernameEnv: 'string', passwordEnv: 'string' } } },
+  shape: {
+    address: 'string', query: 'string',
+    auth: { shape: { bearerTokenEnv: 'string', usernameEnv: 'string', passwordEnv: 'string' } },
+    range: { shape: { duration: ['string', 'number'], step: ['string', 'number'], reduce: { oneOf: REDUCERS } }, required: ['duration', 'reduce'] },
+  },
   required: ['address', 'query'],
 }
 
@@ -196,7 +206,15 @@ function sourceOf(metric: MetricOptions, options: MonitorOptions): SourceSpec {
     if (!/^https?:\/\/[^/]/i.test(address)) throw new Error(`prometheus.address must be the http(s) URL of a Prometheus server, got ${JSON.stringify(address)}`)
     if (!query.trim()) throw new Error('prometheus.query is empty: write the PromQL to evaluate, e.g. sum(rate(model_errors_total[1m]))')
     if (auth?.bearerTokenEnv && (auth.usernameEnv || auth.passwordEnv)) throw new Error('prometheus.auth takes bearerTokenEnv or usernameEnv/passwordEnv, not both')
-    return { kind: 'prometheus-server', address, query, auth }
+    let range: RangeSpec | undefined
+    if (metric.prometheus.range) {
+      const r = metric.prometheus.range
+      const durationMs = parseDuration(r.duration, 'prometheus.range.duration')
+      const stepMs = r.step === undefined ? Math.max(1000, Math.round(durationMs / 30)) : parseDuration(r.step, 'prometheus.range.step')
+      if (stepMs <= 0 || stepMs > durationMs) throw new Error(`prometheus.range.step must be more than 0 and at most the duration (${r.duration})`)
+      range = { durationMs, stepMs, reduce: r.reduce }
+    }
+    return { kind: 'prometheus-server', address, query, auth, ...(range ? { range } : {}) }
   }
   if (metric.prometheus !== undefined) {
     try {

@@ -39,6 +39,24 @@ describe('queryPrometheus', () => {
     expect(got[4].error).toMatch(/HTTP 200 for "q": not json/)
   })
 
+  it('a range query reduces its one series (NaN points are gaps) and sends start/end/step', async () => {
+    const forms: URLSearchParams[] = []
+    const server = await startServer({ '/api/v1/query_range': (_hit, { body }) => {
+      forms.push(new URLSearchParams(body))
+      return { body: { status: 'success', data: { resultType: 'matrix', result: [{ metric: {}, values: [[1, '0.1'], [2, 'NaN'], [3, '0.4'], [4, '0.2']] }] } } }
+    } })
+    servers.push(server)
+    const got = []
+    for (const reduce of ['last', 'avg', 'min', 'max'] as const) {
+      got.push((await queryPrometheus({ ...spec(server.url), range: { durationMs: 60_000, stepMs: 15_000, reduce } }, 'q', { timeoutMs: 2000, headers: {} })).value)
+    }
+    expect(got.map((v) => Number(v.toFixed(6)))).toEqual([0.2, 0.233333, 0.1, 0.4])
+    const f = forms[0]
+    expect(f.get('query')).toBe('q')
+    expect(Number(f.get('end')) - Number(f.get('start'))).toBeCloseTo(60, 3)
+    expect(f.get('step')).toBe('15')
+  })
+
   it('sends the bearer token from the env and never puts it in a message', async () => {
     const seen: string[] = []
     const server = await startServer({ '/api/v1/query': (_hit, { req }) => {

@@ -16,6 +16,16 @@ export interface PrometheusServerSpec {
   /** PromQL with `{{version}}`, `{{address}}` and `{{url}}` placeholders. */
   query: string
   auth?: PrometheusAuth
+  /** Set: a range query over the last `durationMs` (`/api/v1/query_range`), reduced to one number. */
+  range?: RangeSpec
+}
+
+export const REDUCERS = ['last', 'avg', 'min', 'max'] as const
+export interface RangeSpec {
+  durationMs: number
+  stepMs: number
+  /** How the series' points become the result; no default, since max is safe for "below" conditions and min for "above" ones. */
+  reduce: (typeof REDUCERS)[number]
 }
 
 /** Credentials come from the environment by name, never from the config file itself. */
@@ -86,7 +96,12 @@ export interface QueryOptions {
 
 /** Run one instant query and turn the answer into a measurement. */
 export async function queryPrometheus(spec: PrometheusServerSpec, query: string, options: QueryOptions): Promise<Measurement> {
-  const endpoint = `${spec.address.replace(/\/+$/, '')}/api/v1/query`
+  const endpoint = `${spec.address.replace(/\/+$/, '')}/api/v1/${spec.range ? 'query_range' : 'query'}`
+  const form: Record<string, string> = { query }
+  if (spec.range) {
+    const end = Date.now() / 1000
+    Object.assign(form, { start: String(end - spec.range.durationMs / 1000), end: String(end), step: String(spec.range.stepMs / 1000) })
+  }
   const where = `Prometheus ${spec.address}`
   let status: number
   let text: string
@@ -95,7 +110,7 @@ export async function queryPrometheus(spec: PrometheusServerSpec, query: string,
     const response = await fetch(endpoint, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', ...options.headers },
-      body: new URLSearchParams({ query }).toString(),
+      body: new URLSearchParams(form).toString(),
       signal: options.signal ? AbortSignal.any([options.signal, timeout]) : timeout,
       redirect: 'error',
     })
@@ -115,7 +130,21 @@ export async function queryPrometheus(spec: PrometheusServerSpec, query: string,
     const why = answer?.error ? `${answer.errorType ? `${answer.errorType}: ` : ''}${answer.error}` : text.trim().slice(0, 160) || 'empty body'
     return { value: Number.NaN, error: `${where}: HTTP ${status} for ${JSON.stringify(query)}: ${why}` }
   }
+  if (spec.range && answer.data?.resultType === 'matrix') return fromMatrix(answer.data.result, query, spec.range)
   return fromResult(answer.data?.resultType, answer.data?.result, query)
+}
+
+/** One series of a range query, reduced; NaN points are gaps, and a series of gaps is no data. */
+function fromMatrix(result: unknown, query: string, range: RangeSpec): Measurement {
+  const series = (Array.isArray(result) ? result : []) as { metric: Record<string, string>; values: [number, string][] }[]
+  if (!series.length) return { value: Number.NaN, noData: `${JSON.stringify(query)} returned no series over the range` }
+  if (series.length > 1) return { value: Number.NaN, error: `${JSON.stringify(query)} returned ${series.length} series; aggregate to one, e.g. sum(…) or max(…)` }
+  const points = series[0].values.map(([, v]) => Number(v)).filter((v) => Number.isFinite(v))
+  if (!points.length) return { value: Number.NaN, noData: `${JSON.stringify(query)} has no finite point over the range` }
+  const value = range.reduce === 'last' ? points[points.length - 1]
+    : range.reduce === 'avg' ? points.reduce((a, b) => a + b, 0) / points.length
+      : range.reduce === 'min' ? Math.min(...points) : Math.max(...points)
+  return { value }
 }
 
 function fromResult(type: string | undefined, result: unknown, query: string): Measurement {

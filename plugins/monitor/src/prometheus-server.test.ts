@@ -50,6 +50,11 @@ const serverRatio = (address: string, query?: string): MetricOptions => ({
     query: query ?? `sum(increase(model_errors_total{instance="{{address}}"}[${WINDOW}])) / sum(increase(model_requests_total{instance="{{address}}",endpoint="/predict"}[${WINDOW}]))`,
   },
 })
+/** The same ratio as a range query: its worst point over the last 3 s. */
+const rangeRatio = (address: string): MetricOptions => ({
+  name: 'worst_ratio', successCondition: 'result < 0.05',
+  prometheus: { ...(serverRatio(address).prometheus as object), range: { duration: '3s', step: '500ms', reduce: 'max' } } as MetricOptions['prometheus'],
+})
 const localRatio: MetricOptions = { name: 'error_ratio', prometheus: ERROR_RATIO, successCondition: 'result < 0.05' }
 
 async function analyse(url: string, options: Partial<MonitorOptions> & Pick<MonitorOptions, 'metrics'>) {
@@ -79,18 +84,19 @@ describeWith(PROMETHEUS, 'monitor with a real Prometheus server', () => {
 
   it('a healthy server passes, and the local-scrape analysis of the same ratio agrees', async () => {
     const { server, prometheus } = await shared()
-    const viaServer = await analyse(server.url, { metrics: [serverRatio(prometheus.url), { name: 'version', prometheus: { address: prometheus.url, query: 'model_info{version="{{version}}",instance="{{address}}"}' }, successCondition: 'result == 1' }] })
+    const viaServer = await analyse(server.url, { metrics: [serverRatio(prometheus.url), rangeRatio(prometheus.url), { name: 'version', prometheus: { address: prometheus.url, query: 'model_info{version="{{version}}",instance="{{address}}"}' }, successCondition: 'result == 1' }] })
     expect(viaServer.error, viaServer.logs.join('\n')).toBeUndefined()
     expect(viaServer.report).toMatchObject({ outcome: 'Successful', verdict: 'success' })
-    expect(viaServer.report.samples.map((s) => s.values)).toEqual([{ error_ratio: 0, version: 1 }, { error_ratio: 0, version: 1 }, { error_ratio: 0, version: 1 }])
+    expect(viaServer.report.samples.map((s) => s.values)).toEqual([0, 1, 2].map(() => ({ error_ratio: 0, worst_ratio: 0, version: 1 })))
     const local = await analyse(server.url, { metrics: [localRatio] })
     expect(local.report.outcome).toBe(viaServer.report.outcome)
   })
 
   it('an injected 50 % error rate fails the analysis (Failed), as the local scrape does', async () => {
     const { server, prometheus } = await stack({ MLCI_FAULT_ERROR_RATE: '0.5' })
-    const viaServer = await analyse(server.url, { metrics: [serverRatio(prometheus.url)] })
+    const viaServer = await analyse(server.url, { metrics: [serverRatio(prometheus.url), rangeRatio(prometheus.url)] })
     expect(viaServer.error?.code).toBe('MLCI_ANALYSIS_FAILED')
+    expect(viaServer.report.samples[0].values.worst_ratio).toBeGreaterThan(0.2)
     expect(viaServer.report).toMatchObject({ outcome: 'Failed', rollback: true })
     expect(viaServer.report.samples[0].values.error_ratio).toBeGreaterThan(0.2)
     const local = await analyse(server.url, { metrics: [localRatio] })
