@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
@@ -7,6 +8,7 @@ import { ALERTMANAGER, PROMETHEUS, startAlertmanager, startPrometheus, type Serv
 import { describeWith } from './helpers/requirements.js'
 import { freePort, killServers, registryState, serverPids } from './rollback/project.js'
 import { copyFixture } from './helpers/testdir.js'
+import { DOCKER, cleanupDeployment } from '../plugins/docker/test/docker-env.js'
 
 // Releases of the classifier fixture through the real CLI (trainer, semver, the local deployer,
 // monitor, rollback), analysed by a real Prometheus 2.42 that scrapes the deployed model server
@@ -158,5 +160,58 @@ describeWith(PROMETHEUS, 'releases analysed by a real Prometheus server', () => 
     const reg = registryState(dir)
     expect(reg.aliases.live).toBe(live)
     expect(reg.versions[live].status).not.toBe('failed')
+  })
+}))
+
+// The same Prometheus analysis of a release the Docker deployer put live (host network: the
+// container serves on 127.0.0.1:<port>, which Prometheus scrapes like any target).
+const DOCKER_NAME = `prom${randomBytes(3).toString('hex')}`
+const DOCKER_CONFIG = `
+import trainer from '@mlci/plugin-trainer'
+import semver from '@mlci/plugin-semver'
+import docker from '@mlci/plugin-docker'
+import monitor from '@mlci/plugin-monitor'
+import rollback from '@mlci/plugin-rollback'
+const e = process.env
+export default {
+  plugins: [
+    trainer({ command: ['python3', 'train.py', '--out', 'out'], params: 'params.json', paramsMode: 'file',
+      inputs: ['train.py', 'params.json', 'data/train.csv'], outputs: ['out/model.json'], metrics: 'out/metrics.json', signature: 'out/signature.json' }),
+    semver(),
+    docker({ image: 'mlci-test/${DOCKER_NAME}', name: '${DOCKER_NAME}', port: Number(e.TEST_PORT), buildArgs: { BASE: e.MLCI_TEST_BASE_IMAGE ?? 'mlci-python:bookworm' },
+      health: { intervalMs: 100, timeoutMs: 20000, successes: 1 }, stopTimeout: 2 }),
+    monitor({ initialDelay: '1500ms', interval: '1s', count: 2, metrics: [
+      { name: 'error_ratio', successCondition: 'result < 0.05', prometheus: { address: e.TEST_PROMETHEUS_URL,
+        query: 'sum(increase(model_errors_total{instance="{{address}}"}[${WINDOW}])) / sum(increase(model_requests_total{instance="{{address}}",endpoint="/predict"}[${WINDOW}]))' } },
+      { name: 'serving', successCondition: 'result == 1', prometheus: { address: e.TEST_PROMETHEUS_URL, query: 'max(model_info{version="{{version}}",instance="{{address}}"})' } },
+    ] }),
+    rollback(),
+  ],
+}
+`
+
+describeWith(PROMETHEUS, 'a Docker release analysed by a real Prometheus server', () => describeWith(DOCKER, 'on the real engine', () => {
+  let project: string
+  let dockerPort: number
+  let prom: Service
+  let load: ReturnType<typeof startTraffic>
+  beforeAll(async () => {
+    dockerPort = await freePort()
+    project = copyFixture('classifier', { 'mlci.config.ts': DOCKER_CONFIG })
+    prom = await startPrometheus([`127.0.0.1:${dockerPort}`], SCRAPE)
+    load = startTraffic(`http://127.0.0.1:${dockerPort}`)
+  })
+  afterAll(async () => {
+    await load?.stop()
+    await prom?.stop()
+    cleanupDeployment(DOCKER_NAME)
+  })
+
+  it('the container release passes: Prometheus scraped the version the container serves', async () => {
+    const r = await runCli(['build'], { cwd: project, timeoutMs: 180_000, env: { TEST_PORT: String(dockerPort), TEST_PROMETHEUS_URL: prom.url } })
+    expect(r.code, r.output).toBe(0)
+    expect(r.stdout).toMatch(/sample 2\/2 error_ratio=0 ✔ serving=1 ✔/)
+    const reg = registryState(project)
+    expect(reg.versions[reg.aliases.live].status).toBe('ready')
   })
 }))
