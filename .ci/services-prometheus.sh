@@ -54,12 +54,28 @@ install_packages() {
 pid_alive() { [[ -n ${1:-} ]] && kill -0 "$1" 2>/dev/null; }
 http_ok() { [[ $(curl -s -o /dev/null -m 2 -w '%{http_code}' "$1" 2>/dev/null || true) == 200 ]]; }
 
-# start NAME PIDFILE READY_URL CMD...: reuse our instance when it answers, else start one.
+# write_config FILE: stdin to FILE; returns 1 when the content changed (a running instance
+# must reload it).
+write_config() {
+  local tmp
+  tmp=$(mktemp "$1.XXXXXX")
+  cat >"$tmp"
+  if cmp -s "$tmp" "$1"; then rm -f "$tmp"; return 0; fi
+  mv -f "$tmp" "$1"
+  return 1
+}
+
+# start NAME PIDFILE READY_URL CHANGED CMD...: reuse our instance when it answers (reloading its
+# config with SIGHUP when CHANGED=1), else start one.
 start() {
-  local name=$1 pidf=$2 ready=$3 pid i
-  shift 3
+  local name=$1 pidf=$2 ready=$3 changed=$4 pid i
+  shift 4
   pid=$(cat "$pidf" 2>/dev/null || true)
-  if pid_alive "$pid" && http_ok "$ready"; then log "reusing $name (pid $pid)"; return 0; fi
+  if pid_alive "$pid" && http_ok "$ready"; then
+    if [[ $changed == 1 ]]; then kill -HUP "$pid"; log "reusing $name (pid $pid), config reloaded"
+    else log "reusing $name (pid $pid)"; fi
+    return 0
+  fi
   pid_alive "$pid" && { kill "$pid" 2>/dev/null || true; sleep 0.5; }
   setsid nohup "$@" >"$DIR/$name.log" 2>&1 </dev/null &
   pid=$!
@@ -74,20 +90,25 @@ start() {
 }
 
 start_alertmanager() {
-  cat >"$DIR/alertmanager.yml" <<YAML
+  local changed=0
+  write_config "$DIR/alertmanager.yml" <<YAML || changed=1
 route:
   receiver: blackhole
   group_wait: 1s
 receivers:
   - name: blackhole
 YAML
-  start alertmanager "$DIR/alertmanager.pid" "http://$AM_ADDR/-/ready" \
+  start alertmanager "$DIR/alertmanager.pid" "http://$AM_ADDR/-/ready" "$changed" \
     "$AM_BIN" --config.file="$DIR/alertmanager.yml" --storage.path="$DIR/alertmanager-data" \
     --web.listen-address="$AM_ADDR" --cluster.listen-address= --log.level=warn
 }
 
 start_prometheus() {
-  cat >"$DIR/prometheus.yml" <<YAML
+  local changed=0
+  # Besides itself, it scrapes the demo pipeline's model server (mlci.config.ts: the local
+  # deployer on :8731, Docker on :8732), so `npx mlci build` can be tried with a
+  # prometheus: { address: '$PROM_ADDR' } metric.
+  write_config "$DIR/prometheus.yml" <<YAML || changed=1
 global:
   scrape_interval: 1s
   evaluation_interval: 1s
@@ -99,8 +120,11 @@ scrape_configs:
   - job_name: prometheus
     static_configs:
       - targets: ['$PROM_ADDR']
+  - job_name: mlci-demo
+    static_configs:
+      - targets: ['127.0.0.1:8731', '127.0.0.1:8732']
 YAML
-  start prometheus "$DIR/prometheus.pid" "http://$PROM_ADDR/-/ready" \
+  start prometheus "$DIR/prometheus.pid" "http://$PROM_ADDR/-/ready" "$changed" \
     "$PROM_BIN" --config.file="$DIR/prometheus.yml" --storage.tsdb.path="$DIR/prometheus-data" \
     --web.listen-address="$PROM_ADDR" --log.level=warn
 }

@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { Mlci, type AnalysisReport, type MlciError } from '@mlci/core'
 import { ERROR_RATIO } from '../../../test/helpers/metric-server.js'
@@ -89,6 +91,16 @@ describe('monitor against the fixture model server', () => {
     expect(run.error?.code).toBe('MLCI_ANALYSIS_NO_DATA')
     expect(run.error?.message).toMatch(/got no data, so it is not promoted: error_ratio: no data .*returned no samples \(empty body\)/)
     expect(run.report.samples[0].values.accuracy).toBeGreaterThanOrEqual(0.9)
+  })
+
+  it('a probe whose rows no longer fit the model (HTTP 400) is a measurement error, not a failed model', async () => {
+    // e.g. after an input-signature change: the server refuses the rows, so the probe measures nothing
+    writeFileSync(join(project, 'old-probe.csv'), 'length,width,label\n1.0,2.0,red\n3.0,1.0,blue\n')
+    const url = await serve('good')
+    const run = await analyse(url, { count: 2, metrics: [{ name: 'accuracy', probe: { csv: 'old-probe.csv', value: 'accuracy' }, successCondition: 'result >= 0.85' }] })
+    expect(run.error?.code).toBe('MLCI_ANALYSIS_ERROR')
+    expect(run.report).toMatchObject({ outcome: 'Error', rollback: false })
+    expect(run.error?.message).toMatch(/the server rejected the probe rows \(HTTP 400: /)
   })
 
   it('MLCI_FAULT_UNHEALTHY=1 does not fool the analysis: it measures predictions, not /health', async () => {
