@@ -67,10 +67,24 @@ export function alertmanagerAction(record: RunRecord, config: AlertmanagerConfig
   return outcome === 'success' ? 'resolve' : undefined
 }
 
-const apiUrl = (base: string, path: string) => `${base.replace(/\/+$/, '')}/api/v2/${path}`
+/**
+ * `/api/v2/alerts` under the configured URL. fetch refuses URLs with credentials, so
+ * `http://user:pass@host` becomes a basic-auth header (explicit headers win).
+ */
+function endpoint(config: AlertmanagerConfig): { url: string; headers: Record<string, string> } {
+  const url = new URL(config.url)
+  const headers: Record<string, string> = {}
+  if (url.username || url.password) {
+    headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`
+    url.username = ''
+    url.password = ''
+  }
+  return { url: `${url.href.replace(/\/+$/, '')}/api/v2/alerts`, headers: { ...headers, ...config.headers } }
+}
 
 export async function fire(record: RunRecord, env: NodeJS.ProcessEnv, config: AlertmanagerConfig, options: DeliveryOptions): Promise<DeliveryResult> {
-  return postJson(apiUrl(config.url, 'alerts'), [firingAlert(record, env, config)], options)
+  const { url, headers } = endpoint(config)
+  return postJson(url, [firingAlert(record, env, config)], { ...options, headers })
 }
 
 /**
@@ -80,9 +94,10 @@ export async function fire(record: RunRecord, env: NodeJS.ProcessEnv, config: Al
 export async function resolve(record: RunRecord, config: AlertmanagerConfig, options: DeliveryOptions): Promise<DeliveryResult & { resolved: number }> {
   const query = new URLSearchParams([['active', 'true'], ['silenced', 'true'], ['inhibited', 'true'], ['unprocessed', 'true'],
     ['filter', `alertname="${ALERT_NAME}"`], ['filter', 'source="mlci"'], ['filter', `model=${JSON.stringify(modelName(record))}`]])
+  const { url, headers } = endpoint(config)
   let firing: { labels: Record<string, string>; annotations?: Record<string, string>; startsAt?: string; generatorURL?: string }[]
   try {
-    const response = await fetch(`${apiUrl(config.url, 'alerts')}?${query}`, { headers: config.headers, signal: AbortSignal.timeout(options.timeoutMs), redirect: 'error' })
+    const response = await fetch(`${url}?${query}`, { headers, signal: AbortSignal.timeout(options.timeoutMs), redirect: 'error' })
     if (!response.ok) {
       await response.arrayBuffer().catch(() => undefined)
       return { ok: false, attempts: 1, status: response.status, error: `listing alerts: HTTP ${response.status}`, resolved: 0 }
@@ -95,7 +110,7 @@ export async function resolve(record: RunRecord, config: AlertmanagerConfig, opt
   if (!Array.isArray(firing) || !firing.length) return { ok: true, attempts: 1, resolved: 0 }
   const now = new Date().toISOString()
   const ended = firing.map((a) => ({ labels: a.labels, annotations: { ...a.annotations, resolved_by: record.id }, startsAt: a.startsAt ?? now, endsAt: now, ...(a.generatorURL ? { generatorURL: a.generatorURL } : {}) }))
-  const result = await postJson(apiUrl(config.url, 'alerts'), ended, options)
+  const result = await postJson(url, ended, { ...options, headers })
   return { ...result, resolved: result.ok ? ended.length : 0 }
 }
 
