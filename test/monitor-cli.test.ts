@@ -106,6 +106,26 @@ describe('mlci monitor', () => {
     expect((await registry.ledger()).filter((m) => m.by.startsWith('mlci monitor'))).toEqual([])
   })
 
+  it('with rollbackOn: ["Failed", "Error"] a measurement error rolls back, still without marking the version failed', async () => {
+    const server = await modelServer({ errorRatio: 0 })
+    const dir = await project(server.url)
+    writeFileSync(join(dir, 'mlci.config.mjs'), `
+      import monitor from '@mlci/plugin-monitor'
+      import rollback from '@mlci/plugin-rollback'
+      export default { plugins: [
+        monitor({ url: ${JSON.stringify(server.url)}, interval: '50ms', count: 2, rollbackOn: ['Failed', 'Error'], metrics: [
+          { name: 'queue', json: { url: '/stats', path: 'queue.depth' }, successCondition: 'result < 100' },
+        ] }),
+        rollback(),
+      ] }`)
+    const r = await runCli(['monitor'], { cwd: dir })
+    expect(r.code, r.output).toBe(1)
+    expect(r.stderr).toMatch(/could not measure, so it is not promoted; the version is rolled back \(rollbackOn includes "Error"\).*\[MLCI_ANALYSIS_ERROR\]/)
+    const registry = createEmbeddedRegistry(join(dir, '.mlci'))
+    expect((await registry.aliases()).live).toBe('1.0.0')
+    expect((await registry.get('2.0.0'))?.status).toBe('ready')
+  })
+
   it('--every keeps analysing, rolls back on its own when the error rate rises, and stops on Ctrl-C', async () => {
     const state = { errorRatio: 0 }
     const server = await modelServer(state)
