@@ -28,6 +28,7 @@ describe('queryPrometheus', () => {
       answer({ resultType: 'vector', result: [{ metric: {}, value: [1, 'NaN'] }] }),
       answer({ resultType: 'vector', result: [] }),
       () => ({ body: 'not json' }),
+      answer({ resultType: 'scalar', result: [1, '+Inf'] }),
     ]
     const server = await startServer({ '/api/v1/query': (hit) => replies[hit - 1]() })
     servers.push(server)
@@ -37,6 +38,7 @@ describe('queryPrometheus', () => {
     expect(got[2].noData).toMatch(/"q" is NaN for \{job=|"q" is NaN/)
     expect(got[3].noData).toBe('"q" returned no series')
     expect(got[4].error).toMatch(/HTTP 200 for "q": not json/)
+    expect(got[5]).toEqual({ value: Infinity, noData: '"q" is Infinity' })
   })
 
   it('a range query reduces its one series (NaN points are gaps) and sends start/end/step', async () => {

@@ -163,7 +163,8 @@ function fromResult(type: string | undefined, result: unknown, query: string): M
 }
 
 function number(raw: string | undefined, noData: string): Measurement {
-  const value = Number(raw)
+  // Prometheus writes infinities as "+Inf"/"-Inf", which Number() does not read.
+  const value = raw === '+Inf' ? Infinity : raw === '-Inf' ? -Infinity : Number(raw)
   if (raw === undefined || Number.isNaN(value)) return { value: Number.NaN, noData }
   if (!Number.isFinite(value)) return { value, noData: noData.replace(/NaN/, String(value)) }
   return { value }
