@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { accessSync, constants, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -39,7 +39,11 @@ process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL')
 })
 
-async function start(bin: string, args: (port: number, dir: string) => string[], files: (dir: string) => Record<string, string>): Promise<Service> {
+function bcrypt(user: string, password: string): string {
+  return execFileSync('htpasswd', ['-nbB', '-C', '4', user, password], { encoding: 'utf8' }).trim().slice(user.length + 1)
+}
+
+async function start(bin: string, args: (port: number, dir: string) => string[], files: (dir: string) => Record<string, string>, readyHeaders: Record<string, string> = {}): Promise<Service> {
   const dir = testdir()
   for (const [name, text] of Object.entries(files(dir))) writeFileSync(join(dir, name), text)
   const port = await freePort()
@@ -61,7 +65,7 @@ async function start(bin: string, args: (port: number, dir: string) => string[],
   }
   for (let i = 0; i < 300; i++) {
     if (child.exitCode !== null) throw new Error(`${bin} exited with ${child.exitCode}:\n${log}`)
-    const ready = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1000) }).then((r) => r.ok, () => false)
+    const ready = await fetch(`${url}/-/ready`, { headers: readyHeaders, signal: AbortSignal.timeout(1000) }).then((r) => r.ok, () => false)
     if (ready) return { url, port, stop }
     await sleep(100)
   }
@@ -69,12 +73,18 @@ async function start(bin: string, args: (port: number, dir: string) => string[],
   throw new Error(`${bin} did not become ready on ${url} within 30 s:\n${log}`)
 }
 
-/** A Prometheus scraping `targets` (host:port) every `scrapeInterval` as job `model`. */
-export function startPrometheus(targets: string[], scrapeInterval = '1s'): Promise<Service> {
+/**
+ * A Prometheus scraping `targets` (host:port) every `scrapeInterval` as job `model`. With
+ * `basicAuth`, its API demands that user and password (a bcrypt hash in its web config, made
+ * with `htpasswd -B`); readiness is then probed with the same credentials.
+ */
+export function startPrometheus(targets: string[], scrapeInterval = '1s', basicAuth?: { user: string; password: string }): Promise<Service> {
+  const webConfig = basicAuth ? [`--web.config.file=WEBCONFIG`] : []
   return start(process.env.MLCI_TEST_PROMETHEUS_BIN!, (port, dir) => [
     `--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`,
-    `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn',
+    `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn', ...webConfig.map((a) => a.replace('WEBCONFIG', join(dir, 'web.yml'))),
   ], () => ({
+    ...(basicAuth ? { 'web.yml': `basic_auth_users:\n  ${basicAuth.user}: '${bcrypt(basicAuth.user, basicAuth.password)}'\n` } : {}),
     'prometheus.yml': [
       'global:',
       `  scrape_interval: ${scrapeInterval}`,
@@ -85,7 +95,11 @@ export function startPrometheus(targets: string[], scrapeInterval = '1s'): Promi
       `      - targets: [${targets.map((t) => `'${t}'`).join(', ')}]`,
       '',
     ].join('\n'),
-  }))
+  }), basicAuth ? basicHeader(basicAuth) : {})
+}
+
+export function basicHeader(auth: { user: string; password: string }): Record<string, string> {
+  return { authorization: `Basic ${Buffer.from(`${auth.user}:${auth.password}`).toString('base64')}` }
 }
 
 /** An Alertmanager with one receiver that goes nowhere: tests read alerts back from its API. */
@@ -97,19 +111,19 @@ export function startAlertmanager(): Promise<Service> {
 }
 
 /** Instant query against a test Prometheus; the first series' value, or undefined. */
-export async function promValue(url: string, query: string): Promise<number | undefined> {
-  const response = await fetch(`${url}/api/v1/query?${new URLSearchParams({ query })}`)
+export async function promValue(url: string, query: string, headers: Record<string, string> = {}): Promise<number | undefined> {
+  const response = await fetch(`${url}/api/v1/query?${new URLSearchParams({ query })}`, { headers })
   const body = await response.json() as { data?: { result?: { value: [number, string] }[] } }
   const first = body.data?.result?.[0]
   return first ? Number(first.value[1]) : undefined
 }
 
 /** Wait until `query` has a value for which `ok` holds (e.g. the target was scraped). */
-export async function waitForProm(url: string, query: string, ok: (v: number) => boolean = () => true, timeoutMs = 20_000): Promise<number> {
+export async function waitForProm(url: string, query: string, ok: (v: number) => boolean = () => true, timeoutMs = 20_000, headers: Record<string, string> = {}): Promise<number> {
   const deadline = Date.now() + timeoutMs
   let last: number | undefined
   while (Date.now() < deadline) {
-    last = await promValue(url, query).catch(() => undefined)
+    last = await promValue(url, query, headers).catch(() => undefined)
     if (last !== undefined && ok(last)) return last
     await sleep(100)
   }

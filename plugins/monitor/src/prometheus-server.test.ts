@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
 import { Mlci, definePlugin, type AnalysisReport, type MlciError } from '@mlci/core'
 import { ERROR_RATIO } from '../../../test/helpers/metric-server.js'
 import { startModelServer, startTraffic, type ModelServer } from '../../../test/helpers/model-server.js'
-import { PROMETHEUS, startPrometheus, waitForProm, type Service } from '../../../test/helpers/prometheus.js'
+import { PROMETHEUS, basicHeader, startPrometheus, waitForProm, type Service } from '../../../test/helpers/prometheus.js'
 import { describeWith } from '../../../test/helpers/requirements.js'
 import { copyFixture } from '../../../test/helpers/testdir.js'
 import monitor, { type MetricOptions, type MonitorOptions } from './index.js'
@@ -118,6 +118,30 @@ describeWith(PROMETHEUS, 'monitor with a real Prometheus server', () => {
     expect(run.error?.code).toBe('MLCI_ANALYSIS_ERROR')
     expect(run.report.samples).toHaveLength(3)
     expect(run.error?.message).toMatch(/3 consecutive measurement errors \(consecutiveErrorLimit 2\); last error: Prometheus http:\/\/127\.0\.0\.1:\d+: fetch failed: ECONNREFUSED/)
+  })
+
+  it('a Prometheus behind basic auth: credentials from the env pass; without them HTTP 401 is an Error', async () => {
+    const credentials = { user: 'mlci', password: 'pr0m-s3cret-pw' }
+    const server = await startModelServer({ cwd: project, python, model: 'good', version: '1.4.0' })
+    cleanup.push(server.stop)
+    const prometheus = await startPrometheus([server.address], '500ms', credentials)
+    cleanup.push(prometheus.stop)
+    await waitForProm(prometheus.url, 'up', (v) => v === 1, 20_000, basicHeader(credentials))
+    const metric = (auth?: object): MetricOptions => ({ name: 'up', successCondition: 'result == 1', prometheus: { address: prometheus.url, query: 'up{instance="{{address}}"}', ...(auth ? { auth } : {}) } })
+    process.env.TEST_PROM_USER = credentials.user
+    process.env.TEST_PROM_PASSWORD = credentials.password
+    try {
+      const ok = await analyse(server.url, { count: 1, metrics: [metric({ usernameEnv: 'TEST_PROM_USER', passwordEnv: 'TEST_PROM_PASSWORD' })] })
+      expect(ok.error, ok.logs.join('\n')).toBeUndefined()
+      expect(ok.report.samples[0].values.up).toBe(1)
+      const denied = await analyse(server.url, { count: 1, consecutiveErrorLimit: 0, metrics: [metric()] })
+      expect(denied.error?.code).toBe('MLCI_ANALYSIS_ERROR')
+      expect(denied.error?.message).toMatch(/Prometheus http:\/\/127\.0\.0\.1:\d+: HTTP 401 for "up\{instance=\\"127\.0\.0\.1:\d+\\"\}": Unauthorized/)
+      expect(JSON.stringify([ok, denied])).not.toContain(credentials.password)
+    } finally {
+      delete process.env.TEST_PROM_USER
+      delete process.env.TEST_PROM_PASSWORD
+    }
   })
 
   it('a query matching several series is an error asking for an aggregation; no series is no data', async () => {
