@@ -348,4 +348,5 @@ step "5 env file" write_env
 step "6 verify" verify
 step "7 postgres" bash "$(dirname "$0")/services-postgres.sh"
 step "8 swift (S3)" bash "$(dirname "$0")/services-swift.sh"
+step "9 prometheus + alertmanager" bash "$(dirname "${BASH_SOURCE[0]}")/services-prometheus.sh"
 log "all services ready in $(awk -v a="$T_ALL" -v b="$(now)" 'BEGIN{printf "%.1f", b-a}') s; source $ENV_FILE"

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createEmbeddedRegistry } from '@mlci/core'
@@ -79,6 +80,52 @@ describe('mlci monitor', () => {
     const live = (await registry.ledger()).filter((m) => m.alias === 'live').slice(-2)
     expect(live.map((m) => [m.from, m.to, m.by])).toEqual([['2.0.0', undefined, 'mlci monitor'], [undefined, '1.0.0', 'mlci monitor']])
     expect((await registry.aliases()).previous).toBeUndefined()
+  })
+
+  it('a JSON metric whose endpoint answers HTTP 404 is a measurement error: exit 1, but the live version is neither rolled back nor marked failed', async () => {
+    // Found by a new user: a JSON metric pointing at an endpoint the server did not serve yet
+    // marked a healthy version failed and rolled it back.
+    const server = await modelServer({ errorRatio: 0 })
+    const dir = await project(server.url)
+    writeFileSync(join(dir, 'mlci.config.mjs'), `
+      import monitor from '@mlci/plugin-monitor'
+      import rollback from '@mlci/plugin-rollback'
+      export default { plugins: [
+        monitor({ url: ${JSON.stringify(server.url)}, interval: '50ms', count: 3, metrics: [
+          { name: 'queue', json: { url: '/stats', path: 'queue.depth' }, successCondition: 'result < 100' },
+        ] }),
+        rollback(),
+      ] }`)
+    const r = await runCli(['monitor'], { cwd: dir })
+    expect(r.code, r.output).toBe(1)
+    expect(r.stderr).toMatch(/Analysis "analysis" of 2\.0\.0 could not measure, so it is not promoted; the version is not marked failed and not rolled back: queue: no sample succeeded in 3 \(3 errors\); last: error: GET http:\/\/127\.0\.0\.1:\d+\/stats: HTTP 404.*\[MLCI_ANALYSIS_ERROR\]/)
+    expect(r.output).toContain('Not rolling back 2.0.0: the analysis ended Error')
+    const registry = createEmbeddedRegistry(join(dir, '.mlci'))
+    expect((await registry.aliases()).live).toBe('2.0.0')
+    const entry = await registry.get('2.0.0')
+    expect(entry?.status).toBe('ready')
+    expect(entry?.analysis?.at(-1)).toMatchObject({ outcome: 'Error', verdict: 'error', rollback: false })
+    expect((await registry.ledger()).filter((m) => m.by.startsWith('mlci monitor'))).toEqual([])
+  })
+
+  it('with rollbackOn: ["Failed", "Error"] a measurement error rolls back, still without marking the version failed', async () => {
+    const server = await modelServer({ errorRatio: 0 })
+    const dir = await project(server.url)
+    writeFileSync(join(dir, 'mlci.config.mjs'), `
+      import monitor from '@mlci/plugin-monitor'
+      import rollback from '@mlci/plugin-rollback'
+      export default { plugins: [
+        monitor({ url: ${JSON.stringify(server.url)}, interval: '50ms', count: 2, rollbackOn: ['Failed', 'Error'], metrics: [
+          { name: 'queue', json: { url: '/stats', path: 'queue.depth' }, successCondition: 'result < 100' },
+        ] }),
+        rollback(),
+      ] }`)
+    const r = await runCli(['monitor'], { cwd: dir })
+    expect(r.code, r.output).toBe(1)
+    expect(r.stderr).toMatch(/could not measure, so it is not promoted; the version is rolled back \(rollbackOn includes "Error"\).*\[MLCI_ANALYSIS_ERROR\]/)
+    const registry = createEmbeddedRegistry(join(dir, '.mlci'))
+    expect((await registry.aliases()).live).toBe('1.0.0')
+    expect((await registry.get('2.0.0'))?.status).toBe('ready')
   })
 
   it('--every keeps analysing, rolls back on its own when the error rate rises, and stops on Ctrl-C', async () => {

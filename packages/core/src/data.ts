@@ -123,7 +123,16 @@ export interface AnalysisSample {
   metrics?: Record<string, { value: number | null; verdict: AnalysisSample['verdict']; noData?: boolean; message?: string }>
 }
 
-export type AnalysisVerdict = 'success' | 'failure' | 'inconclusive'
+export type AnalysisVerdict = 'success' | 'failure' | 'inconclusive' | 'error'
+
+/**
+ * How an analysis ended, in Argo Rollouts' AnalysisRun phases. This is the contract a release
+ * acts on: only `Failed` is a verdict against the model (mark the version failed, roll back);
+ * `Error` means the analysis could not measure (a metrics endpoint, Prometheus or a probe
+ * request broke) and `Inconclusive` that the measurements decided nothing — neither ever marks
+ * a version failed, and they roll back only when the monitor's `rollbackOn` names them.
+ */
+export type AnalysisOutcome = 'Successful' | 'Failed' | 'Error' | 'Inconclusive'
 
 /** How one metric of an analysis ended, with its measurement counts. */
 export interface AnalysisMetricSummary {
@@ -141,7 +150,11 @@ export interface AnalysisMetricSummary {
 export interface AnalysisReport {
   name: string
   version: string
+  /** Argo's phase name for `verdict` (see AnalysisOutcome); absent in reports written before it existed. */
+  outcome?: AnalysisOutcome
   verdict: AnalysisVerdict
+  /** What the monitor asked of the release: roll back (its `rollbackOn` names the outcome) or not. */
+  rollback?: boolean
   samples: AnalysisSample[]
   message?: string
   /** The base URL analysed. */

@@ -40,8 +40,10 @@ export const ErrorCode = {
   UNEXPECTED: 'MLCI_UNEXPECTED',
   /** No version could be rolled back to (every target missing, broken or unhealthy); what ran is left alone. */
   ROLLBACK_FAILED: 'MLCI_ROLLBACK_FAILED',
-  /** A monitor analysis failed (failures over failureLimit, or too many measurement errors): not promoted. */
+  /** A monitor analysis failed: failures over failureLimit, a verdict against the model (outcome Failed). */
   ANALYSIS_FAILED: 'MLCI_ANALYSIS_FAILED',
+  /** A monitor analysis could not measure (consecutive measurement errors over consecutiveErrorLimit, outcome Error): not a verdict on the model. */
+  ANALYSIS_ERROR: 'MLCI_ANALYSIS_ERROR',
   /** A monitor analysis was inconclusive (policy `inconclusive`): not promoted either. */
   ANALYSIS_INCONCLUSIVE: 'MLCI_ANALYSIS_INCONCLUSIVE',
   /** A monitor analysis failed because its metrics had no data (empty body, missing series, NaN). */

@@ -18,6 +18,7 @@ export { createLogger, type Logger, type LogEntry, type LogLevel } from './logge
 export { RUN_RECORD_SCHEMA, formatLogLine, newRunId, toErrorRecord, type RunRecord, type PhaseRecord, type TapRecord, type RunStatus, type PhaseStatus, type ErrorRecord } from './run-record.js'
 export type { RunContext, PhaseContext, RunOptions } from './context.js'
 export type * from './data.js'
+export { analysisDecision, type AnalysisDecision } from './analysis-outcome.js'
 export type * from './registry/types.js'
 export type * from './cache/types.js'
 export { CORE_VERSION } from './version.js'

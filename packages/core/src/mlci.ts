@@ -465,7 +465,12 @@ export class Mlci extends EventEmitter<RunEvents> {
     }
     const doc = candidate ? await ctx.registry.get(candidate).catch(() => undefined) : undefined
     const transient = row.name === 'deploy' && doc?.status === 'ready'
-    if (doc && !transient) {
+    // An analysis that could not measure (Error) or decided nothing (Inconclusive) is no verdict
+    // on the model: the candidate keeps its status; the rollback plugin decides by `rollbackOn`.
+    const analysis = analysisDecision(ctx.data, error)
+    if (doc && analysis && !analysis.markFailed) {
+      ctx.log.warn(`${doc.version} stays ${doc.status}: its analysis ended ${analysis.outcome}, not Failed.`)
+    } else if (doc && !transient) {
       try {
         await ctx.release.markFailed(doc.version, ctx.redact(`${doc.version} failed in ${row.name}: ${errorMessage(error)}`))
       } catch (markError) {

@@ -51,7 +51,21 @@ function matches(spec: Spec, value: unknown, path: string, problems: string[]): 
       case 'number[]': return Array.isArray(value) && value.every((v) => typeof v === 'number')
     }
   }
-  if (Array.isArray(spec)) return spec.some((s) => matches(s, value, path, []))
+  if (Array.isArray(spec)) {
+    // A union: the first member the value fits without problems; else the first whose type it
+    // has (an object for a shape) with that member's nested problems, so `{ query }` without a
+    // required `address` says so instead of passing or blaming the whole union.
+    let fallback: string[] | undefined
+    for (const member of spec) {
+      const nested: string[] = []
+      if (!matches(member, value, path, nested)) continue
+      if (!nested.length) return true
+      fallback ??= nested
+    }
+    if (!fallback) return false
+    problems.push(...fallback)
+    return true
+  }
   const s = spec as Exclude<Spec, string | readonly Spec[]>
   if ('oneOf' in s) return s.oneOf.includes(value)
   if ('min' in s) {

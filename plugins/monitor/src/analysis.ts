@@ -1,4 +1,4 @@
-import type { AnalysisMetricSummary, AnalysisReport, AnalysisSample, AnalysisVerdict } from '@mlci/core'
+import type { AnalysisMetricSummary, AnalysisOutcome, AnalysisReport, AnalysisSample, AnalysisVerdict } from '@mlci/core'
 import type { ConditionFn } from './condition.js'
 
 /**
@@ -30,6 +30,8 @@ export interface MetricPlan {
 
 export interface AnalysisPlan {
   name: string
+  /** Outcomes other than Successful that ask the release to roll back (default Failed, Inconclusive). */
+  rollbackOn: readonly AnalysisOutcome[]
   initialDelayMs: number
   intervalMs: number
   count: number
@@ -53,6 +55,8 @@ export interface AnalysisIo {
   onSample?(sample: AnalysisSample, count: number): void
   now?(): Date
 }
+
+export const OUTCOME: Record<AnalysisVerdict, AnalysisOutcome> = { success: 'Successful', failure: 'Failed', error: 'Error', inconclusive: 'Inconclusive' }
 
 type MetricState = Omit<AnalysisMetricSummary, 'verdict'> & {
   verdict: AnalysisMetricSummary['verdict'] | 'running'
@@ -98,15 +102,24 @@ export async function runAnalysis(plan: AnalysisPlan, version: string, io: Analy
     else {
       // Every sample was tolerated (errors under the limit, failures within failureLimit) but
       // none succeeded: passing would promote on no evidence at all.
-      state.verdict = state.errors ? 'error' : 'failure'
+      // Judged by what was seen: a measured failure is evidence against the model; only
+      // errors (or only undecided samples) are not.
+      state.verdict = state.failures ? 'failure' : state.errors ? 'error' : state.inconclusive ? 'inconclusive' : 'failure'
       state.message = `no sample succeeded in ${samples.length} (${describeCounts(state)})${state.last ? `; last: ${state.last}` : ''}`
       if (state.failingNoData === state.failures && state.failures > 0) state.message += ` — no data (noData: ${plan.metrics[i].noData})`
     }
   }
-  const verdict: AnalysisVerdict = states.some((s) => s.verdict === 'failure' || s.verdict === 'error') ? 'failure'
-    : states.some((s) => s.verdict === 'inconclusive') ? 'inconclusive' : 'success'
+  // Argo's precedence: Failed > Error > Inconclusive > Successful. A metric that could not be
+  // measured never turns into a verdict against the model, but a failing one is not hidden by it.
+  const verdict: AnalysisVerdict = states.some((s) => s.verdict === 'failure') ? 'failure'
+    : states.some((s) => s.verdict === 'error') ? 'error'
+      : states.some((s) => s.verdict === 'inconclusive') ? 'inconclusive' : 'success'
   const metrics = states.map(({ consecutiveErrors: _c, failingNoData: _f, last: _l, ...summary }) => summary as AnalysisMetricSummary)
-  const report: AnalysisReport = { name: plan.name, version, verdict, samples, metrics, startedAt, endedAt: now().toISOString() }
+  const outcome = OUTCOME[verdict]
+  const report: AnalysisReport = {
+    name: plan.name, version, outcome, verdict, ...(verdict === 'success' ? {} : { rollback: plan.rollbackOn.includes(outcome) }),
+    samples, metrics, startedAt, endedAt: now().toISOString(),
+  }
   const problems = metrics.filter((m) => m.verdict !== 'success').map((m) => `${m.name}: ${m.message}`)
   if (problems.length) report.message = problems.join('; ')
   return report

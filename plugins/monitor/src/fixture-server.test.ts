@@ -1,8 +1,10 @@
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { Mlci, type AnalysisReport, type MlciError } from '@mlci/core'
 import { ERROR_RATIO } from '../../../test/helpers/metric-server.js'
+import { startModelServer, type ModelServer } from '../../../test/helpers/model-server.js'
 import { copyFixture } from '../../../test/helpers/testdir.js'
 import monitor, { type MetricOptions, type MonitorOptions } from './index.js'
 
@@ -19,30 +21,16 @@ beforeAll(() => {
   execFileSync(python, ['train.py', '--epochs', '1', '--learning_rate', '0.001', '--out', 'bad'], { cwd: project, stdio: 'ignore' })
 })
 
-const children: ChildProcess[] = []
+const servers: ModelServer[] = []
 afterEach(async () => {
-  for (const child of children.splice(0)) {
-    const exited = new Promise((resolve) => child.once('exit', resolve))
-    child.kill('SIGTERM')
-    await exited
-  }
+  for (const server of servers.splice(0)) await server.stop()
 })
 
 /** Start serve.py on a free port; resolves with its URL once it listens. */
-function serve(model: 'good' | 'bad', env: Record<string, string> = {}): Promise<string> {
-  const child = spawn(python, ['serve.py', '--port', '0', '--model', join(model, 'model.json'), '--model-version', model, '--quiet'], {
-    cwd: project, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'],
-  })
-  children.push(child)
-  return new Promise((resolve, reject) => {
-    let err = ''
-    child.stderr!.on('data', (d: Buffer) => {
-      err += d
-      const m = /listening on (http:\/\/\S+)/.exec(err)
-      if (m) resolve(m[1])
-    })
-    child.once('exit', (code) => reject(new Error(`serve.py exited ${code}: ${err}`)))
-  })
+async function serve(model: 'good' | 'bad', env: Record<string, string> = {}): Promise<string> {
+  const server = await startModelServer({ cwd: project, python, model, env })
+  servers.push(server)
+  return server.url
 }
 
 const accuracy: MetricOptions = { name: 'accuracy', probe: { csv: 'probe.csv', value: 'accuracy' }, successCondition: 'result >= 0.85' }
@@ -103,6 +91,16 @@ describe('monitor against the fixture model server', () => {
     expect(run.error?.code).toBe('MLCI_ANALYSIS_NO_DATA')
     expect(run.error?.message).toMatch(/got no data, so it is not promoted: error_ratio: no data .*returned no samples \(empty body\)/)
     expect(run.report.samples[0].values.accuracy).toBeGreaterThanOrEqual(0.9)
+  })
+
+  it('a probe whose rows no longer fit the model (HTTP 400) is a measurement error, not a failed model', async () => {
+    // e.g. after an input-signature change: the server refuses the rows, so the probe measures nothing
+    writeFileSync(join(project, 'old-probe.csv'), 'length,width,label\n1.0,2.0,red\n3.0,1.0,blue\n')
+    const url = await serve('good')
+    const run = await analyse(url, { count: 2, metrics: [{ name: 'accuracy', probe: { csv: 'old-probe.csv', value: 'accuracy' }, successCondition: 'result >= 0.85' }] })
+    expect(run.error?.code).toBe('MLCI_ANALYSIS_ERROR')
+    expect(run.report).toMatchObject({ outcome: 'Error', rollback: false })
+    expect(run.error?.message).toMatch(/the server rejected the probe rows \(HTTP 400: /)
   })
 
   it('MLCI_FAULT_UNHEALTHY=1 does not fool the analysis: it measures predictions, not /health', async () => {

@@ -26,10 +26,13 @@ export default definePlugin((options: MonitorOptions) => {
     version,
     core: '^0.1.0',
     apply(mlci) {
-      // A missing or malformed probe CSV is found before anything is deployed, not after.
-      if (normalized.sources.some((m) => m.source.kind === 'probe')) {
+      // A missing or malformed probe CSV or an unset Prometheus credential is found before
+      // anything is deployed, not after (a monitor-phase error would trigger the rollback hook).
+      if (normalized.sources.some((m) => m.source.kind === 'probe' || (m.source.kind === 'prometheus-server' && m.source.auth))) {
         mlci.hooks.verify.tapPromise(NAME, async (ctx) => {
-          await loadDatasets(new Measurer(resolveSources(normalized.sources, ctx.cwd, normalized.timeoutMs), { baseUrl: '', timeoutMs: 0 }))
+          const measurer = new Measurer(resolveSources(normalized.sources, ctx.cwd, normalized.timeoutMs), { baseUrl: '', timeoutMs: 0 })
+          await loadDatasets(measurer)
+          prepareAuth(measurer, ctx.env)
         })
       }
       mlci.hooks.monitor.tapPromise(NAME, async (ctx) => {
@@ -41,8 +44,9 @@ export default definePlugin((options: MonitorOptions) => {
         }
         const target = await resolveTarget(ctx, normalized.url)
         const { plan } = normalized
-        const measurer = new Measurer(resolveSources(normalized.sources, ctx.cwd, normalized.timeoutMs), { baseUrl: target.url, timeoutMs: normalized.timeoutMs, signal: ctx.signal })
+        const measurer = new Measurer(resolveSources(normalized.sources, ctx.cwd, normalized.timeoutMs), { baseUrl: target.url, timeoutMs: normalized.timeoutMs, signal: ctx.signal, version: target.version })
         await loadDatasets(measurer)
+        prepareAuth(measurer, ctx.env)
         ctx.log.info(`analysing ${target.version ?? 'the live server'} at ${target.url}: ${plan.count} sample(s) every ${plan.intervalMs} ms${plan.initialDelayMs ? ` after ${plan.initialDelayMs} ms` : ''} (${plan.metrics.map((m) => m.name).join(', ')})`)
         let report: AnalysisReport
         try {
@@ -78,6 +82,16 @@ async function loadDatasets(measurer: Measurer): Promise<void> {
   } catch (error) {
     throw new MlciError(ErrorCode.PLUGIN_OPTIONS, `Cannot load the probe dataset: ${errorMessage(error)}`, {
       hint: 'Fix the probe `csv` path (relative to the project root) or the file: a header of feature names plus the label column, then labelled rows.',
+    })
+  }
+}
+
+function prepareAuth(measurer: Measurer, env: NodeJS.ProcessEnv): void {
+  try {
+    measurer.prepareAuth(env)
+  } catch (error) {
+    throw new MlciError(ErrorCode.PLUGIN_OPTIONS, `Cannot authenticate to Prometheus: ${errorMessage(error)}`, {
+      hint: 'Export the variable named in the metric\'s prometheus.auth (bearerTokenEnv, usernameEnv/passwordEnv) before running mlci.',
     })
   }
 }

@@ -171,7 +171,10 @@ describe('measurement errors', () => {
     await server.close()
     servers.length = 0
     const run = await analyse({ url, count: 5, consecutiveErrorLimit: 1, metrics: [errorRatio()] })
-    expect(run.error?.code).toBe('MLCI_ANALYSIS_FAILED')
+    // Could not measure: outcome Error (never Failed), and no rollback unless rollbackOn says so.
+    expect(run.error?.code).toBe('MLCI_ANALYSIS_ERROR')
+    expect(run.report).toMatchObject({ outcome: 'Error', verdict: 'error', rollback: false })
+    expect(run.error?.message).toMatch(/could not measure, so it is not promoted; the version is not marked failed and not rolled back/)
     expect(run.error?.message).toMatch(/2 consecutive measurement errors \(consecutiveErrorLimit 1\); last error: .*ECONNREFUSED/)
     expect(run.report.samples).toHaveLength(2)
   })
@@ -179,8 +182,31 @@ describe('measurement errors', () => {
   it('never passes on errors alone, even under the limit', async () => {
     const server = await serve({ '/metrics': () => ({ status: 503, body: 'down' }) })
     const run = await analyse({ url: server.url, count: 2, metrics: [errorRatio()] })
-    expect(run.error?.code).toBe('MLCI_ANALYSIS_FAILED')
+    expect(run.error?.code).toBe('MLCI_ANALYSIS_ERROR')
     expect(run.error?.message).toMatch(/no sample succeeded in 2 \(2 errors\)/)
+    expect(run.report.outcome).toBe('Error')
+  })
+
+  it('rollbackOn: ["Error"] asks for a rollback on measurement errors, still without a Failed verdict', async () => {
+    const server = await serve({ '/metrics': () => ({ status: 503, body: 'down' }) })
+    const run = await analyse({ url: server.url, count: 2, rollbackOn: ['Failed', 'Error'], metrics: [errorRatio()] })
+    expect(run.report).toMatchObject({ outcome: 'Error', rollback: true })
+    expect(run.error?.message).toContain('rolled back (rollbackOn includes "Error")')
+  })
+
+  it('a failing metric beside an erroring one is Failed: an error never hides a verdict', async () => {
+    const server = await serve({ '/metrics': errorRatioMetrics([0.5]) })
+    const run = await analyse({ url: server.url, count: 2, metrics: [errorRatio(), { name: 'stats', json: { url: '/stats', path: 'p95' }, successCondition: 'result < 1' }] })
+    expect(run.error?.code).toBe('MLCI_ANALYSIS_FAILED')
+    expect(run.report.outcome).toBe('Failed')
+  })
+
+  it('a probe the server rejects with HTTP 400 is a measurement error, not a failed model', async () => {
+    const server = await serve({ '/predict': () => ({ status: 400, body: { error: 'expected 4 features, got 2' } }) })
+    const run = await analyse({ url: server.url, count: 2, metrics: [{ name: 'acc', probe: { csv: 'p.csv', value: 'accuracy' }, successCondition: 'result > 0.9' }] }, { files: { 'p.csv': 'x,y,label\n1,2,a\n' } })
+    expect(run.error?.code).toBe('MLCI_ANALYSIS_ERROR')
+    expect(run.error?.message).toMatch(/the server rejected the probe rows \(HTTP 400: .*expected 4 features/)
+    expect(run.report.outcome).toBe('Error')
   })
 
   it('a body that is not Prometheus text is a measurement error with the line', async () => {
@@ -266,6 +292,13 @@ describe('configuration and lifecycle', () => {
     expect(bad({ interval: 'soon', metrics: [] })).toThrow(/metrics is empty[\s\S]*interval "soon" is not a duration; write e\.g\. 500ms/)
     expect(bad({ metrics: [{ name: 'x', probe: { csv: 'p.csv', value: 'f1' }, successCondition: 'result > 0' }] })).toThrow(/probe\.value must be one of "accuracy"/)
     expect(bad({})).toThrow(/metrics is required/)
+    // a Prometheus server metric: nested problems are named, not swallowed by the string|object union
+    const server = (prometheus: unknown) => bad({ metrics: [{ name: 'x', prometheus, successCondition: 'result > 0' }] })
+    expect(server({ query: 'q' })).toThrow(/metrics\[0\]\.prometheus\.address is required \(a string\)/)
+    expect(server({ address: 'http://p:9090', query: 'q', range: { duration: '5m' } })).toThrow(/prometheus\.range\.reduce is required \(one of "last", "avg", "min", "max"\)/)
+    expect(server({ address: 'p:9090', query: 'q' })).toThrow(/prometheus\.address must be the http\(s\) URL of a Prometheus server, got "p:9090"/)
+    expect(server({ address: 'http://p', query: 'q', range: { duration: '5m', step: '10m', reduce: 'max' } })).toThrow(/range\.step must be more than 0 and at most the duration \(5m\)/)
+    expect(server(42)).toThrow(/prometheus must be a string or an object, got a number/)
     // A condition is parsed, never evaluated as JavaScript: this must be refused, not run.
     expect(bad({ metrics: [{ name: 'x', prometheus: 'x', successCondition: 'process.exit(1)' }] }))
       .toThrow(expect.objectContaining({ code: 'MLCI_PLUGIN_OPTIONS', message: expect.stringMatching(/metrics\[0\]\.successCondition: invalid condition "process\.exit\(1\)"/) }))

@@ -1,10 +1,11 @@
 import { isAbsolute, resolve } from 'node:path'
-import { ErrorCode, MlciError, validateOptions, type Shape } from '@mlci/core'
+import { ErrorCode, MlciError, validateOptions, type Shape, type Spec } from '@mlci/core'
 import type { AnalysisPlan, MetricPlan, Policy } from './analysis.js'
 import { compileCondition, type ConditionFn } from './condition.js'
 import { parseDuration } from './duration.js'
 import { parseJsonPath } from './json-path.js'
 import { PROBE_VALUES, type ProbeValue } from './probe.js'
+import { REDUCERS, type PrometheusAuth, type RangeSpec } from './prometheus-api.js'
 import { parseQuery } from './prometheus-query.js'
 import type { SourceMetric, SourceSpec } from './sources.js'
 
@@ -13,8 +14,18 @@ type Condition = string | ((result: number) => boolean)
 
 export interface MetricOptions {
   name: string
-  /** A query over the scraped Prometheus text, e.g. `increase(errors_total) / increase(requests_total)`. */
-  prometheus?: string
+  /**
+   * A string: a query over the server's own scraped `/metrics` text (no Prometheus server), e.g.
+   * `increase(errors_total) / increase(requests_total)`. An object: PromQL sent to a Prometheus
+   * server's HTTP API, with `{{version}}`/`{{address}}`/`{{url}}` filled in (escaped).
+   */
+  prometheus?: string | {
+    address: string
+    query: string
+    auth?: PrometheusAuth
+    /** A range query over the last `duration` at `step` (default duration/30, at least 1 s), reduced to one number by `reduce`. */
+    range?: { duration: Duration; step?: Duration; reduce: 'last' | 'avg' | 'min' | 'max' }
+  }
   /** The endpoint `prometheus` scrapes (path relative to `url`, or a URL). Default: the analysis' `metricsPath`. */
   scrape?: string
   /** A JSON endpoint and a path into it: `{ url: '/stats', path: 'latency.p95' }`. */
@@ -46,15 +57,30 @@ export interface MonitorOptions {
   consecutiveErrorLimit?: number
   noData?: Policy
   inconclusive?: Policy
+  /**
+   * Which unsuccessful outcomes ask the release to roll back (default `['Failed', 'Inconclusive']`).
+   * `Error` (the analysis could not measure) rolls back only when listed; only `Failed` ever
+   * marks a version failed.
+   */
+  rollbackOn?: Array<'Failed' | 'Error' | 'Inconclusive'>
   metrics: MetricOptions[]
 }
 
 const POLICY = { oneOf: ['fail', 'inconclusive'] } as const
 const LIMITS: Shape = { failureLimit: 'integer', inconclusiveLimit: 'integer', consecutiveErrorLimit: 'integer', noData: POLICY, inconclusive: POLICY }
 
+const PROMETHEUS_SERVER: Spec = {
+  shape: {
+    address: 'string', query: 'string',
+    auth: { shape: { bearerTokenEnv: 'string', usernameEnv: 'string', passwordEnv: 'string' } },
+    range: { shape: { duration: ['string', 'number'], step: ['string', 'number'], reduce: { oneOf: REDUCERS } }, required: ['duration', 'reduce'] },
+  },
+  required: ['address', 'query'],
+}
+
 const METRIC_SHAPE: Shape = {
   name: 'string',
-  prometheus: 'string',
+  prometheus: ['string', PROMETHEUS_SERVER],
   scrape: 'string',
   json: { shape: { url: 'string', path: 'string' }, required: ['path'] },
   probe: {
@@ -75,6 +101,7 @@ export const OPTIONS_SHAPE: Shape = {
   metricsPath: 'string',
   timeout: ['string', 'number'],
   ...LIMITS,
+  rollbackOn: { array: { oneOf: ['Failed', 'Error', 'Inconclusive'] } },
   metrics: { array: { shape: METRIC_SHAPE, required: ['name'] } },
 }
 
@@ -157,6 +184,7 @@ export function normalizeOptions(owner: string, raw: unknown): NormalizedOptions
   })
   const plan: AnalysisPlan = {
     name: options.name ?? 'analysis',
+    rollbackOn: options.rollbackOn ?? ['Failed', 'Inconclusive'],
     initialDelayMs: ms('initialDelay', 0),
     intervalMs: ms('interval', 10_000),
     count,
@@ -173,6 +201,21 @@ export function normalizeOptions(owner: string, raw: unknown): NormalizedOptions
 }
 
 function sourceOf(metric: MetricOptions, options: MonitorOptions): SourceSpec {
+  if (typeof metric.prometheus === 'object') {
+    const { address, query, auth } = metric.prometheus
+    if (!/^https?:\/\/[^/]/i.test(address)) throw new Error(`prometheus.address must be the http(s) URL of a Prometheus server, got ${JSON.stringify(address)}`)
+    if (!query.trim()) throw new Error('prometheus.query is empty: write the PromQL to evaluate, e.g. sum(rate(model_errors_total[1m]))')
+    if (auth?.bearerTokenEnv && (auth.usernameEnv || auth.passwordEnv)) throw new Error('prometheus.auth takes bearerTokenEnv or usernameEnv/passwordEnv, not both')
+    let range: RangeSpec | undefined
+    if (metric.prometheus.range) {
+      const r = metric.prometheus.range
+      const durationMs = parseDuration(r.duration, 'prometheus.range.duration')
+      const stepMs = r.step === undefined ? Math.max(1000, Math.round(durationMs / 30)) : parseDuration(r.step, 'prometheus.range.step')
+      if (stepMs <= 0 || stepMs > durationMs) throw new Error(`prometheus.range.step must be more than 0 and at most the duration (${r.duration})`)
+      range = { durationMs, stepMs, reduce: r.reduce }
+    }
+    return { kind: 'prometheus-server', address, query, auth, ...(range ? { range } : {}) }
+  }
   if (metric.prometheus !== undefined) {
     try {
       return { kind: 'prometheus', query: parseQuery(metric.prometheus), text: metric.prometheus, endpoint: metric.scrape ?? options.metricsPath ?? '/metrics' }

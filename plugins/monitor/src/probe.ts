@@ -36,6 +36,11 @@ export interface ProbeResult {
   failed: number
   /** No request got any HTTP answer: the endpoint is unreachable (a measurement error, not data). */
   unreachable: boolean
+  /**
+   * The first HTTP 4xx answer, if any: the server refused the probe's rows (an input signature
+   * that changed, a wrong path) — the probe cannot measure this model, which is not a verdict on it.
+   */
+  rejected?: string
   firstError?: string
 }
 
@@ -66,7 +71,7 @@ export async function runProbe(url: string, dataset: ProbeDataset, settings: Pro
   const rows = rowsFor(dataset, settings, index)
   const latencies: number[] = []
   let requests = 0, failed = 0, answered = 0, correct = 0, gotResponse = false
-  let firstError: string | undefined
+  let firstError: string | undefined, rejected: string | undefined
   for (let start = 0; start < rows.length; start += settings.batchSize) {
     if (signal?.aborted) throw signal.reason ?? new Error('aborted')
     const batch = rows.slice(start, start + settings.batchSize)
@@ -81,7 +86,11 @@ export async function runProbe(url: string, dataset: ProbeDataset, settings: Pro
       const text = await response.text()
       latencies.push((performance.now() - began) / 1000)
       gotResponse = true
-      if (!response.ok) throw new Error(`HTTP ${response.status}${text ? `: ${text.slice(0, 120)}` : ''}`)
+      if (!response.ok) {
+        const problem = `HTTP ${response.status}${text ? `: ${text.slice(0, 120)}` : ''}`
+        if (response.status >= 400 && response.status < 500) rejected ??= problem
+        throw new Error(problem)
+      }
       const predicted = (JSON.parse(text) as Record<string, unknown>)[settings.responseKey]
       if (!Array.isArray(predicted) || predicted.length !== batch.length) {
         throw new Error(`the answer has no "${settings.responseKey}" list of ${batch.length} predictions`)
@@ -95,7 +104,7 @@ export async function runProbe(url: string, dataset: ProbeDataset, settings: Pro
     }
   }
   return {
-    requests, failed, firstError, unreachable: !gotResponse,
+    requests, failed, firstError, unreachable: !gotResponse, rejected,
     values: {
       accuracy: answered ? correct / answered : Number.NaN,
       error_rate: requests ? failed / requests : Number.NaN,

@@ -24,6 +24,12 @@ export function samplesTable(report: AnalysisReport): string {
 export function analysisError(report: AnalysisReport): MlciError {
   const subject = `Analysis "${report.name}" of ${report.version}`
   const details = `${samplesTable(report)}\n\n${(report.metrics ?? []).map((m) => `- ${m.name}: ${m.verdict}${m.message ? ` — ${m.message}` : ''}`).join('\n')}`
+  if (report.verdict === 'error') {
+    const keep = report.rollback ? 'rolled back (rollbackOn includes "Error")' : 'not marked failed and not rolled back'
+    return new MlciError(ErrorCode.ANALYSIS_ERROR, `Analysis "${report.name}" of ${report.version} could not measure, so it is not promoted; the version is ${keep}: ${report.message}`, {
+      details, hint: 'A measurement broke (a metrics endpoint, Prometheus or a probe request), which says nothing about the model. Fix the measurement and run `mlci monitor` again; add "Error" to rollbackOn to roll back on such errors.',
+    })
+  }
   if (report.verdict === 'inconclusive') {
     return new MlciError(ErrorCode.ANALYSIS_INCONCLUSIVE, `${subject} was inconclusive, so it is not promoted: ${report.message}`, {
       details, hint: 'Neither condition held (or there was no data with noData: "inconclusive"). Check the conditions cover every value, or raise inconclusiveLimit.',

@@ -1,6 +1,7 @@
 import type { Measurement } from './analysis.js'
 import { getPath, type PathStep } from './json-path.js'
 import { describeFetchError, loadProbeDataset, runProbe, type ProbeDataset, type ProbeResult, type ProbeSettings, type ProbeValue } from './probe.js'
+import { authHeader, queryPrometheus, renderQuery, type PrometheusServerSpec } from './prometheus-api.js'
 import { evaluateQuery, needsPrevious, type Query } from './prometheus-query.js'
 import { parsePrometheusText, type PromScrape } from './prometheus-text.js'
 
@@ -9,6 +10,7 @@ export type SourceSpec =
   | { kind: 'prometheus'; query: Query; text: string; endpoint: string }
   | { kind: 'json'; endpoint: string; path: string; steps: PathStep[] }
   | { kind: 'probe'; csv: string; label: string; value: ProbeValue; settings: ProbeSettings }
+  | PrometheusServerSpec
 
 export interface SourceMetric { name: string; source: SourceSpec }
 
@@ -17,6 +19,8 @@ export interface MeasurerOptions {
   /** Per HTTP request. */
   timeoutMs: number
   signal?: AbortSignal
+  /** The version under analysis, for `{{version}}` in Prometheus server queries. */
+  version?: string
 }
 
 /** `/metrics` against `http://host:8080/app` → `http://host:8080/app/metrics`; absolute URLs stay. */
@@ -35,6 +39,7 @@ interface Scraped { scrape: PromScrape; at: number }
 export class Measurer {
   private readonly previous = new Map<string, Scraped>()
   private readonly datasets = new Map<string, ProbeDataset>()
+  private readonly auth = new Map<SourceSpec, Record<string, string>>()
 
   private readonly metrics: SourceMetric[]
 
@@ -49,6 +54,11 @@ export class Measurer {
       if (source.kind !== 'probe' || this.datasets.has(source.csv)) continue
       this.datasets.set(source.csv, await loadProbeDataset(source.csv, source.label))
     }
+  }
+
+  /** Resolve Prometheus server credentials from the env: an unset variable is a configuration error. */
+  prepareAuth(env: NodeJS.ProcessEnv): void {
+    for (const { source } of this.metrics) if (source.kind === 'prometheus-server') this.auth.set(source, authHeader(source.auth, env))
   }
 
   get needsBaseline(): boolean {
@@ -79,6 +89,9 @@ export class Measurer {
         const url = resolveUrl(this.options.baseUrl, source.endpoint)
         if (!documents.has(url)) documents.set(url, this.get(url))
         out[metric.name] = this.json(source, url, await documents.get(url)!)
+      } else if (source.kind === 'prometheus-server') {
+        const query = renderQuery(source.query, { version: this.options.version ?? '', url: this.options.baseUrl })
+        out[metric.name] = await queryPrometheus(source, query, { timeoutMs: this.options.timeoutMs, signal: this.options.signal, headers: this.auth.get(source) ?? {} })
       } else {
         if (!scrapes.has(source.endpoint)) scrapes.set(source.endpoint, this.scrape(resolveUrl(this.options.baseUrl, source.endpoint)))
         out[metric.name] = this.prometheus(source, await scrapes.get(source.endpoint)!)
@@ -155,6 +168,7 @@ function rank(source: SourceSpec): number {
 function fromProbe(result: ProbeResult | { error: string }, value: ProbeValue): Measurement {
   if ('error' in result) return { value: Number.NaN, error: result.error }
   if (result.unreachable) return { value: Number.NaN, error: `no probe request got an answer (${result.firstError})` }
+  if (result.rejected) return { value: Number.NaN, error: `the server rejected the probe rows (${result.rejected}); check the probe CSV matches the model's inputs` }
   const v = result.values[value]
   if (Number.isNaN(v)) return { value: v, noData: `all ${result.requests} probe requests failed (first: ${result.firstError})` }
   return { value: v }

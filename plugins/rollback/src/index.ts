@@ -1,4 +1,4 @@
-import { definePlugin, errorMessage, selectPhases, validateOptions, type Mlci, type PhaseContext, type RunContext, packageVersion } from '@mlci/core'
+import { analysisDecision, definePlugin, errorMessage, selectPhases, validateOptions, type Mlci, type PhaseContext, type RunContext, packageVersion } from '@mlci/core'
 import { asRollbackPhase, pendingPhases } from './phase-events.js'
 import { recover } from './recover.js'
 import { ReleaseJournal } from './release-journal.js'
@@ -68,6 +68,14 @@ export default definePlugin((input?: RollbackOptions) => {
         const reason = manual
           ? `requested by \`${ctx.options.command ?? 'mlci rollback'}\``
           : `${request.candidate ?? 'the release'} failed in ${request.failedPhase}: ${errorMessage(request.error)}`
+        // An analysis that could not measure (Error) or decided nothing (Inconclusive) is no
+        // verdict on the model: never mark it failed; roll back only if the monitor asks to.
+        const analysis = manual ? undefined : analysisDecision(ctx.data, request.error)
+        if (analysis && !analysis.rollback) {
+          ctx.log.warn(`Not rolling back ${request.candidate ?? 'the release'}: the analysis ended ${analysis.outcome}, which says nothing about the model (the monitor's rollbackOn does not include it).`)
+          await releases.end(ctx, 'unproven')
+          return
+        }
         try {
           await rollBack(mlci, ctx, { mode: manual ? 'manual' : 'auto', candidate: request.candidate, to: request.to, reason, allowSignatureChange: request.allowSignatureChange })
           await releases.end(ctx, 'rolled-back')

@@ -51,7 +51,8 @@ export class ReleaseJournal {
     this.liveAtStart.set(ctx.runId, (await ctx.registry.aliases()).live)
   }
 
-  async end(ctx: RunContext, outcome: 'released' | 'rolled-back' | 'rollback-failed'): Promise<void> {
+  /** `unproven`: the analysis could not decide (Error/Inconclusive) and the candidate was left as it is. */
+  async end(ctx: RunContext, outcome: 'released' | 'rolled-back' | 'rollback-failed' | 'unproven'): Promise<void> {
     this.liveAtStart.delete(ctx.runId)
     const txn = this.open_.get(ctx.runId)
     if (!txn) return

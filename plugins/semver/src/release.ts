@@ -1,4 +1,4 @@
-import { errorMessage, type RunContext } from '@mlci/core'
+import { analysisDecision, errorMessage, type RunContext } from '@mlci/core'
 import { tagVersion } from './git-tag.js'
 import type { SemverOptions } from './options.js'
 import type { RunState } from './record-version.js'
@@ -42,6 +42,12 @@ export async function failVersion(state: RunState, error: unknown, ctx: RunConte
   if (ctx.dryRun || !owned) return
   const doc = await ctx.registry.get(owned)
   if (!doc || doc.status !== 'pending') return
+  // An analysis that could not measure (Error) or decided nothing (Inconclusive) is no verdict.
+  const analysis = analysisDecision(ctx.data, error)
+  if (analysis && !analysis.markFailed) {
+    ctx.log.warn(`${doc.version} stays ${doc.status}: its analysis ended ${analysis.outcome}, not Failed. Fix the measurement and run \`mlci monitor\` again.`)
+    return
+  }
   const reason = ctx.redact(errorMessage(error))
   await ctx.release.markFailed(owned, reason)
   ctx.log.info(`${doc.version} marked failed: ${reason}`)

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { RunRecord } from '../run-record.js'
+import { fire } from './alertmanager.js'
 import { alertSecrets, checkAlertsConfig } from './config.js'
 import { postJson } from './deliver.js'
 import { alertPayload, slackPayload } from './payload.js'
@@ -127,5 +128,27 @@ describe('alerts config', () => {
     expect(JSON.stringify(thrown)).not.toContain('hunter2')
     expect(alertSecrets({ webhooks: [{ url: 'https://hooks.example.com/x/SECRET', headers: { authorization: 'Bearer abcdef' } }] }))
       .toEqual(expect.arrayContaining(['https://hooks.example.com/x/SECRET', 'Bearer abcdef']))
+  })
+
+  it('checks Alertmanager entries (URL, label names, expiry) and keeps their credentials secret, not their address', () => {
+    expect(() => checkAlertsConfig({ alertmanagers: [{ url: 'alertmanager:9093', labels: { 'bad-name': 'x' }, expiresAfterMs: 10 }] }, 'mlci.config.ts'))
+      .toThrowError(/alerts\.alertmanagers\[0\]\.url must be an absolute http\(s\) URL.*"bad-name" is not a valid Prometheus label name.*expiresAfterMs must be at least 60000/)
+    expect(() => checkAlertsConfig({ alertmanagers: [{ url: 'http://127.0.0.1:9093', labels: { team: 'ml' } }] }, 'mlci.config.ts')).not.toThrow()
+    const secrets = alertSecrets({ alertmanagers: [{ url: 'http://am:pa55w0rd@127.0.0.1:9093', headers: { authorization: 'Bearer amtoken1' } }] })
+    expect(secrets).toEqual(expect.arrayContaining(['pa55w0rd', 'Bearer amtoken1']))
+    expect(secrets).not.toContain('http://am:pa55w0rd@127.0.0.1:9093/')
+  })
+
+  it('an Alertmanager URL with credentials is sent as basic auth to /api/v2/alerts (fetch refuses credentials in URLs)', async () => {
+    const seen: { path?: string; auth?: string }[] = []
+    const { url } = await serve((_n, req, res) => {
+      seen.push({ path: req.url, auth: req.headers.authorization })
+      res.writeHead(200).end()
+    })
+    const base = new URL(url)
+    const record = { id: 'r1', command: 'mlci build', cwd: '/work/classifier', status: 'failed', startedAt: new Date().toISOString(), phases: [], data: {} } as unknown as RunRecord
+    const result = await fire(record, {}, { url: `http://am:pa55w0rd@${base.host}/` }, { timeoutMs: 2000, retries: 0 })
+    expect(result.ok).toBe(true)
+    expect(seen).toEqual([{ path: '/api/v2/alerts', auth: `Basic ${Buffer.from('am:pa55w0rd').toString('base64')}` }])
   })
 })

@@ -11,6 +11,23 @@ export interface AlertsConfig {
   retries?: number
   /** Metrics to include, in this order (default: failing verdicts first, then the rest; at most 8). */
   metrics?: string[]
+  /** Alertmanagers that get an alert per failed run, resolved by the model's next successful run. */
+  alertmanagers?: AlertmanagerConfig[]
+}
+
+export interface AlertmanagerConfig {
+  /** Base URL, e.g. http://alertmanager:9093 (alerts go to /api/v2/alerts). */
+  url: string
+  /** Outcomes that fire an alert (default failed, vetoed, rolledback); a later `success` resolves them. */
+  on?: Outcome[]
+  /** Extra labels on every alert, e.g. { severity: 'page', team: 'ml' }. */
+  labels?: Record<string, string>
+  /** Shown in warnings instead of the URL. */
+  name?: string
+  /** Extra request headers (e.g. Authorization for a proxy in front); their values are secrets. */
+  headers?: Record<string, string>
+  /** An alert no later run resolves expires after this long (default 24 h). */
+  expiresAfterMs?: number
 }
 
 export interface WebhookConfig {
@@ -41,6 +58,12 @@ export const ALERTS_SHAPE: Spec = {
     timeoutMs: 'integer',
     retries: 'integer',
     metrics: 'string[]',
+    alertmanagers: {
+      array: {
+        shape: { url: 'string', on: { array: { oneOf: OUTCOMES } }, labels: { record: 'string' }, name: 'string', headers: { record: 'string' }, expiresAfterMs: 'integer' },
+        required: ['url'],
+      },
+    },
   },
 }
 
@@ -64,6 +87,13 @@ export function checkAlertsConfig(config: AlertsConfig | undefined, where: strin
       problems.push(`alerts.webhooks[${i}].url must be an absolute http(s) URL${url ? ` (got a ${url.protocol} URL)` : ''}`)
     }
   }
+  for (const [i, am] of (config.alertmanagers ?? []).entries()) {
+    if (!/^https?:\/\/[^/]/i.test(am.url)) problems.push(`alerts.alertmanagers[${i}].url must be an absolute http(s) URL such as http://127.0.0.1:9093`)
+    for (const name of Object.keys(am.labels ?? {})) {
+      if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(name)) problems.push(`alerts.alertmanagers[${i}].labels: "${name}" is not a valid Prometheus label name (letters, digits, _; not starting with a digit)`)
+    }
+    if (am.expiresAfterMs !== undefined && am.expiresAfterMs < 60_000) problems.push(`alerts.alertmanagers[${i}].expiresAfterMs must be at least 60000 (got ${am.expiresAfterMs})`)
+  }
   if (problems.length) {
     throw new MlciError(ErrorCode.CONFIG_INVALID, `Invalid alerts config in ${where}: ${problems.join('; ')}.`, {
       hint: 'Write alerts: { webhooks: [{ url: process.env.SLACK_WEBHOOK_URL, format: "slack" }] }.',
@@ -85,7 +115,26 @@ export function alertSecrets(config: AlertsConfig | undefined): string[] {
     }
     for (const value of Object.values(hook.headers ?? {})) if (typeof value === 'string') out.push(value)
   }
+  for (const am of config?.alertmanagers ?? []) {
+    // The address is not a secret (it is in every Prometheus config), credentials in it are.
+    try {
+      const url = new URL(am.url)
+      if (url.password) out.push(decodeURIComponent(url.password), url.password)
+    } catch {
+      // reported by checkAlertsConfig
+    }
+    for (const value of Object.values(am.headers ?? {})) if (typeof value === 'string') out.push(value)
+  }
   return out
+}
+
+export function alertmanagerLabel(am: AlertmanagerConfig, index: number): string {
+  if (am.name) return `Alertmanager "${am.name}"`
+  try {
+    return `Alertmanager ${new URL(am.url).host}`
+  } catch {
+    return `Alertmanager #${index + 1}`
+  }
 }
 
 export function webhookLabel(hook: WebhookConfig, index: number): string {

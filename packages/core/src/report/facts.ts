@@ -10,7 +10,10 @@ export type Outcome = 'success' | 'failed' | 'vetoed' | 'rolledback' | 'interrup
 export const OUTCOMES: readonly Outcome[] = ['success', 'failed', 'vetoed', 'rolledback', 'interrupted']
 
 export function outcomeOf(record: RunRecord): Outcome {
-  const rolledBack = Boolean(record.data.rollback) || record.phases.some((p) => p.name === 'rollback')
+  // The rollback phase runs after every monitor failure, but an analysis that could not measure
+  // asks for no rollback (rollback: false) and the policy then leaves everything as it was.
+  const declined = !record.data.rollback && (record.data.analysis ?? []).some((a) => a.rollback === false) && !(record.data.analysis ?? []).some((a) => a.rollback === true)
+  const rolledBack = Boolean(record.data.rollback) || (!declined && record.phases.some((p) => p.name === 'rollback'))
   if (record.status === 'interrupted') return 'interrupted'
   if (record.status === 'vetoed') return 'vetoed'
   if (rolledBack) return 'rolledback'
