@@ -1,7 +1,7 @@
 import { extname, relative, resolve } from 'node:path'
 import {
-  ErrorCode, ExitCode, MlciError, appendStepSummary, buildReport, findRun, loadRegistrySnapshot, readRunRecord, readRunRecords,
-  registryOf, renderHtml, renderMarkdown, summarizeRun, writeFileAtomic, type RegistrySnapshot, type RunRecord,
+  ErrorCode, ExitCode, MlciError, appendStepSummary, chartCacheDir, buildReport, findRun, loadRegistrySnapshot, readRunRecord, readRunRecords,
+  registryOf, renderHtmlReport, renderMarkdown, summarizeRun, writeFileAtomic, type RegistrySnapshot, type RunRecord,
 } from '@mlci/core'
 import { openProject } from '../session.js'
 import type { Command } from './index.js'
@@ -27,7 +27,13 @@ const command: Command = {
     } else {
       const logPath = record.files?.log && relative(process.cwd(), record.files.log)
       const doc = buildReport({ record, snapshot, since, runs: runs?.map(summarizeRun), history: mlci.config.report?.history, logPath })
-      text = format === 'html' ? renderHtml(doc) : renderMarkdown(doc)
+      if (format === 'html') {
+        const { html, warning } = await renderHtmlReport(doc, { timeoutMs: mlci.config.report?.chartTimeout, cacheDir: chartCacheDir(mlci.stateDir) })
+        if (warning) io.stderr.write(`mlci: warning: ${warning}; the report is written without them.\n`)
+        text = html
+      } else {
+        text = renderMarkdown(doc)
+      }
     }
     text = mlci.redact(text)
     if (out) {
