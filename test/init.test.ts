@@ -1,5 +1,5 @@
 import { readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, relative } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { detectProject } from '../packages/cli/src/init/detect.js'
 import { existingConfig } from '../packages/cli/src/init/existing-config.js'
@@ -199,5 +199,28 @@ describe('init detection', () => {
     expect(existingConfig(testdir({ 'package.json': '{"name":"x","mlci":{}}' }))).toBe('package.json#mlci')
     expect(existingConfig(testdir({ '.mlcirc.yml': 'plugins: []\n' }))).toBe('.mlcirc.yml')
     expect(existingConfig(testdir({ 'sub/mlci.config.ts': '' }))).toBeUndefined()
+  })
+})
+
+describe('mlci init tells how to install what its config imports', () => {
+  it('names the sibling tarballs when mlci was installed from tarballs, and nothing for packages already listed', async () => {
+    const dir = copyFixture('classifier')
+    rmSync(join(dir, 'mlci.config.ts'))
+    const tarballs = testdir(Object.fromEntries(['cli', 'core', 'plugin-pytest', 'plugin-trainer', 'plugin-semver', 'plugin-local', 'plugin-monitor', 'plugin-rollback', 'plugin-docker']
+      .map((n) => [`mlci-${n}-0.1.0.tgz`, ''])))
+    const rel = relative(dir, tarballs)
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ devDependencies: { '@mlci/cli': `file:${rel}/mlci-cli-0.1.0.tgz`, '@mlci/core': `file:${rel}/mlci-core-0.1.0.tgz`, '@mlci/plugin-pytest': `file:${rel}/mlci-plugin-pytest-0.1.0.tgz` } }))
+    const init = await runCli(['init'], { cwd: dir })
+    expect(init.code, init.output).toBe(0)
+    const installs = init.stdout.split('\n').filter((l) => l.includes('npm install'))
+    expect(installs).toEqual([`  npm install --save-dev ${['trainer', 'semver', 'local', 'monitor', 'rollback'].map((p) => join(rel, `mlci-plugin-${p}-0.1.0.tgz`)).join(' ')}`])
+  })
+
+  it('without tarballs: the registry names, and how to get tarballs until mlci is published', async () => {
+    const dir = testdir({ 'train.py': TRAIN_MODEL, 'package.json': JSON.stringify({ devDependencies: { '@mlci/cli': '^0.1.0' } }) })
+    const init = await runCli(['init'], { cwd: dir })
+    expect(init.code, init.output).toBe(0)
+    expect(init.stdout).toContain('  npm install --save-dev @mlci/core @mlci/plugin-trainer')
+    expect(init.stdout).toContain('npm run tarballs -- <dir>')
   })
 })

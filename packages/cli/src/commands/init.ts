@@ -37,7 +37,7 @@ const command: Command = {
       throw error
     }
     const c = palette(colorsEnabled(io.stdout, io.env))
-    io.stdout.write(initSummary(detection, config, relative(process.cwd(), target) || FILE, c))
+    io.stdout.write(initSummary(detection, config, relative(process.cwd(), target) || FILE, c, dir))
     // Forced over another config file: say which one would still be loaded or is now unused.
     if (existing && existing !== FILE) {
       io.stderr.write(existing === 'package.json#mlci'

@@ -1,8 +1,7 @@
 import { Worker } from 'node:worker_threads'
 import { errorMessage } from '../errors.js'
-import type { Chart } from './chart.js'
+import type { Chart, ChartImages } from './chart.js'
 import { readCachedCharts, writeCachedCharts } from './chart-cache.js'
-import type { ChartImages } from './chart-render.js'
 
 /** Default time budget for all charts of one report; `report.chartTimeout` overrides it. */
 export const DEFAULT_CHART_TIMEOUT_MS = 20_000

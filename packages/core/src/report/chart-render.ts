@@ -1,4 +1,4 @@
-import type { Chart, ChartPoint } from './chart.js'
+import type { Chart, ChartImages, ChartPoint } from './chart.js'
 import { CHART_HEIGHT, CHART_WIDTH, chartOption, eventLabels } from './chart-option.js'
 import { esc } from './escape.js'
 
@@ -12,9 +12,6 @@ type ECharts = typeof import('echarts/core')
 export async function loadEcharts(): Promise<ECharts> {
   return (await import('./echarts-setup.js')).echarts
 }
-
-/** What rendering gave per chart id: the SVG, or why there is none. */
-export type ChartImages = Record<string, { svg: string } | { error: string }>
 
 /** Every chart, each on its own: one that ECharts rejects is an error entry, not a lost report. */
 export async function renderChartSvgs(charts: Chart[]): Promise<ChartImages> {

@@ -32,6 +32,9 @@ export interface Chart {
   events: { x: number; label: string }[]
 }
 
+/** What drawing gave per chart id: the SVG, or why there is none. */
+export type ChartImages = Record<string, { svg: string } | { error: string }>
+
 /** The candidate of this run when the registry has no entry for it (vetoed, dry run). */
 export interface PendingCandidate {
   version: string

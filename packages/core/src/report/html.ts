@@ -1,7 +1,6 @@
-import type { Chart } from './chart.js'
+import type { Chart, ChartImages } from './chart.js'
 import { renderChartsIsolated } from './chart-isolate.js'
 import { eventLabels } from './chart-option.js'
-import type { ChartImages } from './chart-render.js'
 import type { Block, Inline, ReportDoc, Span } from './document.js'
 import { esc } from './escape.js'
 import { OUTCOME_LABEL } from './facts.js'
