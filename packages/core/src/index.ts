@@ -6,7 +6,7 @@ export { defineConfig, resolveConfig, resolvePlugins, CONFIG_SHAPE, type UserCon
 export { loadConfig, SEARCH_PLACES, type LoadConfigOptions } from './load-config.js'
 export { Stage, stageName } from './stage.js'
 export { MlciError, ErrorCode, ExitCode, exitCodeFor, errorMessage, wrapTapError, type MlciErrorOptions } from './errors.js'
-export { validateOptions, type Spec, type Shape } from './options.js'
+export { validateOptions, validatedShapes, describeSpec, type Spec, type Shape } from './options.js'
 export { createExec, killProcessGroup, liveProcessGroups, type Exec, type ExecOptions, type ExecResult } from './exec.js'
 export { Redactor, secretsFromEnv, SECRET_NAME, MASK } from './redact.js'
 export { acquireLock, type Lock, type LockHolder, type LockOptions } from './lock.js'
