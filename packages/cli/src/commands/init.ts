@@ -14,6 +14,7 @@ const FILE = 'mlci.config.ts'
 const command: Command = {
   usage: 'mlci init [--force]',
   flags: ['force'],
+  flagHelp: { force: `Replace an existing config (${FILE}, or the one mlci would load)` },
   async run(args, io) {
     if (args.flags.config) {
       throw new MlciError(ErrorCode.USAGE, `mlci init always writes ${FILE} in the project folder; --config is not used here.`, { hint: 'Pick the folder with --cwd <dir>.' })

@@ -1,0 +1,55 @@
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { runCli } from './helpers/cli.js'
+import { testdir } from './helpers/testdir.js'
+import { build, pipelineProject } from './report-helpers.js'
+
+describe('CLI paper cuts a new user met', () => {
+  it('accepts global flags before the command (mlci -c file build, mlci --cwd dir -v versions)', async () => {
+    const dir = pipelineProject()
+    const elsewhere = testdir()
+    const r = await runCli(['--cwd', dir, '-v', 'versions'], { cwd: elsewhere })
+    expect(r.code, r.output).toBe(0)
+    expect(r.output).not.toContain('Unknown command')
+    const c = await runCli(['-c', join(dir, 'mlci.config.mjs'), 'build'], { cwd: elsewhere })
+    expect(c.code, c.output).toBe(0)
+    expect(c.output).toMatch(/✔ build ok · version 1\.0\.0/)
+    const record = JSON.parse(readFileSync(join(dir, '.mlci/runs', readdirSync(join(dir, '.mlci/runs')).find((f) => f.endsWith('.json'))!), 'utf8'))
+    expect(record.command).toBe(`mlci build -c ${join(dir, 'mlci.config.mjs')}`)
+    // A global flag alone is still a usage error with the main help.
+    const alone = await runCli(['-v'], { cwd: dir })
+    expect(alone.code).toBe(2)
+    expect(alone.stdout).toContain('Usage: mlci [global options] <command> [options]')
+  })
+
+  it("init --help describes init's --force; build --help shows --channel and --wait-for-lock in its usage", async () => {
+    const dir = testdir()
+    const init = await runCli(['init', '--help'], { cwd: dir })
+    expect(init.stdout).toMatch(/--force\s+Replace an existing config/)
+    expect(init.stdout).not.toContain('Ignore the cache')
+    const b = await runCli(['build', '--help'], { cwd: dir })
+    const usage = b.stdout.split('\n').find((l) => l.startsWith('Usage:'))!
+    expect(usage).toContain('--channel name')
+    expect(usage).toContain('--wait-for-lock')
+    expect(b.stdout).toMatch(/--force \[phases\]\s+Ignore the cache/)
+  })
+
+  it('mlci report takes a version without its build metadata, v-prefixed, or an alias, as rollback --to does', async () => {
+    const dir = pipelineProject()
+    const file = join(dir, 'pipeline.mjs')
+    writeFileSync(file, readFileSync(file, 'utf8').replace("const version = major + '.' + (minor + 1) + '.0'", "const version = major + '.' + (minor + 1) + '.0+data.abc1234'"))
+    expect((await build(dir, { accuracy: 0.9 })).code).toBe(0)
+    expect((await build(dir, { accuracy: 0.91 })).code).toBe(0)
+    for (const ref of ['1.0.0', 'v1.0.0', '1.0.0+data.abc1234']) {
+      const r = await runCli(['report', ref], { cwd: dir })
+      expect(r.code, `${ref}: ${r.output}`).toBe(0)
+      expect(r.stdout).toContain('version 1.0.0+data.abc1234')
+    }
+    const live = await runCli(['report', 'live', '--format', 'json'], { cwd: dir })
+    expect(JSON.parse(live.stdout).version).toBe('1.1.0+data.abc1234')
+    const since = await runCli(['report', '--since', '1.0.0', '--format', 'json'], { cwd: dir })
+    expect(since.code, since.output).toBe(0)
+    expect(JSON.parse(since.stdout)).toHaveLength(2)
+  })
+})
