@@ -52,4 +52,19 @@ describe('CLI paper cuts a new user met', () => {
     expect(since.code, since.output).toBe(0)
     expect(JSON.parse(since.stdout)).toHaveLength(2)
   })
+
+  it('-v and --explain print each line of a training script once (its status repeated every line)', async () => {
+    const dir = testdir({
+      'train.py': 'import json, os\nos.makedirs("out", exist_ok=True)\nfor i in range(3):\n    print(f"epoch {i} loss={1 / (i + 1):.3f}", flush=True)\nopen("out/model.txt", "w").write("m")\njson.dump({"loss": 0.33}, open("out/metrics.json", "w"))\n',
+      'mlci.config.mjs': "import trainer from '@mlci/plugin-trainer'\nexport default { plugins: [trainer({ command: ['python3', 'train.py'], outputs: ['out/model.txt'], metrics: 'out/metrics.json' })] }\n",
+    })
+    for (const flag of ['-v', '--explain']) {
+      const r = await runCli(['build', flag, '--force'], { cwd: dir })
+      expect(r.code, r.output).toBe(0)
+      for (let i = 0; i < 3; i++) {
+        const lines = r.stdout.split('\n').filter((l) => l.includes(`epoch ${i} loss=`))
+        expect(lines, `${flag}: epoch ${i}\n${r.stdout}`).toHaveLength(1)
+      }
+    }
+  })
 })
