@@ -1,8 +1,9 @@
+import { spawn } from 'node:child_process'
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { runCli } from './helpers/cli.js'
-import { testdir } from './helpers/testdir.js'
+import { CLI, testdir } from './helpers/testdir.js'
 import { build, pipelineProject } from './report-helpers.js'
 
 describe('CLI paper cuts a new user met', () => {
@@ -67,4 +68,35 @@ describe('CLI paper cuts a new user met', () => {
       }
     }
   })
+
+  it('the terminal (listr2) view marks a vetoed gate ✖ with the reason, not ✔', async () => {
+    const dir = pipelineProject()
+    expect((await build(dir, { accuracy: 0.9 })).code).toBe(0)
+    writeFileSync(join(dir, 'metrics.json'), JSON.stringify({ accuracy: 0.5 }))
+    // A real pseudo-terminal (util-linux `script`) with a size, so mlci picks the listr2 renderer.
+    const tty = await inPty(`stty cols 120 rows 40; ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} build`, dir)
+    expect(tty.code, tty.stdout).toBe(3)
+    const text = tty.stdout.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '')
+    const frame = text.slice(text.lastIndexOf('test'))
+    const lines = frame.split('\n').map((l) => l.trim())
+    const gate = lines.findIndex((l) => /^\S+ gate\b/.test(l))
+    expect(gate, frame).toBeGreaterThan(-1)
+    expect(lines[gate + 1], frame).toBe('✖ pipeline')
+    expect(lines[gate + 2], frame).toContain('Vetoed: accuracy dropped below live')
+  })
 })
+
+/** Run a shell command under a real pseudo-terminal (util-linux `script`), as a person at a terminal would. */
+function inPty(command: string, cwd: string): Promise<{ code: number | null; stdout: string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm', NO_COLOR: '1' }
+  delete env.CI
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qec', command, '/dev/null'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    child.stdout.on('data', (d: Buffer) => { stdout += d })
+    child.stderr.on('data', (d: Buffer) => { stdout += d })
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
+    child.on('error', reject)
+    child.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout }) })
+  })
+}
