@@ -7,7 +7,7 @@ import { finiteValues, tickFormatter, unscale, valueExponent, valueRange } from 
  * sits on a light panel in dark mode too) so printed and screenshotted reports look the same.
  */
 /** Bump when the drawing changes, so cached SVGs (chart-cache.ts) are drawn again. */
-export const CHART_STYLE = 'echarts6-v2'
+export const CHART_STYLE = 'echarts6-v3'
 export const CHART_WIDTH = 720
 export const CHART_HEIGHT = 280
 const GRID = { left: 72, right: 28, bottom: 34 }
@@ -102,7 +102,7 @@ export function chartOption(chart: Chart): Record<string, unknown> {
     },
     series: [
       ...chart.series.map((s) => ({
-        type: 'line', name: s.name, connectNulls: false, showSymbol: true, showAllSymbol: 'auto', symbolSize: 7,
+        type: 'line', name: s.name, connectNulls: false, showSymbol: true, showAllSymbol: 'auto', symbol: 'circle', symbolSize: 7, // filled: hollow means a candidate
         lineStyle: { color: COLOR.line, width: 2 }, itemStyle: { color: COLOR.line },
         // Large series: draw a faithful polyline of ~1 point per pixel instead of 10,000 segments.
         sampling: s.points.length > 2000 ? 'lttb' : undefined,
