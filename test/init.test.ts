@@ -1,5 +1,5 @@
 import { readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, relative } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { detectProject } from '../packages/cli/src/init/detect.js'
 import { existingConfig } from '../packages/cli/src/init/existing-config.js'
@@ -151,6 +151,25 @@ describe('init detection', () => {
     expect(detectProject(testdir({ 'model.py': guard })).training).toBeUndefined()
   })
 
+  it('finds a training entry point under src/, scripts/ or training/ by what it does, not only by its name', () => {
+    const guard = 'if __name__ == "__main__":\n    main()\n'
+    const fit = 'import argparse, pickle\ndef main():\n    p = argparse.ArgumentParser(); p.add_argument("--params")\n    pickle.dump(model, open("out/model.pkl", "wb"))\n' + guard
+    for (const dir of ['src', 'scripts', 'training']) {
+      const found = detectProject(testdir({ [`${dir}/build_model.py`]: fit, [`${dir}/utils.py`]: guard, [`${dir}/plot.py`]: 'import argparse\n' + guard })).training?.script
+      expect(found?.value, dir).toBe(`${dir}/build_model.py`)
+      expect(found?.from).toBe(`${dir}/build_model.py has an \`if __name__ == '__main__'\` block, writes a model, parses arguments, reads params`)
+    }
+    // Saving with numpy or torch counts as writing a model; a module without a main block never runs as one.
+    expect(detectProject(testdir({ 'src/run.py': 'import numpy as np\nnp.savez("out/weights.npz", w=w)\n' + guard })).training?.script.value).toBe('src/run.py')
+    expect(detectProject(testdir({ 'src/lib.py': 'torch.save(net, "model.pt")\n' })).training).toBeUndefined()
+    // A server that writes nothing but is a runnable script is not training; tests never are.
+    expect(detectProject(testdir({ 'serve.py': 'pickle.load(open("model.pkl"))\n' + guard, 'tests/test_fit.py': 'pickle.dump(m, f)\n' + guard })).training).toBeUndefined()
+  })
+
+  it('finds data under data/, datasets/ or input/', () => {
+    expect(detectProject(testdir({ 'input/train.csv': 'a\n', 'datasets/x.csv': 'a\n', 'notes/a.txt': '' })).data).toEqual(['datasets', 'input'])
+  })
+
   it('passes params the way the script takes them', () => {
     const mode = (source: string) => detectProject(testdir({ 'train.py': source, 'params.json': '{"lr": 0.1, "batch_size": 8}' })).training?.params?.mode
     expect(mode('parser.add_argument("--params")')).toBe('file')
@@ -203,5 +222,59 @@ describe('init detection', () => {
     expect(existingConfig(testdir({ 'package.json': '{"name":"x","mlci":{}}' }))).toBe('package.json#mlci')
     expect(existingConfig(testdir({ '.mlcirc.yml': 'plugins: []\n' }))).toBe('.mlcirc.yml')
     expect(existingConfig(testdir({ 'sub/mlci.config.ts': '' }))).toBeUndefined()
+  })
+})
+
+describe('mlci init on a repo laid out with src/, datasets/ and tests/ (numpy ridge regression)', () => {
+  it('finds src/fit.py by its content and writes a config that builds through gate and version', async () => {
+    const dir = copyFixture('regression')
+    const init = await runCli(['init'], { cwd: dir })
+    expect(init.code, init.output).toBe(0)
+    expect(init.stdout).toMatch(/training\s+src\/fit\.py → trainer/)
+    expect(init.stdout).toMatch(/params\s+params\.json \(passed as --params <file>\)/)
+    expect(init.stdout).toMatch(/data\s+datasets\//)
+    const config = readFileSync(join(dir, 'mlci.config.ts'), 'utf8')
+    const active = activeLines(config)
+    expect(active).toContain("command: ['python3', 'src/fit.py'],")
+    expect(active).toContain("outputs: ['out/model.npz'],")
+    expect(active).toContain("'datasets/**'")
+    expect(active).not.toContain('local(')
+    expect(config).toContain("// local({ command: ['python3', 'serve.py'") // deploy: commented, saying what is needed
+
+    const build = await runCli(['build'], { cwd: dir })
+    expect(build.code, build.output).toBe(0)
+    expect(build.output).toMatch(/\[test\] ✓ @mlci\/plugin-pytest/)
+    expect(build.output).toMatch(/rmse=[\d.]+/)
+    expect(build.output).toMatch(/\[gate\] ✓/)
+    expect(build.output).toMatch(/Recorded 0\.1\.0\+data\.[0-9a-f]+/)
+    const versions = await runCli(['versions'], { cwd: dir })
+    expect(versions.output).toContain('0.1.0')
+    // Unchanged repo: the next build is cached through training and changes nothing.
+    const again = await runCli(['build'], { cwd: dir })
+    expect(again.code, again.output).toBe(0)
+    expect(again.output).toMatch(/\[train\] .*cached|↺ train|train.*cached/)
+  })
+})
+
+describe('mlci init tells how to install what its config imports', () => {
+  it('names the sibling tarballs when mlci was installed from tarballs, and nothing for packages already listed', async () => {
+    const dir = copyFixture('classifier')
+    rmSync(join(dir, 'mlci.config.ts'))
+    const tarballs = testdir(Object.fromEntries(['cli', 'core', 'plugin-pytest', 'plugin-trainer', 'plugin-semver', 'plugin-local', 'plugin-monitor', 'plugin-rollback', 'plugin-docker']
+      .map((n) => [`mlci-${n}-0.1.0.tgz`, ''])))
+    const rel = relative(dir, tarballs)
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ devDependencies: { '@mlci/cli': `file:${rel}/mlci-cli-0.1.0.tgz`, '@mlci/core': `file:${rel}/mlci-core-0.1.0.tgz`, '@mlci/plugin-pytest': `file:${rel}/mlci-plugin-pytest-0.1.0.tgz` } }))
+    const init = await runCli(['init'], { cwd: dir })
+    expect(init.code, init.output).toBe(0)
+    const installs = init.stdout.split('\n').filter((l) => l.includes('npm install'))
+    expect(installs).toEqual([`  npm install --save-dev ${['trainer', 'semver', 'local', 'monitor', 'rollback'].map((p) => join(rel, `mlci-plugin-${p}-0.1.0.tgz`)).join(' ')}`])
+  })
+
+  it('without tarballs: the registry names, and how to get tarballs until mlci is published', async () => {
+    const dir = testdir({ 'train.py': TRAIN_MODEL, 'package.json': JSON.stringify({ devDependencies: { '@mlci/cli': '^0.1.0' } }) })
+    const init = await runCli(['init'], { cwd: dir })
+    expect(init.code, init.output).toBe(0)
+    expect(init.stdout).toContain('  npm install --save-dev @mlci/core @mlci/plugin-trainer')
+    expect(init.stdout).toContain('npm run tarballs -- <dir>')
   })
 })

@@ -20,7 +20,7 @@ const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-backgrou
 const OUT = join(REPO, '.tmp')
 
 describeWith(BROWSER, 'HTML report in headless Chromium', () => {
-  it('shows a plot per metric (live and rollback marked) and the monitor samples, offline, without console errors', async () => {
+  it('shows a plot per metric (live and rollback marked) and the monitor samples, offline, without console errors', { timeout: 180_000 }, async () => {
     const dir = pipelineProject()
     const metrics = [
       { accuracy: 0.91, f1: 0.88, latency_ms: 41 },
@@ -50,31 +50,39 @@ describeWith(BROWSER, 'HTML report in headless Chromium', () => {
       await context.route('**/*', (route) => (route.request().url() === pathToFileURL(file).href ? route.continue() : route.abort()))
       await page.goto(pathToFileURL(file).href, { waitUntil: 'load' })
 
-      // One chart per metric, each with one series through the 4 recorded versions (veto not recorded).
+      // One chart per metric (ECharts' SVG), each with the 4 recorded versions (veto not recorded).
       for (const name of ['accuracy', 'f1', 'latency_ms']) {
-        const chart = page.locator(`svg[data-chart="metric"][data-metric="${name}"]`)
+        const chart = page.locator(`svg.chart[data-chart="metric"][data-metric="${name}"]`)
         await expect(chart.count()).resolves.toBe(1)
-        await expect(chart.locator(`path.series[data-series="${name}"]`).count()).resolves.toBe(1)
-        const d = await chart.locator('path.series').getAttribute('d')
-        expect(d!.match(/[ML]/g)).toHaveLength(4)
-        await expect(chart.locator('circle.point').evaluateAll((els) => els.map((e) => e.getAttribute('data-label')))).resolves.toEqual(['1.0.0', '1.1.0', '1.2.0', '1.3.0'])
-        await expect(chart.locator('circle.marker-live').getAttribute('data-label')).resolves.toBe('1.3.0')
-        await expect(chart.locator('circle.marker-failed').getAttribute('data-label')).resolves.toBe('1.2.0')
-        await expect(chart.locator('g.event.rollback text').textContent()).resolves.toBe('rolled back → 1.1.0')
+        await expect(chart.locator(`[data-series="${name}"][data-point]`).evaluateAll((els) => els.map((e) => e.getAttribute('data-point')))).resolves.toEqual(['1.0.0', '1.1.0', '1.2.0', '1.3.0'])
+        await expect(chart.locator('[data-marker="live"]').getAttribute('data-point')).resolves.toBe('1.3.0')
+        await expect(chart.locator('[data-marker="failed"]').getAttribute('data-point')).resolves.toBe('1.2.0')
+        // The x axis names every version by its semver, each label drawn once and inside the chart.
+        const labels = await chart.locator('text').evaluateAll((els) => els.map((e) => e.textContent))
+        for (const v of ['1.0.0', '1.1.0', '1.2.0', '1.3.0']) expect(labels.filter((l) => l === v)).toHaveLength(1)
+        // Rollback: a marker on the chart, spelled out in the caption; the tooltip says the same.
+        await expect(chart.locator('[data-event="↩1"] > title').textContent()).resolves.toBe('↩1 1.2.0 rolled back → 1.1.0')
+        await expect(chart.locator('xpath=..').locator('ul.chart-events li').allTextContents()).resolves.toEqual(['↩1 1.2.0 rolled back → 1.1.0'])
+        // A point's tooltip (SVG <title>): version and value.
+        await expect(chart.locator('[data-marker="live"] > title').textContent()).resolves.toMatch(new RegExp(`^1\\.3\\.0 \\(live\\): ${name} = `))
         const box = await chart.boundingBox()
         expect(box!.width).toBeGreaterThan(300)
         expect(box!.height).toBeGreaterThan(100)
+        // Distinct y tick labels.
+        const ticks = await chart.locator('text[text-anchor="end"]').evaluateAll((els) => els.filter((e) => !e.getAttribute('transform')?.startsWith('matrix')).map((e) => e.textContent))
+        expect(new Set(ticks).size).toBe(ticks.length)
       }
       // The monitor's samples of this run (1.3.0, 4 samples) as series over time.
-      const monitor = await page.locator('svg[data-chart="monitor"] path.series').evaluateAll((els) => els.map((e) => e.getAttribute('data-series')))
-      expect(monitor).toEqual(['error_rate', 'latency_ms'])
-      await expect(page.locator('svg[data-chart="monitor"]').first().locator('circle.point').count()).resolves.toBe(4)
+      const monitor = await page.locator('svg.chart[data-chart="monitor"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-metric')))
+      expect(monitor).toEqual(['http-probe · error_rate (1.3.0, success)', 'http-probe · latency_ms (1.3.0, success)'])
+      await expect(page.locator('svg.chart[data-chart="monitor"]').first().locator('[data-point]').count()).resolves.toBe(4)
       // Same content as markdown: the tables are there.
       await expect(page.locator('h2').allTextContents()).resolves.toEqual(expect.arrayContaining(['Phases', 'Tests', 'Version', 'Versions', 'Metrics across versions', 'Monitor samples']))
 
       expect(problems).toEqual([])
       expect(requests).toEqual([pathToFileURL(file).href]) // the file itself, nothing else
       await page.screenshot({ path: join(OUT, 'report-e2e.png'), fullPage: true })
+      await page.locator('svg.chart[data-metric="accuracy"]').screenshot({ path: join(OUT, 'report-e2e-accuracy.png') })
       // Printable: print media renders to a PDF with every chart.
       await page.emulateMedia({ media: 'print' })
       const pdf = await page.pdf({ path: join(OUT, 'report-e2e.pdf'), format: 'A4', printBackground: false })

@@ -6,11 +6,12 @@ export function version(): string {
   return packageVersion(import.meta.url, '@mlci/cli')
 }
 
-function flagLines(names: FlagName[]): string {
+function flagLines(names: FlagName[], help: Command['flagHelp'] = {}): string {
   return names.map((name) => {
-    const f = FLAGS[name] as { short?: string; value?: string; description: string }
-    const left = `${f.short ? `-${f.short}, ` : '    '}--${name}${f.value ? ` <${f.value}>` : ''}`
-    return `  ${left.padEnd(30)} ${f.description}`
+    const f = FLAGS[name] as { short?: string; value?: string; optionalValue?: boolean; description: string }
+    const value = help[name] && f.optionalValue ? '' : f.value ? (f.optionalValue ? ` [${f.value}]` : ` <${f.value}>`) : ''
+    const left = `${f.short ? `-${f.short}, ` : '    '}--${name}${value}`
+    return `  ${left.padEnd(30)} ${help[name] ?? f.description}`
   }).join('\n')
 }
 
@@ -18,7 +19,7 @@ export function mainHelp(): string {
   const commands = Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(12)} ${c.summary}`).join('\n')
   return `mlci ${version()} — test, train, version, deploy, monitor and roll back ML models
 
-Usage: mlci <command> [options]
+Usage: mlci [global options] <command> [options]
 
 Commands:
 ${commands}
@@ -38,7 +39,7 @@ export function commandHelp(name: string, command: Command): string {
 
 Usage: ${command.usage}
 
-${own.length ? `Options:\n${flagLines(own)}\n\n` : ''}Global options:
+${own.length ? `Options:\n${flagLines(own, command.flagHelp)}\n\n` : ''}Global options:
 ${flagLines(GLOBAL_FLAGS)}
 `
 }

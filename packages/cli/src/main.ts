@@ -56,8 +56,26 @@ export async function main(argv: string[]): Promise<void> {
   setTimeout(() => process.exit(code), 50).unref()
 }
 
+/** Global flags that take a value: they may come before the command (`mlci -c ci.config.ts build`). */
+const GLOBAL_VALUE_FLAGS = new Set(['-c', '--config', '--cwd'])
+const GLOBAL_SWITCHES = new Set(['-v', '--verbose'])
+
+/** The command name and its arguments, with global flags given before the name moved after it. */
+export function splitCommand(argv: string[]): { name: string | undefined; rest: string[] } {
+  const before: string[] = []
+  let i = 0
+  for (; i < argv.length; i++) {
+    const arg = argv[i]
+    if (GLOBAL_SWITCHES.has(arg) || /^--(config|cwd)=/.test(arg)) before.push(arg)
+    else if (GLOBAL_VALUE_FLAGS.has(arg) && i + 1 < argv.length) before.push(arg, argv[++i])
+    else break
+  }
+  if (i >= argv.length) return { name: before.length ? undefined : argv[0], rest: before }
+  return { name: argv[i], rest: [...argv.slice(i + 1), ...before] }
+}
+
 async function dispatch(argv: string[], io: CommandIo): Promise<number> {
-  const [name, ...rest] = argv
+  const { name, rest } = splitCommand(argv)
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.stdout.write(mainHelp())
     return name ? ExitCode.OK : ExitCode.USAGE
@@ -72,6 +90,8 @@ async function dispatch(argv: string[], io: CommandIo): Promise<number> {
   }
   const command = (await entry.load()).default
   const args = parse(rest, command.flags)
+  // Records, reports and the lock read the command from `mlci <command> …`: keep that shape.
+  io = { ...io, commandLine: ['mlci', name, ...rest].join(' ') }
   if (args.flags.help) {
     io.stdout.write(commandHelp(name, command))
     return ExitCode.OK

@@ -13,7 +13,7 @@ export const FLAGS = {
   skip: { type: 'string', multiple: true, value: 'phases', description: 'Skip these phases (comma-separated)' },
   'dry-run': { type: 'boolean', description: 'Run only side-effect-free phases; write nothing' },
   check: { type: 'boolean', description: 'With --dry-run: exit 1 when any phase is out of date (CI freshness gate)' },
-  force: { type: 'string', multiple: true, value: 'phases', optionalValue: true, description: 'Ignore the cache (for all phases, or the ones listed); for init: replace an existing config; for unlock: remove a lock held elsewhere' },
+  force: { type: 'string', multiple: true, value: 'phases', optionalValue: true, description: 'Ignore the cache (for all phases, or the ones listed)' },
   explain: { type: 'boolean', description: 'Say why each phase runs or is cached' },
   channel: { type: 'string', value: 'name', description: 'Release on a prerelease channel, e.g. rc → 1.4.0-rc.1' },
   'wait-for-lock': { type: 'boolean', description: 'Wait for another mlci run in this repo instead of failing' },

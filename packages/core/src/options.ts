@@ -103,9 +103,25 @@ function checkShape(shape: Shape, value: Record<string, unknown>, path: string, 
   }
 }
 
+/**
+ * The last shape validateOptions was given in this process, per owner (plugin name, or `config`):
+ * docs/options.md is generated from these (scripts/options-doc.mjs), so the reference documents
+ * exactly what is validated and cannot drift from it.
+ */
+const validated = new Map<string, { shape: Shape; required: readonly string[] }>()
+export function validatedShapes(): ReadonlyMap<string, { shape: Shape; required: readonly string[] }> {
+  return validated
+}
+
+/** The type a spec accepts, in words ("an array of strings"): for errors and the options reference. */
+export function describeSpec(spec: Spec): string {
+  return describe(spec)
+}
+
 /** Validate `value` against `shape`; throws one error listing every problem with its key path. */
 export function validateOptions<T>(owner: string, value: unknown, shape: Shape, options: { required?: readonly string[]; root?: string; code?: string } = {}): T {
   const root = options.root ?? owner
+  validated.set(root, { shape, required: options.required ?? [] })
   const problems: string[] = []
   if (value === undefined) value = {}
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {

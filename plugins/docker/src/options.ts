@@ -2,7 +2,12 @@ import { basename, resolve } from 'node:path'
 import { ErrorCode, MlciError, SECRET_NAME, validateOptions, type Shape } from '@mlci/core'
 
 /** A file to copy into a generated image: `path` (to `/app/<path>`) or `{ from, to }`. */
-export type CopyEntry = string | { from: string; to: string }
+export type CopyEntry = string | {
+  /** Path in the project (relative to the build context). */
+  from: string
+  /** Path in the image (relative to `workdir`, or absolute). */
+  to: string
+}
 
 export interface GenerateOptions {
   /** Base image, e.g. `python:3.12-slim` (must exist in the engine or be pullable). */
@@ -37,7 +42,14 @@ export interface DockerOptions {
   /** Path of the model artifact whose digest is put on the image (default: the first artifact named like `*model*`). */
   modelArtifact?: string
   /** Push to a registry; credentials are read from the named env vars. */
-  registry?: { url: string; usernameEnv: string; passwordEnv: string }
+  registry?: {
+    /** Registry host (and port), e.g. `127.0.0.1:5000` or `ghcr.io`; images are tagged `<url>/<image>`. */
+    url: string
+    /** Env var holding the user name, e.g. `REGISTRY_USER`. */
+    usernameEnv: string
+    /** Env var holding the password (sent on stdin to `docker login`, never in argv or logs), e.g. `REGISTRY_PASSWORD`. */
+    passwordEnv: string
+  }
   /** Port the server listens on inside the container (passed as env PORT). Default 8080. */
   port?: number
   /** Docker network (default `host`, or Docker's default when `ports` is set). */
@@ -52,7 +64,19 @@ export interface DockerOptions {
   runArgs?: string[]
   /** Restart policy (default `unless-stopped`). */
   restart?: string
-  health?: { url?: string; path?: string; intervalMs?: number; timeoutMs?: number; successes?: number }
+  /** How a new container is proven healthy before it takes over. */
+  health?: {
+    /** Full URL to poll (default: `http://127.0.0.1:<port><path>`). */
+    url?: string
+    /** Path polled on the container's port (default `/health`). */
+    path?: string
+    /** Milliseconds between polls (default 200). */
+    intervalMs?: number
+    /** Milliseconds until an unhealthy container fails the deploy (default 30000). */
+    timeoutMs?: number
+    /** Consecutive 2xx answers needed (default 3). */
+    successes?: number
+  }
   /** Images of this deployment to keep (default 3); the live and previous versions' images are always kept. */
   keepImages?: number
   /** Seconds `docker stop` waits before SIGKILL (default 10). */

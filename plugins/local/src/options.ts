@@ -16,13 +16,25 @@ export interface LocalUserOptions {
   command?: string[]
   /** Which recorded artifact is {model} (default: the only one, or the one named model*). */
   artifact?: string
+  /** Interface the server binds ({host}; default `127.0.0.1`). */
   host?: string
+  /** Port the server listens on ({port}; default 8731). */
   port?: number
   /** Folder the server runs in, relative to the project root (default: the root). */
   cwd?: string
   /** Extra environment for the server (kept per version, so a rollback restarts with the old one). */
   env?: Record<string, string>
-  health?: { path?: string; intervalMs?: number; timeoutMs?: number; successes?: number }
+  /** How a new server is proven healthy before it takes over. */
+  health?: {
+    /** Path polled with GET (default `/health`). */
+    path?: string
+    /** Milliseconds between polls (default 100). */
+    intervalMs?: number
+    /** Milliseconds until an unhealthy server fails the deploy (default 30000). */
+    timeoutMs?: number
+    /** Consecutive 2xx answers needed (default 3). */
+    successes?: number
+  }
   /** Grace period between SIGTERM and SIGKILL when stopping a server (ms). */
   stopTimeoutMs?: number
   /** Version folders (restored artifacts, logs) kept under .mlci/deploy/local. */

@@ -13,6 +13,7 @@ type Duration = string | number
 type Condition = string | ((result: number) => boolean)
 
 export interface MetricOptions {
+  /** Names the metric in logs, reports and `result` conditions; unique within the analysis. */
   name: string
   /**
    * A string: a query over the server's own scraped `/metrics` text (no Prometheus server), e.g.
@@ -29,33 +30,71 @@ export interface MetricOptions {
   /** The endpoint `prometheus` scrapes (path relative to `url`, or a URL). Default: the analysis' `metricsPath`. */
   scrape?: string
   /** A JSON endpoint and a path into it: `{ url: '/stats', path: 'latency.p95' }`. */
-  json?: { url: string; path: string }
+  json?: {
+    /** Endpoint to GET, relative to the base URL or absolute (default `/`). */
+    url: string
+    /** Where the number is in the answer, e.g. `queue.depth[0]`, `$.a` or `["dotted.key"]`. */
+    path: string
+  }
   /** Labelled rows POSTed to the prediction endpoint. */
-  probe?: { csv: string; value: ProbeValue; path?: string; label?: string; batchSize?: number; rowsPerSample?: number; rowFormat?: 'object' | 'array'; responseKey?: string }
+  probe?: {
+    /** CSV file of rows to send: a header of feature names plus the label column. */
+    csv: string
+    /** What the sample's value is: `accuracy` (over answered rows), `error_rate` (failed requests / requests), `p50`/`p95`/`p99` (latency in seconds) or `requests`. */
+    value: ProbeValue
+    /** Prediction endpoint on the base URL (default `/predict`). */
+    path?: string
+    /** The CSV column holding the expected answer (default `label`); it is not sent. */
+    label?: string
+    /** Rows per request (default 10). */
+    batchSize?: number
+    /** Rows sent per sample, a sliding window over the CSV (default: every row each sample). */
+    rowsPerSample?: number
+    /** How each row is sent in `{"rows": [...]}`: `object` (`{"feature": value}`, default) or `array` (values in header order). */
+    rowFormat?: 'object' | 'array'
+    /** Key of the answer's predictions array (default `classes`). */
+    responseKey?: string
+  }
+  /** Condition for a successful sample, e.g. `'result < 0.05'`, or `(result) => boolean` in a .ts/.mjs config. */
   successCondition?: Condition
+  /** Condition for a failed sample, e.g. `'result > 100'`; wins over successCondition. */
   failureCondition?: Condition
+  /** Failed samples tolerated for this metric (default: the analysis' failureLimit). */
   failureLimit?: number
+  /** Inconclusive samples tolerated for this metric (default: the analysis' inconclusiveLimit). */
   inconclusiveLimit?: number
+  /** Measurement errors in a row tolerated for this metric (default: the analysis' consecutiveErrorLimit). */
   consecutiveErrorLimit?: number
+  /** A sample without data for this metric counts as a failure (`fail`) or as inconclusive (default: the analysis' noData). */
   noData?: Policy
+  /** A sample where neither condition held counts as a failure (`fail`) or as inconclusive (default: the analysis' inconclusive). */
   inconclusive?: Policy
 }
 
 export interface MonitorOptions {
   /** Names the analysis in reports (default `analysis`); use distinct names for several instances. */
   name?: string
-  /** Base URL of the server; default: the deployer's `ctx.data.deployment.url`. */
+  /** Base URL of the server; default: the deployer's `ctx.data.deployment.url`. Required for `mlci monitor`, where no deployer runs, e.g. `http://127.0.0.1:8731`. */
   url?: string
+  /** Wait before the first sample: a duration such as `'2s'` or milliseconds (default 0). */
   initialDelay?: Duration
+  /** Time between samples: a duration such as `'10s'` or milliseconds (default `10s`). */
   interval?: Duration
+  /** Samples taken (default 3). */
   count?: number
+  /** Path of the Prometheus text endpoint `prometheus` metrics scrape (default `/metrics`). */
   metricsPath?: string
-  /** Per HTTP request. */
+  /** Per HTTP request (default `5s`). */
   timeout?: Duration
+  /** Failed samples a metric may have before the analysis fails (default 0). */
   failureLimit?: number
+  /** Inconclusive samples a metric may have before the analysis is inconclusive (default 0). */
   inconclusiveLimit?: number
+  /** Measurements in a row that could not be taken before a metric errors (default 4). */
   consecutiveErrorLimit?: number
+  /** A sample without data counts as a failure (`fail`, default) or as inconclusive (`inconclusive`). */
   noData?: Policy
+  /** A sample where neither condition held counts as a failure (`fail`, default) or as inconclusive. */
   inconclusive?: Policy
   /**
    * Which unsuccessful outcomes ask the release to roll back (default `['Failed', 'Inconclusive']`).
@@ -63,6 +102,7 @@ export interface MonitorOptions {
    * marks a version failed.
    */
   rollbackOn?: Array<'Failed' | 'Error' | 'Inconclusive'>
+  /** The metrics to analyse, each with one source (`prometheus`, `json` or `probe`) and a condition. */
   metrics: MetricOptions[]
 }
 

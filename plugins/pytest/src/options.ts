@@ -7,6 +7,7 @@ export interface PytestOptions {
   python?: string
   /** Where to run pytest, relative to the project root. */
   cwd?: string
+  /** Extra environment for pytest (on top of mlci's), e.g. `{ MODEL_DIR: 'out' }`. */
   env?: Record<string, string>
   /** Marker expression (`-m`). */
   markers?: string

@@ -56,6 +56,7 @@ export interface SemverOptions {
   buildMetadata?: boolean
   /** Create an annotated tag `model-vX.Y.Z` on the model's commit once the version is ready (default false; never pushed). */
   gitTag?: boolean
+  /** Prefix of the git tag's name (default `model-v`, giving `model-v1.2.0`). */
   tagPrefix?: string
   /** Without a deployer, point `live` at each new ready version — or, for `--channel rc`, the `rc` alias (default true). */
   promote?: boolean

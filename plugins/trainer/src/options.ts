@@ -8,6 +8,7 @@ export interface TrainerOptions {
   command: string[]
   /** Where to run it; outputs, metrics, signature, inputs and paramsFile are relative to it. Default: the project root. */
   cwd?: string
+  /** Extra environment for the command (on top of mlci's), e.g. `{ OMP_NUM_THREADS: '1' }`. */
   env?: Record<string, string>
   /** Hyper-parameters: an object, or the path of a JSON/YAML file holding one. */
   params?: Record<string, unknown> | string

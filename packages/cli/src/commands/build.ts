@@ -6,7 +6,7 @@ import { runUi, showRun } from '../ui/run-ui.js'
 import type { Command } from './index.js'
 
 const command: Command = {
-  usage: 'mlci build [--only p,q] [--skip p] [--dry-run [--check]] [--force [p]] [--explain] [--json]',
+  usage: 'mlci build [--only p,q] [--skip p] [--dry-run [--check]] [--force [p]] [--explain] [--channel name] [--json] [--wait-for-lock]',
   flags: ['only', 'skip', 'dry-run', 'check', 'force', 'explain', 'json', 'channel', 'wait-for-lock'],
   async run(args, io) {
     const mlci = await openProject(args, io.env)

@@ -13,6 +13,8 @@ export interface CommandIo {
 export interface Command {
   usage: string
   flags: FlagName[]
+  /** What a shared flag means for this command, where FLAGS' text does not fit (`init --force`). */
+  flagHelp?: Partial<Record<FlagName, string>>
   /** Returns the exit code. Throws MlciError for failures (main prints them). */
   run(args: ParsedArgs, io: CommandIo): Promise<number>
 }

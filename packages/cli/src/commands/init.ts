@@ -15,6 +15,7 @@ const FILE = 'mlci.config.ts'
 const command: Command = {
   usage: 'mlci init [--force] [--ci github]',
   flags: ['force', 'ci'],
+  flagHelp: { force: `Replace an existing config (${FILE}, or the one mlci would load) or CI workflow` },
   async run(args, io) {
     if (args.flags.ci !== undefined) return writeCiWorkflow(args, io)
     if (args.flags.config) {
@@ -39,7 +40,7 @@ const command: Command = {
       throw error
     }
     const c = palette(colorsEnabled(io.stdout, io.env))
-    io.stdout.write(initSummary(detection, config, relative(process.cwd(), target) || FILE, c))
+    io.stdout.write(initSummary(detection, config, relative(process.cwd(), target) || FILE, c, dir))
     // Forced over another config file: say which one would still be loaded or is now unused.
     if (existing && existing !== FILE) {
       io.stderr.write(existing === 'package.json#mlci'

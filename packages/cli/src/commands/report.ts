@@ -1,7 +1,7 @@
 import { extname, relative, resolve } from 'node:path'
 import {
-  ErrorCode, ExitCode, MlciError, appendStepSummary, buildReport, findRun, loadRegistrySnapshot, readRunRecord, readRunRecords,
-  registryOf, renderHtml, renderMarkdown, summarizeRun, writeFileAtomic, type RegistrySnapshot, type RunRecord,
+  ErrorCode, ExitCode, MlciError, appendStepSummary, chartCacheDir, buildReport, findRun, loadRegistrySnapshot, readRunRecord, readRunRecords,
+  registryOf, renderHtmlReport, renderMarkdown, summarizeRun, writeFileAtomic, type Registry, type RegistrySnapshot, type RunRecord,
 } from '@mlci/core'
 import { openProject } from '../session.js'
 import type { Command } from './index.js'
@@ -17,9 +17,10 @@ const command: Command = {
     const out = args.flags.out as string | undefined
     const format = formatOf(args.flags.format as string | undefined, out)
     const since = args.flags.since as string | undefined
-    const snapshot = await loadRegistrySnapshot(registryOf(mlci))
-    const record = await readRunRecord(mlci.stateDir, await runFor(mlci.stateDir, args.positionals[0], snapshot))
-    const runs = since ? await runsSince(mlci.stateDir, since, snapshot) : undefined
+    const registry = registryOf(mlci)
+    const snapshot = await loadRegistrySnapshot(registry)
+    const record = await readRunRecord(mlci.stateDir, await runFor(mlci.stateDir, args.positionals[0], registry))
+    const runs = since ? await runsSince(mlci.stateDir, since, registry, snapshot) : undefined
     let text: string
     if (format === 'json') {
       // One run record, or with --since the records of every run since that version (oldest first).
@@ -27,7 +28,13 @@ const command: Command = {
     } else {
       const logPath = record.files?.log && relative(process.cwd(), record.files.log)
       const doc = buildReport({ record, snapshot, since, runs: runs?.map(summarizeRun), history: mlci.config.report?.history, logPath })
-      text = format === 'html' ? renderHtml(doc) : renderMarkdown(doc)
+      if (format === 'html') {
+        const { html, warning } = await renderHtmlReport(doc, { timeoutMs: mlci.config.report?.chartTimeout, cacheDir: chartCacheDir(mlci.stateDir) })
+        if (warning) io.stderr.write(`mlci: warning: ${warning}; the report is written without them.\n`)
+        text = html
+      } else {
+        text = renderMarkdown(doc)
+      }
     }
     text = mlci.redact(text)
     if (out) {
@@ -57,15 +64,19 @@ function formatOf(flag: string | undefined, out: string | undefined): Format {
   return 'md'
 }
 
-/** A run id (or prefix), or a version: the run that created it. Default: the latest run. */
-async function runFor(stateDir: string, ref: string | undefined, snapshot: RegistrySnapshot | undefined): Promise<string> {
-  const version = ref && snapshot?.versions.find((v) => v.version === ref || `v${v.version}` === ref)
+/**
+ * A run id (or prefix), or a version — full, without build metadata (`1.0.2` for
+ * `1.0.2+data.abc`), `v`-prefixed or an alias such as `live`, as `rollback --to` accepts —
+ * meaning the run that created it. Default: the latest run.
+ */
+async function runFor(stateDir: string, ref: string | undefined, registry: Registry | undefined): Promise<string> {
+  const version = ref ? await registry?.resolve(ref).catch(() => undefined) : undefined
   if (version) return findRun(stateDir, version.runId)
   return findRun(stateDir, ref)
 }
 
-async function runsSince(stateDir: string, since: string, snapshot: RegistrySnapshot | undefined): Promise<RunRecord[]> {
-  const version = snapshot?.versions.find((v) => v.version === since)
+async function runsSince(stateDir: string, since: string, registry: Registry | undefined, snapshot: RegistrySnapshot | undefined): Promise<RunRecord[]> {
+  const version = await registry?.resolve(since).catch(() => undefined)
   if (!version) {
     throw new MlciError(ErrorCode.USAGE, `--since ${since}: no such version in the registry.`, {
       hint: snapshot?.versions.length ? `Known versions: ${snapshot.versions.slice(-10).map((v) => v.version).join(', ')}.` : 'The registry has no versions yet: run `mlci build` first.',

@@ -11,6 +11,7 @@ import type { Command } from './index.js'
 const command: Command = {
   usage: 'mlci unlock [--force]',
   flags: ['force'],
+  flagHelp: { force: 'Remove a lock held by a live run or by another host' },
   async run(args, io) {
     const mlci = await openProject(args, io.env)
     const file = join(mlci.stateDir, 'lock')

@@ -18,16 +18,46 @@ export interface ParamsFound extends Found {
 const USUAL_SCRIPTS = ['train.py', 'src/train.py', 'scripts/train.py', 'training/train.py']
 const PARAMS_FILES = ['params.json', 'params.yaml', 'params.yml', 'config.yaml', 'config.yml']
 
-/** The training script: a usual path, else a runnable script with "train" in its name. */
+/** Folders where training entry points usually live (besides the root). */
+const SCRIPT_DIRS = ['src', 'scripts', 'training', 'train']
+/** Writes a model: numpy/pickle/joblib/torch/keras savers, or a model file literal. */
+const MODEL_WRITE = /\b(np|numpy)\.save(z|z_compressed)?\(|\b(pickle|joblib|dill|torch)\.(dump|save)\(|\.save_model\(|\.save\(\s*["'][^"']*model|["'][^"'\n]*model[^"'\n]*\.(json|pkl|pickle|joblib|npz|npy|pt|pth|onnx|h5|keras|safetensors)["']/
+const NOT_TRAINING = /(^|\/)(tests?|docs?|notebooks?)\/|(^|\/)(test_[^/]*|[^/]*_test|conftest|setup|serve|server|app|api|wsgi|asgi|__init__|__main__)\.py$/
+
+/**
+ * The training script: a usual path, else the runnable script that reads like training — by
+ * content (it writes a model; argparse, params, metrics and a train/fit name count for it), in
+ * the root or the usual folders (src/, scripts/, training/) before anywhere else.
+ */
 export function detectTrainingScript(project: ProjectFiles): Found | undefined {
   const usual = USUAL_SCRIPTS.find((p) => project.files.includes(p))
   if (usual) return { value: usual, from: `${usual} is where training scripts usually live` }
-  const candidates = project.files
-    .filter((f) => /(^|\/)[^/]*train[^/]*\.py$/i.test(f) && !/(^|\/)(tests?)\//.test(f) && !/(^|\/)(test_[^/]*|[^/]*_test)\.py$/.test(f))
-    .filter((f) => hasMainGuard(project.read(f) ?? ''))
-    .sort((a, b) => a.split('/').length - b.split('/').length || a.length - b.length)
-  if (!candidates.length) return undefined
-  return { value: candidates[0], from: `${candidates[0]} has "train" in its name and an \`if __name__ == '__main__'\` block` }
+  const scored = project.files
+    .filter((f) => f.endsWith('.py') && !NOT_TRAINING.test(f))
+    .map((f) => ({ file: f, ...trainingSignals(f, project.read(f) ?? '') }))
+    .filter((c) => c.main && (c.writesModel || c.named))
+    .sort((a, b) => b.score - a.score || a.file.split('/').length - b.file.split('/').length || a.file.length - b.file.length)
+  const best = scored[0]
+  if (!best) return undefined
+  return { value: best.file, from: `${best.file} ${best.reasons.join(', ')}` }
+}
+
+/** What in a script says "this trains a model", each with a weight and the words for the config comment. */
+function trainingSignals(file: string, source: string): { main: boolean; writesModel: boolean; named: boolean; score: number; reasons: string[] } {
+  const main = hasMainGuard(source)
+  const named = /(^|\/)[^/]*(train|fit)[^/]*\.py$/i.test(file)
+  const writesModel = MODEL_WRITE.test(source)
+  const signals: [boolean, number, string][] = [
+    [main, 0, "has an `if __name__ == '__main__'` block"],
+    [named, 2, `has "${/fit/i.test(file.split('/').pop()!) ? 'fit' : 'train'}" in its name`],
+    [writesModel, 3, 'writes a model'],
+    [/\bargparse\b|\bsys\.argv\b/.test(source), 1, 'parses arguments'],
+    [/\bparams\b|--params|hyperparam/i.test(source), 1, 'reads params'],
+    [/metrics?\.(json|ya?ml)|\bmetrics\b/.test(source), 1, 'records metrics'],
+    [SCRIPT_DIRS.some((d) => file.startsWith(`${d}/`)) || !file.includes('/'), 1, ''],
+  ]
+  const hits = signals.filter(([hit]) => hit)
+  return { main, writesModel, named, score: hits.reduce((n, [, w]) => n + w, 0), reasons: hits.map(([, , why]) => why).filter(Boolean) }
 }
 
 /** The params file next to the script (or at the root), and how the script wants to receive it. */

@@ -5,6 +5,9 @@ import { detectTests, type TestsFound } from './detect-tests.js'
 import { detectParams, detectTrainingScript, type Found, type ParamsFound } from './detect-training.js'
 import { scanProject, virtualenvs } from './project-files.js'
 
+/** Folders that usually hold a project's data: inputs of training and of the tests. */
+const DATA_DIRS = ['data', 'datasets', 'dataset', 'input', 'inputs']
+
 export interface TrainingFound {
   script: Found
   params?: ParamsFound
@@ -33,7 +36,7 @@ export function detectProject(root: string): Detection {
     name: basename(root),
     tests: detectTests(project),
     training: script && { script, params: detectParams(project, script.value), outputs: detectOutputs(project, script.value) },
-    data: ['data', 'datasets'].filter((d) => project.files.some((f) => f.startsWith(`${d}/`))),
+    data: DATA_DIRS.filter((d) => project.files.some((f) => f.startsWith(`${d}/`))),
     server: detectServer(project),
     dockerfile: detectDockerfile(project),
     probe: detectProbe(project),

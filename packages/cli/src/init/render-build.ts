@@ -48,7 +48,7 @@ export function trainerSection(d: Detection): Section {
     return {
       ...section, active: false,
       lines: [
-        ...comment("Training: no training script found (train.py, src/train.py, scripts/train.py, training/train.py, or a script with \"train\" in its name and an `if __name__ == '__main__'` block). Point command at yours and uncomment, with the trainer import above:"),
+        ...comment("Training: no training script found (train.py, src/train.py, scripts/train.py, training/train.py, or a runnable script — an `if __name__ == '__main__'` block — that writes a model or has \"train\"/\"fit\" in its name). Point command at yours and uncomment, with the trainer import above:"),
         ...commentedOut([`trainer({ command: ['python3', 'path/to/train.py'], outputs: ['out/model.pkl'], metrics: 'out/metrics.json' }),`]),
       ],
     }

@@ -1,10 +1,11 @@
 import type { Palette } from '../ui/color.js'
 import type { Detection } from './detect.js'
+import { installAdvice } from './install-advice.js'
 import type { RenderedConfig } from './render-config.js'
 import { LOCAL_PORT } from './render-release.js'
 
 /** What init found, what it wrote, and what to run next: the user reads this once. */
-export function initSummary(d: Detection, config: RenderedConfig, file: string, c: Palette): string {
+export function initSummary(d: Detection, config: RenderedConfig, file: string, c: Palette, root: string): string {
   const t = d.training
   const rows: [string, string | undefined][] = [
     ['tests', d.tests && `${d.tests.files.length} file${d.tests.files.length === 1 ? '' : 's'} in ${d.tests.where}${d.tests.config ? ` (${d.tests.config.value})` : ''} → pytest`],
@@ -28,7 +29,7 @@ export function initSummary(d: Detection, config: RenderedConfig, file: string, 
     ...(rows.some(([, value]) => value === undefined) ? ['', `The commented-out lines in ${file} say what to put there for what was not found.`] : []),
     '',
     'Next:',
-    `  npm install --save-dev ${config.packages.join(' ')}`,
+    ...installAdvice(root, config.packages).map((line) => `  ${line}`),
     '  npx mlci build --dry-run   # what would run',
     '  npx mlci build',
   ]

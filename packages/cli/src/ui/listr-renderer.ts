@@ -1,5 +1,5 @@
 import { Listr, PRESET_TIMER, type ListrTaskWrapper } from 'listr2'
-import type { Mlci, PhaseRecord, RunResult, TapInfo, TapRecord } from '@mlci/core'
+import { ErrorCode, type Mlci, type PhaseRecord, type RunResult, type TapInfo, type TapRecord } from '@mlci/core'
 import { palette, type Palette } from './color.js'
 import type { Renderer, RendererOptions } from './renderer.js'
 import { summaryLine } from './summary.js'
@@ -30,6 +30,11 @@ export class ListrRenderer implements Renderer {
   /** Output that arrived before listr2 started the subtask (it starts a tick after the tap). */
   private pendingOutput = new Map<string, string>()
   private listr: Promise<unknown> | undefined
+  /** Phases whose hook is a bail hook: a tap may stop them by returning a value (a gate veto). */
+  private bail = new Set<string>()
+  /** Per phase, resolved when the next tap starts; per tap, the one current when it ended. */
+  private nextTap = new Map<string, Deferred<void>>()
+  private startedAfter = new Map<string, Promise<void>>()
 
   constructor(private readonly options: RendererOptions) {
     this.c = palette(options.color)
@@ -38,6 +43,7 @@ export class ListrRenderer implements Renderer {
   attach(mlci: Mlci): void {
     mlci.on('run:start', ({ phases }) => {
       const tapped = phases.filter((p) => p.taps.length)
+      for (const p of tapped) if (/Bail/.test((mlci.hooks as unknown as Record<string, object>)[p.name]?.constructor.name ?? '')) this.bail.add(p.name)
       const withRollback = mlci.hooks.rollback.taps.length ? [...tapped, { name: 'rollback' as const, taps: mlci.tapsOf('rollback') }] : tapped
       for (const p of withRollback) {
         this.phaseStarted.set(p.name, new Deferred())
@@ -58,7 +64,15 @@ export class ListrRenderer implements Renderer {
     })
     mlci.on('phase:start', ({ phase }) => this.phaseStarted.get(phase)?.resolve())
     mlci.on('phase:end', (p) => this.phaseDone.get(p.name)?.resolve(p))
-    mlci.on('tap:end', ({ phase, tap, record }) => this.tapDone.get(`${phase}/${tap.name}`)?.resolve(record))
+    mlci.on('tap:start', ({ phase }) => {
+      this.nextTap.get(phase)?.resolve()
+      this.nextTap.set(phase, new Deferred())
+    })
+    mlci.on('tap:end', ({ phase, tap, record }) => {
+      const next = this.nextTap.get(phase)
+      if (next) this.startedAfter.set(`${phase}/${tap.name}`, next.promise)
+      this.tapDone.get(`${phase}/${tap.name}`)?.resolve(record)
+    })
     mlci.on('log', (entry) => {
       if (entry.level === 'debug' && !this.options.verbose) return
       const key = `${entry.phase}/${entry.plugin}`
@@ -96,6 +110,12 @@ export class ListrRenderer implements Renderer {
         if (!record) return subtask.skip(`${tap.plugin} ${this.c.dim('not run')}`)
         subtask.title = tap.plugin
         if (record.status === 'failed') throw new Error(record.error?.message ?? 'failed')
+        // A bail hook's tap that returned a value (a veto) ends ok but stops the phase: it is the
+        // tap after which no other tap started before the phase failed. Show it as ✖, not ✔.
+        if (this.bail.has(phase)) {
+          const end = await Promise.race([this.startedAfter.get(`${phase}/${tap.name}`)?.then(() => undefined) ?? done, done])
+          if (end?.status === 'failed' && end.error?.code === ErrorCode.VETOED) throw new Error(end.error.message)
+        }
       },
     // A failed parent keeps listr2's red pointer (its convention for "a subtask failed").
     })), { concurrent: true, exitOnError: true } as never)

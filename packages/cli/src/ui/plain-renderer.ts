@@ -13,6 +13,18 @@ const LIFECYCLE = new Set<string>([...PHASE_NAMES, 'rollback'])
 export class PlainRenderer implements Renderer {
   private readonly c: Palette
   private lastStatus = new Map<string, string>()
+  /**
+   * The last output or status line written per phase/plugin. A plugin's status is often its
+   * latest output line (the trainer's), so with --verbose/--explain each line came out twice.
+   */
+  private lastLine = new Map<string, { kind: 'output' | 'status'; text: string }>()
+
+  /** False when the same text was just written for this plugin by the other channel. */
+  private fresh(key: string, kind: 'output' | 'status', text: string): boolean {
+    const last = this.lastLine.get(key)
+    this.lastLine.set(key, { kind, text })
+    return !(last && last.kind !== kind && last.text.trim() === text.trim())
+  }
 
   constructor(private readonly options: RendererOptions) {
     this.c = palette(options.color)
@@ -51,6 +63,7 @@ export class PlainRenderer implements Renderer {
       if (entry.level === 'output' && !this.options.verbose) return
       if (entry.level === 'debug' && !this.options.verbose) return
       const scope = [entry.phase, entry.plugin].filter(Boolean).join(' ')
+      if (entry.level === 'output' && !this.fresh(`${entry.phase}/${entry.plugin}`, 'output', entry.message)) return
       const tag = entry.level === 'warn' ? c.yellow('warn ') : entry.level === 'error' ? c.red('error ') : ''
       this.write(`${c.cyan(`[${scope || 'mlci'}]`)} ${tag}${entry.message}`)
     })
@@ -60,7 +73,7 @@ export class PlainRenderer implements Renderer {
       const key = `${u.phase}/${u.plugin}`
       if (this.lastStatus.get(key) === u.status) return
       this.lastStatus.set(key, u.status)
-      if (this.options.verbose) this.write(`${c.cyan(`[${u.phase} ${u.plugin}]`)} ${u.status}`)
+      if (this.options.verbose && this.fresh(key, 'status', u.status)) this.write(`${c.cyan(`[${u.phase} ${u.plugin}]`)} ${u.status}`)
     })
   }
 

@@ -3,7 +3,7 @@ import type { ModelVersion } from '../registry/types.js'
 import type { RegistrySnapshot, RollbackMove } from './history.js'
 import { formatNumber, formatTime } from './format.js'
 
-/** Chart data, independent of how it is drawn (svg.ts draws it). */
+/** Chart data, independent of how it is drawn (chart-option.ts maps it to ECharts). */
 export type PointMarker = 'live' | 'failed' | 'candidate' | 'pending'
 
 export interface ChartPoint {
@@ -32,6 +32,9 @@ export interface Chart {
   events: { x: number; label: string }[]
 }
 
+/** What drawing gave per chart id: the SVG, or why there is none. */
+export type ChartImages = Record<string, { svg: string } | { error: string }>
+
 /** The candidate of this run when the registry has no entry for it (vetoed, dry run). */
 export interface PendingCandidate {
   version: string
@@ -44,7 +47,7 @@ export function metricCharts(versions: ModelVersion[], snapshot: RegistrySnapsho
   const columns = [...versions.map((v) => ({ version: v.version, status: v.status as string, metrics: v.metrics ?? {} })),
     ...(candidate ? [{ version: candidate.version, status: 'candidate', metrics: candidate.metrics }] : [])]
   const index = new Map(columns.map((c, i) => [c.version, i]))
-  const events = rollbacks.filter((r) => r.from && index.has(r.from)).map((r) => ({ x: index.get(r.from!)!, label: `rolled back → ${r.to ?? '?'}` }))
+  const events = rollbacks.filter((r) => r.from && index.has(r.from)).map((r) => ({ x: index.get(r.from!)!, label: `${axisVersion(r.from!)} rolled back → ${r.to ? axisVersion(r.to) : '?'}` }))
   return names.map((name) => ({
     id: `metric-${slug(name)}`,
     kind: 'metric' as const,
@@ -57,7 +60,7 @@ export function metricCharts(versions: ModelVersion[], snapshot: RegistrySnapsho
         const y = c.metrics[name] ?? null
         const marker: PointMarker | undefined = c.version === live ? 'live' : c.status === 'failed' ? 'failed' : c.status === 'candidate' ? 'candidate' : c.status === 'pending' ? 'pending' : undefined
         const note = marker ? ` (${marker === 'candidate' ? 'candidate, not recorded' : marker})` : ''
-        return { x, y, label: c.version, title: `${c.version}${note}: ${name} = ${formatNumber(y)}`, marker }
+        return { x, y, label: axisVersion(c.version), title: `${c.version}${note}: ${name} = ${formatNumber(y)}`, marker }
       }),
     }],
   }))
@@ -91,6 +94,15 @@ export function monitorCharts(reports: AnalysisReport[]): Chart[] {
     }
   }
   return charts
+}
+
+/**
+ * A version as the x axis shows it: the semver without build metadata (`1.2.0+data.946a015` →
+ * `1.2.0`), which only repeats what the tooltip says in full and used to crowd the version out.
+ */
+export function axisVersion(version: string): string {
+  const plus = version.indexOf('+')
+  return plus > 0 ? version.slice(0, plus) : version
 }
 
 export function slug(text: string): string {

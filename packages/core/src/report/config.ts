@@ -8,10 +8,12 @@ export interface ReportConfig {
   stepSummary?: boolean
   /** How many versions history tables and plots show (default 30). */
   history?: number
+  /** Milliseconds the HTML report's charts may take to draw before the report is written without them (default 20000). */
+  chartTimeout?: number
 }
 
 export const REPORT_SHAPE: Spec = {
-  shape: { formats: { array: { oneOf: ['md', 'html'] } }, stepSummary: 'boolean', history: 'integer' },
+  shape: { formats: { array: { oneOf: ['md', 'html'] } }, stepSummary: 'boolean', history: 'integer', chartTimeout: 'integer' },
 }
 
 export const DEFAULT_REPORT_FORMATS: readonly ('md' | 'html')[] = ['md', 'html']

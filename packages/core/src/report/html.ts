@@ -1,15 +1,36 @@
+import type { Chart, ChartImages } from './chart.js'
+import { renderChartsIsolated } from './chart-isolate.js'
+import { eventLabels } from './chart-option.js'
 import type { Block, Inline, ReportDoc, Span } from './document.js'
+import { esc } from './escape.js'
 import { OUTCOME_LABEL } from './facts.js'
-import { renderChartSvg } from './svg.js'
+
+export { esc } from './escape.js'
+
+/** Charts of a report document, in order. */
+export function chartsOf(doc: ReportDoc): Chart[] {
+  return doc.blocks.flatMap((b) => (b.kind === 'chart' ? [b.chart] : []))
+}
+
+/**
+ * The HTML report with its charts drawn (in a worker, within `timeoutMs`; charts drawn before
+ * are read from `cacheDir`). Never throws for a
+ * chart: missing charts become a note in the page and `warning` says why.
+ */
+export async function renderHtmlReport(doc: ReportDoc, options: { timeoutMs?: number; cacheDir?: string; generatedAt?: Date } = {}): Promise<{ html: string; warning?: string }> {
+  const { images, warning } = await renderChartsIsolated(chartsOf(doc), options)
+  return { html: renderHtml(doc, images, options.generatedAt), warning }
+}
 
 /**
  * One self-contained HTML file: inline CSS and SVG, no scripts, no fonts, no images from
  * anywhere. The Content-Security-Policy forbids every fetch, so even text injected through a
- * test name or error message cannot load anything.
+ * test name or error message cannot load anything. `images` holds the drawn charts by id; a chart
+ * without one is a short note instead.
  */
-export function renderHtml(doc: ReportDoc, generatedAt = new Date()): string {
+export function renderHtml(doc: ReportDoc, images: ChartImages = {}, generatedAt = new Date()): string {
   const label = OUTCOME_LABEL[doc.outcome]
-  const body = doc.blocks.map(renderBlock).join('\n')
+  const body = doc.blocks.map((b) => renderBlock(b, images)).join('\n')
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -31,7 +52,7 @@ ${body}
 `
 }
 
-function renderBlock(block: Block): string {
+function renderBlock(block: Block, images: ChartImages): string {
   switch (block.kind) {
     case 'heading': return `<h${block.level - 1} id="${esc(block.id)}">${inline(block.text)}</h${block.level - 1}>` // the title is the h1
     case 'paragraph': return `<p>${inline(block.text)}</p>`
@@ -43,8 +64,19 @@ function renderBlock(block: Block): string {
       return `<div class="table"><table><thead><tr>${head}</tr></thead><tbody>\n${rows}\n</tbody></table></div>`
     }
     case 'details': return `<details open><summary>${esc(block.summary)}</summary><pre>${esc(block.text)}</pre></details>`
-    case 'chart': return `<figure class="chart-figure">${renderChartSvg(block.chart, esc)}<figcaption>${esc(block.chart.title)}</figcaption></figure>`
+    case 'chart': return renderFigure(block.chart, images[block.chart.id])
   }
+}
+
+/** The drawn chart with its caption; rollback markers (`↩1`) spelled out under it. */
+function renderFigure(chart: Chart, image: ChartImages[string] | undefined): string {
+  if (!image || !('svg' in image)) {
+    const why = image && 'error' in image ? `: ${image.error}` : ''
+    return `<p class="chart-missing" data-chart="${chart.kind}" data-metric="${esc(chart.title)}">Chart “${esc(chart.title)}” could not be drawn${esc(why)}.</p>`
+  }
+  const events = eventLabels(chart, chart.series[0]?.points.length ?? 0)
+  const legend = events.length ? `<ul class="chart-events">${events.map((e) => `<li><b>${esc(e.mark)}</b> ${esc(e.text)}</li>`).join('')}</ul>` : ''
+  return `<figure class="chart-figure">${image.svg}<figcaption>${esc(chart.title)}${legend}</figcaption></figure>`
 }
 
 function inline(text: Inline): string {
@@ -59,15 +91,6 @@ function span(s: Span): string {
   if (s.strong) out = `<strong>${out}</strong>`
   if (s.tone) out = `<span class="tone-${s.tone}">${out}</span>`
   return out
-}
-
-/** Emoji need an emoji font, which CI machines and printers often lack; these glyphs do not. */
-const GLYPHS: Record<string, string> = { '✅': '✓', '❌': '✗', '♻️': '↺', '⏭️': '–', '⚠️': '!', '⏹️': '■', '⛔': '⊘', '↩️': '↩' }
-const EMOJI = new RegExp(Object.keys(GLYPHS).join('|'), 'gu')
-
-export function esc(text: string): string {
-  text = text.replace(EMOJI, (e) => GLYPHS[e])
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
 }
 
 const CSS = `
@@ -92,26 +115,14 @@ th { background: var(--panel); } td.right, th.right { text-align: right; font-va
 details summary { cursor: pointer; font-weight: 600; margin-top: 16px; }
 figure.chart-figure { margin: 12px 0 20px; }
 figcaption { color: var(--muted); font-size: .85rem; text-align: center; }
-svg.chart { width: 100%; height: auto; max-height: 300px; display: block; }
-svg .axis { stroke: var(--muted); stroke-width: 1; }
-svg .grid { stroke: var(--line); stroke-width: 1; stroke-dasharray: 2 3; }
-svg .tick { fill: var(--muted); font-size: 11px; }
-svg .series { fill: none; stroke: var(--accent); stroke-width: 2; stroke-linejoin: round; }
-svg .point { fill: var(--accent); stroke: var(--bg); stroke-width: 1; }
-svg .marker-live { fill: var(--ok); stroke: var(--fg); stroke-width: 1.5; }
-svg .marker-failed { fill: var(--bad); }
-svg .marker-candidate, svg .marker-pending { fill: var(--bg); stroke: var(--accent); stroke-width: 2; stroke-dasharray: 2 1.5; }
-svg .cross { stroke: var(--bad); stroke-width: 2; }
-svg .marker-label { fill: var(--ok); font-size: 11px; font-weight: 600; }
-svg .event line { stroke: var(--warn); stroke-width: 1.5; stroke-dasharray: 5 4; }
-svg .event text { fill: var(--warn); font-size: 11px; }
-svg .empty { fill: var(--muted); font-size: 13px; }
+svg.chart { width: 100%; height: auto; display: block; background: #fff; border-radius: 6px; }
+ul.chart-events { list-style: none; padding: 0; margin: 4px 0 0; display: flex; flex-wrap: wrap; gap: 4px 14px; justify-content: center; color: var(--warn); }
+.chart-missing { color: var(--warn); border: 1px dashed var(--line); padding: 10px; border-radius: 6px; }
 footer { margin-top: 40px; color: var(--muted); font-size: .8rem; }
 @media print {
   :root { --fg: #000; --muted: #444; --bg: #fff; --line: #999; --panel: #f2f2f2; }
   body { font-size: 10.5pt; } main { max-width: none; padding: 0; }
   h2 { break-after: avoid; } table, figure.chart-figure, details { break-inside: avoid; }
   .table { overflow: visible; } pre { white-space: pre-wrap; }
-  svg.chart { max-height: 220px; }
 }
 `

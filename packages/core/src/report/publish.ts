@@ -5,10 +5,11 @@ import type { Logger } from '../logger.js'
 import type { Mlci } from '../mlci.js'
 import type { Registry } from '../registry/types.js'
 import type { RunRecord } from '../run-record.js'
+import { chartCacheDir } from './chart-cache.js'
 import { DEFAULT_REPORT_FORMATS, type ReportConfig } from './config.js'
 import { buildReport } from './document.js'
 import { loadRegistrySnapshot } from './history.js'
-import { renderHtml } from './html.js'
+import { renderHtmlReport } from './html.js'
 import { renderMarkdown } from './markdown.js'
 import { runsDir } from './runs.js'
 import { appendStepSummary } from './step-summary.js'
@@ -50,7 +51,9 @@ export async function writeRunReports(mlci: Mlci, record: RunRecord, options: { 
     }
     if (formats.includes('html')) {
       files.report = join(dir, `${record.id}.html`)
-      await writeFileAtomic(files.report, mlci.redact(renderHtml(doc)), HISTORY)
+      const { html, warning } = await renderHtmlReport(doc, { timeoutMs: config.chartTimeout, cacheDir: chartCacheDir(mlci.stateDir) })
+      if (warning) options.log.warn(`HTML report ${relative(mlci.config.root, files.report)}: ${warning}; the report is written without them.`)
+      await writeFileAtomic(files.report, mlci.redact(html), HISTORY)
     }
     files.report ??= files.markdown
     if (summaryFile) await appendStepSummary(summaryFile, markdown, record.id)

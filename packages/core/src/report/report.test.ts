@@ -5,10 +5,11 @@ import { buildReport } from './document.js'
 import { failingStep, headline, metricRows, outcomeOf } from './facts.js'
 import { formatDelta, formatNumber } from './format.js'
 import type { RegistrySnapshot } from './history.js'
-import { renderHtml } from './html.js'
+import { chartsOf, renderHtml } from './html.js'
+import { renderChartSvgs } from './chart-render.js'
+import type { ReportDoc } from './document.js'
 import { REPORT_MARKER, renderMarkdown } from './markdown.js'
 import { filterLogByPhase } from './runs.js'
-import { niceTicks } from './svg.js'
 
 const T0 = '2026-11-29T12:00:00.000Z'
 
@@ -102,30 +103,44 @@ describe('markdown report', () => {
   })
 })
 
+/** The HTML with its charts drawn in this thread (the CLI draws them in a worker). */
+async function html(doc: ReportDoc): Promise<string> {
+  return renderHtml(doc, await renderChartSvgs(chartsOf(doc)))
+}
+
 describe('html report', () => {
-  it('is self-contained: no scripts, no external references, a CSP that forbids fetches, print CSS', () => {
-    const html = renderHtml(buildReport({ record: record({ data: { ...record().data, analysis: [{ name: 'probe', version: '1.2.0', verdict: 'success', samples: [{ index: 0, time: T0, values: { error_rate: 0.01 }, verdict: 'success' }, { index: 1, time: '2026-11-29T12:00:10.000Z', values: { error_rate: null }, verdict: 'inconclusive' }] }] } }), snapshot }))
-    expect(html).not.toMatch(/<script|<link|<img|<iframe|@import|url\(/i)
-    expect(html.match(/(?:src|href)=/g)).toBeNull()
-    expect(html).toContain(`content="default-src 'none'; style-src 'unsafe-inline'; img-src data:"`)
-    expect(html).toContain('@media print')
-    expect(html.match(/data-chart="metric"/g)).toHaveLength(2)
-    expect(html.match(/data-chart="monitor"/g)).toHaveLength(1)
-    expect(html.match(/class="point marker-live"/g)).toHaveLength(2)
+  it('is self-contained: no scripts, no external references, a CSP that forbids fetches, print CSS', async () => {
+    const page = await html(buildReport({ record: record({ data: { ...record().data, analysis: [{ name: 'probe', version: '1.2.0', verdict: 'success', samples: [{ index: 0, time: T0, values: { error_rate: 0.01 }, verdict: 'success' }, { index: 1, time: '2026-11-29T12:00:10.000Z', values: { error_rate: null }, verdict: 'inconclusive' }] }] } }), snapshot }))
+    expect(page).not.toMatch(/<script|<link|<img|<iframe|@import|url\((?!#)/i) // url(#clip) is an in-page reference
+    expect(page.match(/(?:src|href)=/g)).toBeNull()
+    expect(page).toContain(`content="default-src 'none'; style-src 'unsafe-inline'; img-src data:"`)
+    expect(page).toContain('@media print')
+    expect(page.match(/<svg class="chart"[^>]*data-chart="metric"/g)).toHaveLength(2)
+    expect(page.match(/<svg class="chart"[^>]*data-chart="monitor"/g)).toHaveLength(1)
+    expect(page.match(/data-marker="live"/g)).toHaveLength(2)
+    // A browser tooltip per point: the version and value.
+    expect(page).toContain('<title>1.2.0 (live): accuracy = 0.96</title>')
   })
 
-  it('plots a vetoed candidate that was never recorded as a hollow point after the versions', () => {
+  it('writes a note in place of a chart that could not be drawn', () => {
+    const doc = buildReport({ record: record(), snapshot })
+    const page = renderHtml(doc, { 'metric-accuracy': { error: 'boom' } })
+    expect(page).toContain('<p class="chart-missing" data-chart="metric" data-metric="accuracy">Chart “accuracy” could not be drawn: boom.</p>')
+    expect(page).toContain('data-metric="f1">Chart “f1” could not be drawn.</p>')
+  })
+
+  it('plots a vetoed candidate that was never recorded as a hollow point after the versions', async () => {
     const vetoed = record({ status: 'vetoed', version: undefined, data: { metrics: { accuracy: 0.8, f1: 0.7 }, gate: { passed: false, liveVersion: '1.2.0', verdicts: [] } } })
-    const html = renderHtml(buildReport({ record: vetoed, snapshot }))
-    const accuracy = html.slice(html.indexOf('data-metric="accuracy"'), html.indexOf('</svg>', html.indexOf('data-metric="accuracy"')))
-    expect([...accuracy.matchAll(/data-label="([^"]+)"/g)].map((m) => m[1])).toEqual(['1.0.0', '1.1.0', '1.2.0', 'candidate'])
-    expect(accuracy).toMatch(/class="point marker-candidate"[^>]*data-label="candidate"/)
+    const page = await html(buildReport({ record: vetoed, snapshot }))
+    const accuracy = page.slice(page.indexOf('data-metric="accuracy"'), page.indexOf('</svg>', page.indexOf('data-metric="accuracy"')))
+    expect([...accuracy.matchAll(/data-point="([^"]+)"/g)].map((m) => m[1])).toEqual(['1.0.0', '1.1.0', '1.2.0', 'candidate'])
+    expect(accuracy).toMatch(/data-point="candidate" data-marker="candidate"/)
   })
 
-  it('escapes text everywhere, including inside charts', () => {
-    const html = renderHtml(buildReport({ record: record({ data: { metrics: { '<b>x</b>': 1 } } }) }))
-    expect(html).not.toContain('<b>x</b>')
-    expect(html).toContain('&lt;b&gt;x&lt;/b&gt;')
+  it('escapes text everywhere, including inside charts', async () => {
+    const page = await html(buildReport({ record: record({ data: { metrics: { '<b>x</b>': 1 } } }) }))
+    expect(page).not.toContain('<b>x</b>')
+    expect(page).toContain('&lt;b&gt;x&lt;/b&gt;')
   })
 })
 
@@ -136,11 +151,6 @@ describe('helpers', () => {
     expect(formatNumber(undefined)).toBe('—')
     expect(formatDelta(-0.02, 0.95)).toBe('−0.02 (−2.1%)')
     expect(formatDelta(5, 39)).toBe('+5 (+13%)')
-  })
-
-  it('picks round ticks covering the range', () => {
-    expect(niceTicks(0.9, 0.96)).toEqual([0.9, 0.92, 0.94, 0.96])
-    expect(niceTicks(38, 44)).toEqual([38, 40, 42, 44])
   })
 
   it('filters a log by phase, keeping continuation lines with their entry', () => {

@@ -8,6 +8,14 @@ import type { PhaseName } from '../phases.js'
 /** What watch never looks at: the same folders the cache never reads. */
 export const ALWAYS_IGNORED: readonly string[] = [...SKIPPED_DIRS]
 
+/**
+ * Files editors write beside the one being saved: vim swap/backup files and its `4913` probe,
+ * emacs `#autosave#` and `.#lock` files, `name~` backups, JetBrains safe-write temporaries, KDE
+ * and GNOME save temporaries. A save is the real file's change; these never start a cycle and
+ * are never named as its reason.
+ */
+export const EDITOR_TEMP = /^(\.#.*|#.*#|.*~|\..*\.sw[a-p]|4913|.*___jb_(tmp|old)___|\.goutputstream-.*|.*\.kate-swp|.*\.crswap)$/
+
 export interface WatchTargetsOptions {
   /** The project root (globs without a declaration cwd are relative to it). */
   root: string
@@ -100,7 +108,9 @@ export function createWatchTargets(options: WatchTargetsOptions): WatchTargets {
 
   const isIgnored = (path: string): boolean => {
     const rel = toPosix(relative(root, resolve(path)))
-    if (rel.split('/').some((segment) => alwaysIgnored.has(segment))) return true
+    const segments = rel.split('/')
+    if (segments.some((segment) => alwaysIgnored.has(segment))) return true
+    if (EDITOR_TEMP.test(segments[segments.length - 1])) return true
     return ignoreMatchers.some((m) => m(path))
   }
   const bases = [...new Set(inputs.map((i) => i.base))]
