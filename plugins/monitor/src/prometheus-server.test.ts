@@ -95,12 +95,12 @@ describeWith(PROMETHEUS, 'monitor with a real Prometheus server', () => {
   it('an injected 50 % error rate fails the analysis (Failed), as the local scrape does', async () => {
     const { server, prometheus } = await stack({ MLCI_FAULT_ERROR_RATE: '0.5' })
     const viaServer = await analyse(server.url, { metrics: [serverRatio(prometheus.url), rangeRatio(prometheus.url)] })
-    expect(viaServer.error?.code).toBe('MLCI_ANALYSIS_FAILED')
-    expect(viaServer.report.samples[0].values.worst_ratio).toBeGreaterThan(0.2)
+    expect(viaServer.error?.code, viaServer.logs.join('\n')).toBe('MLCI_ANALYSIS_FAILED')
+    expect(viaServer.report.samples[0].values.worst_ratio, viaServer.logs.join('\n')).toBeGreaterThan(0.2)
     expect(viaServer.report).toMatchObject({ outcome: 'Failed', rollback: true })
     expect(viaServer.report.samples[0].values.error_ratio).toBeGreaterThan(0.2)
     const local = await analyse(server.url, { metrics: [localRatio] })
-    expect(local.report.outcome).toBe('Failed')
+    expect(local.report.outcome, local.logs.join('\n')).toBe('Failed')
   })
 
   it('a PromQL syntax error is a measurement error (Error, no rollback) naming the parser message', async () => {
