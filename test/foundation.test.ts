@@ -88,7 +88,7 @@ describe('config formats', () => {
 describe('broken configs exit 2 with zero side effects', () => {
   const cases: [string, string, string, RegExp][] = [
     ['TS syntax error', 'mlci.config.ts', 'export default {\n  plugins: [,\n  oops here\n}\n', /mlci\.config\.ts:3:\d+/],
-    ['throwing config', 'mlci.config.ts', 'throw new Error("config exploded")\nexport default {}', /mlci\.config\.ts threw while loading: config exploded/],
+    ['throwing config', 'mlci.config.ts', 'throw new Error("config exploded")\nexport default {}', /mlci\.config\.ts:1:7 threw while loading: config exploded/],
     ['unknown plugin', 'mlci.config.json', JSON.stringify({ plugins: ['mlci-plugin-does-not-exist'] }), /Cannot find plugin "mlci-plugin-does-not-exist" \(from .*mlci\.config\.json\)/],
     ['wrong option type', 'mlci.config.ts', `import { say } from './plugins.mjs'\nexport default { plugins: [say({ ms: 'slow' as any })] }`, /say\.ms must be an integer, got the string "slow"/],
     ['unknown top-level key', 'mlci.config.json', JSON.stringify({ plugns: [] }), /config\.plugns is not a known option/],

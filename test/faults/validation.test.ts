@@ -32,3 +32,23 @@ describe('values out of range are config errors (exit 2), before anything runs',
     })
   }
 })
+
+describe('a gate on a metric the training never records', () => {
+  it('is a config error (exit 2) naming the metric and what is recorded, not a veto (exit 3)', async () => {
+    const { copyFixture } = await import('../helpers/testdir.js')
+    const dir = copyFixture('classifier', {
+      'mlci.config.mjs': `import trainer from '@mlci/plugin-trainer'
+        import semver from '@mlci/plugin-semver'
+        export default { plugins: [
+          trainer({ command: ['python3', 'train.py', '--out', 'out'], params: 'params.json', paramsMode: 'file',
+                    outputs: ['out/model.json'], metrics: 'out/metrics.json', signature: 'out/signature.json' }),
+          semver({ gate: { acuracy: { min: 0.5 } } }),
+        ] }`,
+    })
+    const { rmSync } = await import('node:fs')
+    rmSync(join(dir, 'mlci.config.ts'))
+    const r = await runCli(['build'], { cwd: dir, timeoutMs: 120_000 })
+    expect(r.code, r.output).toBe(2)
+    expect(r.stderr).toMatch(/The gate checks "acuracy", which the training does not record \(it records: .*accuracy/)
+  })
+})

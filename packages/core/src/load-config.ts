@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { mkdir, stat } from 'node:fs/promises'
-import { basename, dirname, join, relative, resolve } from 'node:path'
-import { pathToFileURL } from 'node:url'
+import { basename, dirname, join, relative, resolve, sep } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { writeFileAtomic, writeJsonAtomic } from './atomic.js'
 import { resolveConfig, type ResolvedConfig } from './config.js'
 import { ErrorCode, MlciError, errorMessage } from './errors.js'
@@ -90,6 +90,8 @@ async function compile(configFile: string, cacheDir: string, manifestFile: strin
       write: false,
       metafile: true,
       sourcemap: 'inline',
+      // Absolute sources, so a stack through the cached module maps back to the project's files.
+      sourceRoot: `${pathToFileURL(dirname(configFile)).href}/`,
       logLevel: 'silent',
       absWorkingDir: dirname(configFile),
     })
@@ -126,19 +128,50 @@ async function compile(configFile: string, cacheDir: string, manifestFile: strin
 }
 
 async function importConfigModule(file: string, configFile: string): Promise<unknown> {
+  // Source maps on only while the compiled config loads, so a throw in it (or in a helper it
+  // imports) is reported at the line the user wrote, not in the cached bundle.
+  process.setSourceMapsEnabled(true)
   try {
     const mod = (await importWithCore(pathToFileURL(file).href)) as { default?: unknown }
     return mod.default ?? mod
   } catch (error) {
     throw configLoadError(configFile, error)
+  } finally {
+    process.setSourceMapsEnabled(false)
   }
+}
+
+/** The first `file:line:col` of the stack inside the config's folder (not node_modules, not mlci). */
+function thrownAt(error: unknown, configFile: string): string | undefined {
+  const stack = error instanceof Error ? error.stack ?? '' : ''
+  const dir = dirname(configFile)
+  for (const match of stack.matchAll(/(?:\(|at )((?:file:\/\/)?\/[^\s()]+?):(\d+):(\d+)\)?$/gm)) {
+    const path = match[1].startsWith('file://') ? fileURLToPath(match[1]) : match[1]
+    if (path.startsWith(dir) && !path.includes(`${sep}node_modules${sep}`) && !path.includes(`${sep}.mlci${sep}`)) {
+      return `${relative(process.cwd(), path) || path}:${match[2]}:${match[3]}`
+    }
+  }
+  return undefined
 }
 
 function configLoadError(configFile: string, error: unknown): MlciError {
   if (MlciError.is(error)) return error
   const shown = relative(process.cwd(), configFile) || configFile
-  return new MlciError(ErrorCode.CONFIG_LOAD, `${shown} threw while loading: ${errorMessage(error)}`, {
-    hint: `Fix the error in ${shown} (the config module runs when mlci starts).`, cause: error,
+  const code = (error as NodeJS.ErrnoException | undefined)?.code
+  const missing = /Cannot find (?:package|module) '([^']+)'/.exec(errorMessage(error))?.[1]
+  if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && missing) {
+    // Node names the importer it saw (the cached bundle, or mlci's own core): the import is the config's.
+    const name = missing.startsWith('.') || missing.startsWith('/') ? missing : missing.split('/').slice(0, missing.startsWith('@') ? 2 : 1).join('/')
+    return new MlciError(ErrorCode.CONFIG_LOAD, `${shown} imports "${missing}", which cannot be found.`, {
+      hint: missing.startsWith('.') || missing.startsWith('/')
+        ? `Check the path of that import in ${shown} (or in a file it imports).`
+        : `Install it next to the config (npm install -D ${name}) or fix the import in ${shown}.`,
+      cause: error,
+    })
+  }
+  const at = thrownAt(error, configFile)
+  return new MlciError(ErrorCode.CONFIG_LOAD, `${at && !at.startsWith(`${shown}:`) ? `${at} (imported by ${shown})` : at ?? shown} threw while loading: ${errorMessage(error)}`, {
+    hint: `Fix the error in ${at ?? shown} (the config module runs when mlci starts).`, cause: error,
   })
 }
 

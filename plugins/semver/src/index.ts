@@ -1,4 +1,4 @@
-import { definePlugin, num, packageVersion } from '@mlci/core'
+import { ErrorCode, MlciError, definePlugin, num, packageVersion } from '@mlci/core'
 import { candidateFingerprint } from './fingerprint.js'
 import { evaluateGate, gateTable, vetoOf } from './gate.js'
 import { checkOptions, type SemverOptions } from './options.js'
@@ -32,6 +32,14 @@ export default definePlugin((options: SemverOptions = {}) => {
         if (!ctx.data.metrics && ctx.dryRun) {
           ctx.log.info('Dry run: no metrics recorded (evaluate did not run), so the gate was not judged.')
           return undefined
+        }
+        // A gate on a metric the training never writes is a config mistake (exit 2), not a veto.
+        const recorded = Object.keys(ctx.data.metrics ?? {})
+        const unknown = Object.keys(rules).filter((m) => !recorded.includes(m))
+        if (ctx.data.metrics && unknown.length) {
+          throw new MlciError(ErrorCode.CONFIG_INVALID, `The gate checks ${unknown.map((m) => `"${m}"`).join(', ')}, which the training does not record (it records: ${recorded.join(', ') || 'no metrics'}).`, {
+            hint: `Fix the metric names in ${NAME}'s gate option, or make the training write them to its metrics file.`,
+          })
         }
         const against = options.against ?? 'live'
         const live = await ctx.registry.resolve(against)

@@ -91,14 +91,14 @@ describe('semver plugin in a run', () => {
     expect(existsSync(join(dir, '.mlci/objects'))).toBe(false)
   })
 
-  it('refuses an artifact changed after training, and vetoes a missing gated metric', async () => {
+  it('refuses an artifact changed after training; a gated metric the training does not record is a config error, not a veto', async () => {
     const dir = testdir()
     const tampered = await run(dir, [trainer({ content: 'm1', metrics: { accuracy: 0.9 }, tamper: true }), semver({ gate: GATE })])
     expect(tampered.error).toMatchObject({ code: 'MLCI_STATE_CONFLICT', message: expect.stringContaining('Artifact out/model.bin changed after training') })
     expect(await registryOf(dir).list()).toEqual([])
     const missing = await run(dir, [trainer({ content: 'm1', metrics: { loss: 0.1 } }), semver({ gate: GATE })])
-    expect(missing.error).toMatchObject({ code: 'MLCI_VETOED', details: expect.stringContaining('| accuracy | — | — | ≥ 0.8, drop ≤ 0.05 vs live (higher is better) | FAIL: missing from the candidate |') })
-    expect(missing.record.status).toBe('vetoed')
+    expect(missing.error).toMatchObject({ code: 'MLCI_CONFIG_INVALID', message: expect.stringContaining('The gate checks "accuracy", which the training does not record (it records: loss)') })
+    expect(missing.record.status).toBe('failed')
   })
 
   it('fails a pending version left by a dead process and moves on to the next number', async () => {
