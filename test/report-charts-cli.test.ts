@@ -13,13 +13,13 @@ function nextUp(x: number): number {
 }
 
 describe('HTML report charts through the real CLI', () => {
-  it('a near-constant metric series (values one ulp apart) renders fast and every later build finishes', async () => {
+  it('a near-constant metric series (values one ulp apart) renders fast and every later build finishes', { timeout: 240_000 }, async () => {
     const dir = pipelineProject()
     const a = 0.9798
     const results = []
     for (const value of [a, nextUp(a), nextUp(nextUp(a))]) {
       // Before the charting library, the tick loop never ended on the second build and the
-      // process grew until V8 aborted; the timeout turns that into a failure instead of a hang.
+      // process grew until V8 aborted; the kill after 60 s turns that into a failure, not a hang.
       results.push(await runBuild(dir, { accuracy: value, r2: value }))
     }
     for (const r of results) expect(r.code, r.output).toBe(0)
@@ -46,7 +46,7 @@ describe('HTML report charts through the real CLI', () => {
 })
 
 describe('drawn charts are reused', () => {
-  it('a build whose history did not change reads its charts back instead of drawing them again', async () => {
+  it('a build whose history did not change reads its charts back instead of drawing them again', { timeout: 180_000 }, async () => {
     const dir = pipelineProject()
     expect((await runBuild(dir, { accuracy: 0.9, f1: 0.8 })).code).toBe(0)
     const cache = join(dir, '.mlci', 'report-charts')
@@ -62,8 +62,8 @@ describe('drawn charts are reused', () => {
   })
 })
 
-/** One `mlci build` with these metrics, killed after 30 s (a hang fails instead of stalling the suite). */
+/** One `mlci build` with these metrics, killed after 60 s (a hang fails instead of stalling the suite). */
 function runBuild(dir: string, metrics: Record<string, number>) {
   writeFileSync(join(dir, 'metrics.json'), JSON.stringify(metrics))
-  return runCli(['build'], { cwd: dir, timeoutMs: 30_000 })
+  return runCli(['build'], { cwd: dir, timeoutMs: 60_000 })
 }

@@ -7,11 +7,13 @@ import { finiteValues, tickFormatter, unscale, valueExponent, valueRange } from 
  * sits on a light panel in dark mode too) so printed and screenshotted reports look the same.
  */
 /** Bump when the drawing changes, so cached SVGs (chart-cache.ts) are drawn again. */
-export const CHART_STYLE = 'echarts6-v3'
+export const CHART_STYLE = 'echarts6-v4'
 export const CHART_WIDTH = 720
 export const CHART_HEIGHT = 280
 const GRID = { left: 72, right: 28, bottom: 34 }
 const LANE = 15
+/** Room for y tick labels: from the longest label (11 px text is ~6.5 px a character). */
+const MAX_LEFT = 150
 const CHAR_PX = 7
 const COLOR = { line: '#0969da', live: '#1a7f37', failed: '#cf222e', event: '#9a6700', text: '#57606a', grid: '#d8dee4' }
 
@@ -28,7 +30,8 @@ export interface EventLabel {
 export function eventLabels(chart: Chart, categories: number): EventLabel[] {
   const byX = new Map<number, string[]>()
   for (const e of [...chart.events].sort((a, b) => a.x - b.x)) byX.set(e.x, [...(byX.get(e.x) ?? []), e.label])
-  const plot = CHART_WIDTH - GRID.left - GRID.right
+  // The widest y labels leave the least room: lanes computed for it never overlap in a wider plot.
+  const plot = CHART_WIDTH - MAX_LEFT - GRID.right
   const px = (x: number) => (chart.axis === 'category' ? ((x + 0.5) / Math.max(1, categories)) * plot : 0)
   const laneEnds: number[] = []
   return [...byX].map(([x, labels], i) => {
@@ -73,6 +76,11 @@ export function chartOption(chart: Chart): Record<string, unknown> {
   const format = exponent === 0 ? scaled : (value: number) => (value === 0 ? '0' : `${scaled(value)}e${exponent}`)
   const events = eventLabels(chart, points.length)
   const lanes = events.reduce((n, e) => Math.max(n, e.lane + 1), 0)
+  // Labels are at most one step finer than the range ends (formatter digits), so measure those.
+  const lo = range?.min ?? (ys.length ? ys.reduce((a, b) => Math.min(a, b)) : 0)
+  const hi = range?.max ?? (ys.length ? ys.reduce((a, b) => Math.max(a, b)) : 1)
+  const widest = Math.max(...[lo, hi, (lo + hi) / 2, lo - (hi - lo) * 0.06, hi + (hi - lo) * 0.1].map((v) => format(v).length))
+  const left = Math.min(MAX_LEFT, Math.max(GRID.left, 18 + widest * 7))
   const rotate = !time && points.length > 8 ? 35 : 0
   const eventSeries = events.length ? [{
     type: 'line', name: 'rollbacks', data: [], silent: false,
@@ -86,7 +94,7 @@ export function chartOption(chart: Chart): Record<string, unknown> {
     animation: false,
     useUTC: true,
     textStyle: { fontFamily: 'system-ui, -apple-system, Segoe UI, Roboto, Arial, sans-serif' },
-    grid: { left: GRID.left, right: GRID.right, top: 22 + lanes * LANE, bottom: rotate ? GRID.bottom + 34 : GRID.bottom, containLabel: false },
+    grid: { left, right: GRID.right, top: 22 + lanes * LANE, bottom: rotate ? GRID.bottom + 34 : GRID.bottom, containLabel: false },
     xAxis: time
       ? { type: 'time', axisLabel: { hideOverlap: true, color: COLOR.text, formatter: '{HH}:{mm}:{ss}' }, axisLine: { lineStyle: { color: COLOR.text } } }
       : {
