@@ -17,8 +17,9 @@ const fresh = () => {
   return dir
 }
 const holderFile = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as LockHolder
-/** A holder that is alive: this test process, under another command. */
-const liveHolder = (command = 'mlci build') => JSON.stringify({ pid: process.pid, command, startedAt: '2026-12-03T10:00:00.000Z', hostname: hostname() })
+/** A holder that is alive: this test process, under another command, locked after the process started (an earlier time would look like a reused PID). */
+const LIVE_SINCE = new Date().toISOString()
+const liveHolder = (command = 'mlci build') => JSON.stringify({ pid: process.pid, command, startedAt: LIVE_SINCE, hostname: hostname() })
 
 describe('acquireLock', () => {
   it('writes who holds it (pid, command, start, host), and release removes it', async () => {
@@ -46,8 +47,8 @@ describe('acquireLock', () => {
     const stale: unknown[] = []
     await expect(acquireLock(file, { command: 'b', onStale: (h) => stale.push(h) })).rejects.toMatchObject({
       code: 'MLCI_LOCKED',
-      message: `Another mlci run holds the repo lock: PID ${process.pid} (\`mlci watch\`, since 2026-12-03T10:00:00.000Z).`,
-      hint: `Wait for it to finish, or pass --wait-for-lock. The lock file is ${file}.`,
+      message: `Another mlci run holds the repo lock: PID ${process.pid} on host ${hostname()} (\`mlci watch\`, since ${LIVE_SINCE}).`,
+      hint: `Wait for it to finish, or pass --wait-for-lock to start when it does. The lock file is ${file}.`,
     })
     expect(stale).toEqual([])
     expect(readFileSync(file, 'utf8')).toBe(liveHolder('mlci watch'))
@@ -79,7 +80,7 @@ describe('acquireLock', () => {
   it('a dead PID on another host is not ours to judge: still locked', async () => {
     const file = join(fresh(), 'lock')
     writeFileSync(file, JSON.stringify({ pid: 999_999, command: 'remote', startedAt: 'then', hostname: `not-${hostname()}` }))
-    await expect(acquireLock(file, { command: 'g' })).rejects.toMatchObject({ code: 'MLCI_LOCKED', message: expect.stringContaining('PID 999999 (`remote`') })
+    await expect(acquireLock(file, { command: 'g' })).rejects.toMatchObject({ code: 'MLCI_LOCKED', message: expect.stringContaining(`PID 999999 on host not-${hostname()} (\`remote\``) })
   })
 
   it('wait: says once that it waits, then takes the lock when the holder releases', async () => {

@@ -26,7 +26,7 @@ async function analyse(readings: Reading[], m: MetricPlan = metric(), extra: { i
     if (r === 'nodata') return { [m.name]: { value: Number.NaN, noData: 'empty body' } }
     return { [m.name]: { value: r } }
   }
-  const report = await runAnalysis({ name: 'a', initialDelayMs: extra.initialDelayMs ?? 0, intervalMs: 10, count: readings.length, metrics: [m] }, '1.0.0', {
+  const report = await runAnalysis({ name: 'a', rollbackOn: ['Failed', 'Inconclusive'], initialDelayMs: extra.initialDelayMs ?? 0, intervalMs: 10, count: readings.length, metrics: [m] }, '1.0.0', {
     measure, sleep: async (ms) => { sleeps.push(ms) },
     ...(extra.baseline ? { baseline: async () => { baselined = true } } : {}),
     now: () => new Date('2026-12-03T12:00:00Z'),
@@ -45,7 +45,8 @@ describe('consecutive errors', () => {
   it('N+1 errors in a row trip a limit of N, ending the analysis there', async () => {
     const { report, summary, seen } = await analyse([0.01, 'error', 'error', 0.01, 0.01], metric({ consecutiveErrorLimit: 1 }))
     expect(seen).toEqual([1, 2, 3])
-    expect(report.verdict).toBe('failure')
+    // A measurement error is no verdict on the model: the analysis ends Error, not Failed.
+    expect(report).toMatchObject({ verdict: 'error', outcome: 'Error' })
     expect(summary.verdict).toBe('error')
     expect(summary.message).toBe('2 consecutive measurement errors (consecutiveErrorLimit 1); last error: connection refused')
     expect(report.message).toBe(`m: ${summary.message}`)
@@ -58,7 +59,7 @@ describe('consecutive errors', () => {
 
   it('errors alone never pass, even under the limit', async () => {
     const { report, summary } = await analyse(['error', 'error'], metric({ consecutiveErrorLimit: 4 }))
-    expect(report.verdict).toBe('failure')
+    expect(report).toMatchObject({ verdict: 'error', outcome: 'Error' })
     expect(summary.verdict).toBe('error')
     expect(summary.message).toBe('no sample succeeded in 2 (2 errors); last: error: connection refused')
   })
@@ -109,10 +110,10 @@ describe('no data', () => {
     expect(failedForNoData(report)).toBe(true)
   })
 
-  it('with noData: inconclusive, no sample succeeding is still a failure, marked as no data', async () => {
+  it('with noData: inconclusive, no sample succeeding never passes: Inconclusive, marked as no data', async () => {
     const { report, summary } = await analyse(['nodata', 'nodata'], metric({ noData: 'inconclusive', inconclusiveLimit: 5 }))
-    expect(report.verdict).toBe('failure')
-    expect(summary).toMatchObject({ verdict: 'failure', inconclusive: 2, noData: 2 })
+    expect(report).toMatchObject({ verdict: 'inconclusive', outcome: 'Inconclusive' })
+    expect(summary).toMatchObject({ verdict: 'inconclusive', inconclusive: 2, noData: 2 })
     expect(summary.message).toBe('no sample succeeded in 2 (2 inconclusive, 2 no data); last: no data: empty body')
     expect(failedForNoData(report)).toBe(true)
   })
@@ -157,7 +158,7 @@ describe('the loop', () => {
   it('the worst metric decides a sample: failure over error over inconclusive over success', async () => {
     const a = metric({ name: 'a' })
     const b = metric({ name: 'b', failureLimit: 9, consecutiveErrorLimit: 9 })
-    const report = await runAnalysis({ name: 'x', initialDelayMs: 0, intervalMs: 0, count: 3, metrics: [a, b] }, '1', {
+    const report = await runAnalysis({ name: 'x', rollbackOn: ['Failed', 'Inconclusive'], initialDelayMs: 0, intervalMs: 0, count: 3, metrics: [a, b] }, '1', {
       measure: async (i) => ({ a: { value: 0.01 }, b: i === 1 ? { value: Number.NaN, error: 'boom' } : { value: i === 2 ? 0.9 : 0.01 } }),
       sleep: async () => undefined,
     })
@@ -167,7 +168,7 @@ describe('the loop', () => {
   })
 
   it('a metric nobody measured is an error', async () => {
-    const report = await runAnalysis({ name: 'x', initialDelayMs: 0, intervalMs: 0, count: 1, metrics: [metric({ consecutiveErrorLimit: 0 })] }, '1', {
+    const report = await runAnalysis({ name: 'x', rollbackOn: ['Failed', 'Inconclusive'], initialDelayMs: 0, intervalMs: 0, count: 1, metrics: [metric({ consecutiveErrorLimit: 0 })] }, '1', {
       measure: async () => ({}), sleep: async () => undefined,
     })
     expect(report.metrics![0]).toMatchObject({ verdict: 'error', errors: 1, message: '1 consecutive measurement errors (consecutiveErrorLimit 0); last error: not measured' })
