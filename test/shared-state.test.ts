@@ -70,7 +70,8 @@ function expectOk(r: CliResult): CliResult {
   return r
 }
 
-describe('shared state across runners (PostgreSQL + Swift S3, built CLI)', () => {
+// Several whole builds per test on a 2-core machine shared with other work: generous timeouts.
+describe('shared state across runners (PostgreSQL + Swift S3, built CLI)', { timeout: 300_000 }, () => {
   it('a second checkout sees the first one\'s versions, restores test and train from the shared cache, and gates against its live model', async () => {
     const { env, prefix } = await shared()
     const a = copyFixture('classifier', { 'mlci.config.ts': config('pytest') })
@@ -81,6 +82,13 @@ describe('shared state across runners (PostgreSQL + Swift S3, built CLI)', () =>
     const keys = await listKeys(prefix)
     expect(keys.filter((k) => k.startsWith('cache/')).map((k) => k.split('/')[1]).sort()).toEqual(['evaluate', 'test', 'train'])
     expect(keys.some((k) => k.startsWith('blobs/sha256/'))).toBe(true)
+
+    // A dry run in a fresh checkout finds test and train in the shared cache and writes nothing.
+    // (evaluate reads train's output files, which a dry run does not restore: it stays "stale".)
+    const check = await runCli(['build', '--dry-run', '--check'], { cwd: b, env })
+    expect(check.stdout, check.output).toMatch(/\[test\] ↺ cached \(up to date\)/)
+    expect(check.stdout).toMatch(/\[train\] ↺ cached \(up to date\)/)
+    for (const path of ['.mlci/cache', '.mlci/objects', '.mlci/runs', 'out']) expect(existsSync(join(b, path)), path).toBe(false)
 
     const second = expectOk(await runCli(['build', '--verbose'], { cwd: b, env }))
     for (const phase of ['test', 'train', 'evaluate']) {

@@ -25,6 +25,12 @@ describe('Redactor', () => {
     expect(t.redact('id="metric-tok3n-abcdef"')).toBe('id="metric-[redacted]"')
     expect(t.redactDeep({ [`key-${escaped}`]: `v ${escaped}` })).toEqual({ 'key-[redacted]': 'v [redacted]' })
   })
+  it('treats the password inside any URL-valued env var as a secret, whatever the name', () => {
+    const secrets = secretsFromEnv({ MLCI_REGISTRY_URL: 'postgres://mlci:s3cr%40t-pw@db:5432/mlci', HOMEPAGE: 'https://example.com/x', NO_PW: 'postgres://mlci@db/x' })
+    expect(secrets).toEqual(['s3cr@t-pw'])
+    expect(new Redactor(secrets).redact('postgres://mlci:s3cr%40t-pw@db:5432/mlci')).toBe('postgres://mlci:[redacted]@db:5432/mlci')
+  })
+
   it('redacts deep JSON values', () => {
     expect(r.redactDeep({ a: ['s3cr3t pass/word'] })).toEqual({ a: ['[redacted]'] })
   })

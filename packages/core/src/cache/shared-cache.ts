@@ -39,13 +39,14 @@ export function createSharedPhaseCache(mlci: Mlci, store: SharedContentStore, se
  * signed entry in the bucket; a verified entry's blobs are downloaded (sha256-checked) and the
  * entry is written locally, so the local cache then restores it exactly like its own hit: no
  * process starts. After a local run the entry is signed and uploaded (never in read-only mode).
- * A missing or bad signature is a miss with a warning. Bucket failures never fail the build:
+ * Under --dry-run a signed remote entry counts as a hit but nothing is downloaded (so
+ * `--dry-run --check` on a fresh runner is accurate). A missing or bad signature is a miss with a warning. Bucket failures never fail the build:
  * each is a warning, and after BREAKER_LIMIT the run stops asking the bucket.
  */
 export class SharedPhaseCache implements PhaseCache {
   private failures = 0
   private toldReadOnly = false
-  private readonly pulled = new WeakSet<CacheCheck>()
+  private readonly dryRunEntries = new WeakMap<CacheCheck, CacheEntry>()
 
   constructor(
     private readonly local: ContentPhaseCache,
@@ -61,18 +62,24 @@ export class SharedPhaseCache implements PhaseCache {
 
   async check(phase: PhaseName, ctx: PhaseContext, upstream: Record<string, string>): Promise<CacheCheck> {
     const check = await this.local.check(phase, ctx, upstream)
-    // Under --dry-run nothing is downloaded (it writes nothing): a remote entry is found on the real run.
-    if (check.hit || check.cacheable === false || ctx.dryRun || !this.open) return check
+    if (check.hit || check.cacheable === false || !this.open) return check
+    if (ctx.dryRun) {
+      // --dry-run writes nothing: a signed remote entry only answers "restorable" (and gives its data).
+      const found = await this.read(phase, check.fingerprint, ctx)
+      if (!found) return check
+      const remote: CacheCheck = { ...check, hit: true, reasons: [] }
+      this.dryRunEntries.set(remote, found.entry)
+      return remote
+    }
     if (!(await this.pull(phase, check.fingerprint, ctx))) return check
     const again = await this.local.check(phase, ctx, upstream)
-    if (again.hit) {
-      this.pulled.add(again)
-      ctx.log.child({ phase, plugin: 'cache' }).info(`${phase}: restored from the shared cache (${this.store.remote.target.display}).`)
-    }
+    if (again.hit) ctx.log.child({ phase, plugin: 'cache' }).info(`${phase}: restored from the shared cache (${this.store.remote.target.display}).`)
     return again
   }
 
-  restore(check: CacheCheck, ctx: PhaseContext): Promise<CacheRestore | undefined> {
+  async restore(check: CacheCheck, ctx: PhaseContext): Promise<CacheRestore | undefined> {
+    const remote = this.dryRunEntries.get(check)
+    if (remote && ctx.dryRun) return { data: structuredClone(remote.data), log: remote.log }
     return this.local.restore(check, ctx)
   }
 
@@ -97,43 +104,48 @@ export class SharedPhaseCache implements PhaseCache {
     }
   }
 
-  /** Fetch, verify and install a remote entry locally; false (with a warning when suspicious) otherwise. */
-  private async pull(phase: PhaseName, fingerprint: string, ctx: PhaseContext): Promise<boolean> {
+  /** Fetch and verify a remote entry; undefined (with a warning when suspicious) when absent or not trustworthy. */
+  private async read(phase: PhaseName, fingerprint: string, ctx: PhaseContext): Promise<{ entry: CacheEntry; parts: FingerprintParts } | undefined> {
     const log = ctx.log.child({ phase, plugin: 'cache' })
     let text: string | undefined
     try {
       text = await this.store.remote.getText(entryName(phase, fingerprint))
     } catch (error) {
       this.fail(ctx, phase, errorMessage(error))
-      return false
+      return undefined
     }
-    if (text === undefined) return false
+    if (text === undefined) return undefined
     const where = `shared cache entry for ${phase} (${fingerprint.slice(0, 12)})`
-    let entry: CacheEntry
-    let parts: FingerprintParts
     try {
       const signed = JSON.parse(text) as SignedEntry
       if (signed.schema !== REMOTE_SCHEMA || typeof signed.payload !== 'string' || !this.verify(signed.payload, signed.signature)) {
         log.warn(`The ${where} has a missing or bad signature: ignored (a miss). ${phase} runs here.`)
-        return false
+        return undefined
       }
-      ;({ entry, parts } = JSON.parse(signed.payload) as { entry: CacheEntry; parts: FingerprintParts })
-      if (entry.schema !== ENTRY_SCHEMA || entry.phase !== phase || entry.fingerprint !== fingerprint) {
+      const found = JSON.parse(signed.payload) as { entry: CacheEntry; parts: FingerprintParts }
+      if (found.entry?.schema !== ENTRY_SCHEMA || found.entry.phase !== phase || found.entry.fingerprint !== fingerprint) {
         log.warn(`The ${where} is for another phase or fingerprint: ignored (a miss).`)
-        return false
+        return undefined
       }
+      return found
     } catch {
       log.warn(`The ${where} is not valid JSON: ignored (a miss).`)
-      return false
+      return undefined
     }
+  }
+
+  /** Install a verified remote entry locally: its blobs (sha256-checked) first, then the entry. */
+  private async pull(phase: PhaseName, fingerprint: string, ctx: PhaseContext): Promise<boolean> {
+    const found = await this.read(phase, fingerprint, ctx)
+    if (!found) return false
     try {
-      for (const output of entry.outputs) {
+      for (const output of found.entry.outputs) {
         if (!(await this.store.fetch(output.digest))) {
-          log.warn(`The ${where} names blob ${output.digest.slice(0, 19)}…, which the bucket does not have: ignored (a miss).`)
+          ctx.log.child({ phase, plugin: 'cache' }).warn(`The shared cache entry for ${phase} (${fingerprint.slice(0, 12)}) names blob ${output.digest.slice(0, 19)}…, which the bucket does not have: ignored (a miss).`)
           return false
         }
       }
-      await this.entries.write(entry, parts)
+      await this.entries.write(found.entry, found.parts)
       return true
     } catch (error) {
       this.fail(ctx, phase, errorMessage(error))
