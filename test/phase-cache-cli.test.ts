@@ -98,7 +98,8 @@ describe('mlci build with the phase cache (built CLI)', () => {
     expect(gc.code, gc.output).toBe(0)
     expect(gc.stdout).toContain('evicted 2 entries')
     expect(existsSync(join(dir, '.mlci/lock'))).toBe(false)
-    expect((await runCli(['build'], { cwd: dir })).code).toBe(0)
+    const rebuilt = await runCli(['build'], { cwd: dir })
+    expect(rebuilt.code, rebuilt.output).toBe(0) // the output says why, if it ever fails
     expect(ran(dir)).toEqual(['test', 'train', 'test', 'train'])
 
     const clear = await runCli(['cache', 'clear'], { cwd: dir })

@@ -1,0 +1,32 @@
+// The vitest config `npm run mutate` (Stryker) uses: only the fast in-process unit tests of the
+// mutated modules. Each mutant reruns the tests that covered it, so every second here is paid
+// hundreds of times. Left out, because they cannot see a mutant: CLI tests (they run the built
+// bundle) and tests whose subject runs in child processes importing dist (lock.test.ts, the
+// registry's kill -9 and eight-process tests); no globalSetup either (nothing here needs dist
+// or services).
+import { fileURLToPath } from 'node:url'
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  resolve: {
+    // Plugins import '@mlci/core' (its dist bundle in normal runs): point it at the source so a
+    // mutant in core is seen by the plugin tests too.
+    alias: { '@mlci/core': fileURLToPath(new URL('packages/core/src/index.ts', import.meta.url)) },
+  },
+  test: {
+    include: [
+      'packages/core/src/redact.test.ts',
+      'packages/core/src/*.unit.test.ts',
+      'packages/core/src/journal/*.test.ts',
+      'packages/core/src/registry/*.test.ts',
+      'packages/core/src/cache/*.test.ts',
+      'packages/core/src/deploy/*.test.ts',
+      'packages/core/src/hash/paths*.test.ts',
+      'plugins/semver/src/gate*.test.ts',
+      'plugins/monitor/src/analysis*.test.ts',
+    ],
+    testNamePattern: /^(?!.*(kill -9|eight processes))/,
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+  },
+})
