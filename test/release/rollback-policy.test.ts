@@ -41,6 +41,10 @@ describe('signature changes', () => {
   it('automatic rollback skips a version with another signature; by hand it needs --allow-signature-change', async () => {
     const { dir, port, mlci } = await project()
     expect((await mlci(['build'], { TEST_VERSION: '1.0.0', TEST_SIGNATURE: 'old_feature' })).code).toBe(0)
+    // A release with a new signature that fails goes back to what clients still talk to.
+    const major = await mlci(['build'], { TEST_VERSION: '1.5.0', TEST_SIGNATURE: 'new_feature', TEST_MONITOR_FAIL: '1' })
+    expect(major.code, major.output).toBe(1)
+    expect(await predict(port)).toEqual({ status: 200, version: '1.0.0' })
     expect((await mlci(['build'], { TEST_VERSION: '2.0.0', TEST_SIGNATURE: 'new_feature' })).code).toBe(0)
     const r = await mlci(['build'], { TEST_VERSION: '2.1.0', TEST_SIGNATURE: 'new_feature', TEST_MONITOR_FAIL: '1' })
     expect(r.code, r.output).toBe(1)
