@@ -88,8 +88,8 @@ async function measure(core, dir, port, plugin) {
         const version = ctx.options.version
         if (!(await ctx.registry.get(version))) {
           const { digest, size } = await ctx.store.put(join(ctx.cwd, 'out/model.json'))
+          // Recorded pending: core's release state makes it ready once deployed.
           await ctx.registry.create({ version, runId: ctx.runId, fingerprint: `fp-${version}`, artifacts: [{ path: 'out/model.json', digest, size }] })
-          await ctx.registry.update(version, { status: 'ready' })
         }
         return { version, bump: 'minor', reason: 'bench' }
       })

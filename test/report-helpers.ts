@@ -50,14 +50,13 @@ export const pipeline = definePlugin(() => ({ name: 'pipeline', version: '0.0.1'
     const last = versions[versions.length - 1]
     const [major, minor] = last ? last.version.split('.').map(Number) : [1, -1]
     const version = major + '.' + (minor + 1) + '.0'
+    // Recorded pending: core's release state makes it ready and live once deploy and monitor passed.
     await ctx.registry.create({ version, runId: ctx.runId, fingerprint, metrics: ctx.data.metrics, params: ctx.data.params })
-    await ctx.registry.update(version, { status: 'ready' })
     return { version, bump: last ? 'minor' : 'major', reason: 'metrics changed', previous: live?.version, fingerprint }
   })
   mlci.hooks.deploy.tapPromise('pipeline', async (request, ctx) => {
-    const live = (await ctx.registry.aliases()).live
-    const unchanged = live === request.version
-    if (!unchanged) await ctx.registry.moveAlias('live', request.version, { expected: live, reason: request.reason === 'rollback' ? 'rollback' : 'release', by: 'mlci build', runId: ctx.runId })
+    // A deployer reports what runs; it never moves an alias.
+    const unchanged = (await ctx.registry.aliases()).live === request.version
     ctx.data.deployment = { version: request.version, target: 'local', url: 'http://127.0.0.1:9/', unchanged }
   })
   mlci.hooks.monitor.tapPromise('pipeline', async (ctx) => {
@@ -73,11 +72,10 @@ export const pipeline = definePlugin(() => ({ name: 'pipeline', version: '0.0.1'
     if (failed) throw new MlciError('MLCI_UNHEALTHY', 'http-probe: error_rate above 0.1 on ' + ctx.data.candidate.version)
   })
   mlci.hooks.rollback.tapPromise('pipeline', async (request, ctx) => {
-    const ledger = await ctx.registry.ledger()
+    // Core has marked the candidate failed; live never left the last good version: keep it live.
     const from = request.candidate
-    const to = [...ledger].reverse().find((m) => m.alias === 'live' && m.to === from)?.from
-    await ctx.registry.update(from, { status: 'failed', reason: 'rolled back: ' + request.failedPhase + ' failed' })
-    if (to) await ctx.registry.moveAlias('live', to, { expected: from, reason: 'rollback: ' + request.failedPhase + ' failed on ' + from, by: 'mlci build', runId: ctx.runId })
+    const to = (await ctx.registry.aliases()).live
+    if (to) await ctx.release.goLive(to, 'rollback: ' + request.failedPhase + ' failed on ' + from)
     ctx.data.rollback = { from, to, ok: Boolean(to), reason: request.failedPhase + ' failed' }
   })
 } }))

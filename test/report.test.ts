@@ -47,7 +47,7 @@ describe('mlci report on a release, a rollback and a veto (one history, built on
     ])
     const versions = table(md, 'Version')!
     expect(versions.rows.map((r) => [r[0].text, r[1].text, r.at(-1)!.text])).toEqual([
-      ['`1.2.0`', 'failed', 'rolled back, this run'], ['**`1.1.0`**', 'ready', 'live'], ['`1.0.0`', 'ready', ''],
+      ['`1.2.0`', 'failed', 'rolled back, this run'], ['**`1.1.0`**', 'ready', 'live'], ['`1.0.0`', 'ready', 'previous'], // the release state keeps previous
     ])
     expect(md).toContain('- **Rollback:** done 1.2.0 → 1.1.0 — monitor failed')
   })

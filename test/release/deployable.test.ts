@@ -16,7 +16,7 @@ usePipelineProject((d, p) => {
   port = p
 })
 
-describe('the deployable is versioned', () => {
+describe('the deployable is versioned', { timeout: 300_000 }, () => {
   it('a changed serve.py makes a new patch version ("server changed") and a new deploy, with the same model', async () => {
     expect((await mlci(['build'])).code).toBe(0)
     const original = readFileSync(join(dir, 'serve.py'), 'utf8')

@@ -13,7 +13,7 @@ usePipelineProject((d, p) => {
   port = p
 })
 
-describe('a failed first release does not wedge the project', () => {
+describe('a failed first release does not wedge the project', { timeout: 300_000 }, () => {
   it('first release fails its monitor: failed, live never names it, nothing marked ready', async () => {
     const r = await mlci(['build'], { FAULT_ERROR_RATE: '1' })
     expect(r.code, r.output).toBe(1)

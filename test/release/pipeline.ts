@@ -31,7 +31,9 @@ export function cliIn(dir: () => string): (args: string[], env?: Record<string, 
  * training (trainer), versions (semver), the local deployer, a monitor probing /predict, and
  * the rollback policy. Faults come from the environment of each `mlci build`:
  *   FAULT_ERROR_RATE   the server answers that fraction of /predict with HTTP 500 (monitor fails)
- *   FAULT_SLOW_START   the server listens only after N seconds (health times out after 1.5 s)
+ *   FAULT_SLOW_HEALTH  health checks give up after 1.5 s (an operational option: no new version);
+ *                      with MLCI_FAULT_SLOW_START=N in mlci's own environment (the server inherits
+ *                      it; no deployer option changes) the server listens only after N seconds
  */
 export function pipelineProject(port: number): string {
   return copyFixture('classifier', {
@@ -43,7 +45,6 @@ import semver from '@mlci/plugin-semver'
 import trainer from '@mlci/plugin-trainer'
 const env: Record<string, string> = {}
 if (process.env.FAULT_ERROR_RATE) env.MLCI_FAULT_ERROR_RATE = process.env.FAULT_ERROR_RATE
-if (process.env.FAULT_SLOW_START) env.MLCI_FAULT_SLOW_START = process.env.FAULT_SLOW_START
 export default {
   plugins: [
     trainer({
@@ -52,7 +53,7 @@ export default {
       metrics: 'out/metrics.json', signature: 'out/signature.json',
     }),
     semver(),
-    local({ port: ${port}, env, health: { intervalMs: 50, timeoutMs: process.env.FAULT_SLOW_START ? 1500 : 20000, successes: 2 }, stopTimeoutMs: 2000 }),
+    local({ port: ${port}, env, health: { intervalMs: 50, timeoutMs: process.env.FAULT_SLOW_HEALTH ? 1500 : 20000, successes: 2 }, stopTimeoutMs: 2000 }),
     monitor({ interval: '50ms', count: 3, metrics: [
       { name: 'error_rate', probe: { csv: 'probe.csv', value: 'error_rate', batchSize: 5 }, successCondition: 'result < 0.1' },
     ] }),

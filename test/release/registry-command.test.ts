@@ -6,7 +6,7 @@ import { runCli } from '../helpers/cli.js'
 import { testdir } from '../helpers/testdir.js'
 
 // `mlci registry verify|repair` on aliases a hand edit (or a pre-invariant mlci) left wrong.
-describe('mlci registry verify / repair', () => {
+describe('mlci registry verify / repair', { timeout: 300_000 }, () => {
   it('finds live naming a failed version and previous = live; repair unsets them, ledgered', async () => {
     const dir = testdir({ 'mlci.config.mjs': 'export default { plugins: [] }\n' })
     const registry = createEmbeddedRegistry(join(dir, '.mlci'))

@@ -19,7 +19,7 @@ async function project(): Promise<{ dir: string; port: number; mlci: (args: stri
   return { dir, port, mlci: (args, env = {}) => runCli(args, { cwd: dir, env, timeoutMs: 90_000 }) }
 }
 
-describe('rollback never picks the version that just failed', () => {
+describe('rollback never picks the version that just failed', { timeout: 300_000 }, () => {
   it('the rollback target cannot start: the failed candidate is not restarted, live never names it', async () => {
     const { dir, port, mlci } = await project()
     expect((await mlci(['build'], { TEST_VERSION: '1.0.0' })).code).toBe(0)
@@ -37,10 +37,14 @@ describe('rollback never picks the version that just failed', () => {
   })
 })
 
-describe('signature changes', () => {
+describe('signature changes', { timeout: 300_000 }, () => {
   it('automatic rollback skips a version with another signature; by hand it needs --allow-signature-change', async () => {
     const { dir, port, mlci } = await project()
     expect((await mlci(['build'], { TEST_VERSION: '1.0.0', TEST_SIGNATURE: 'old_feature' })).code).toBe(0)
+    // A release with a new signature that fails goes back to what clients still talk to.
+    const major = await mlci(['build'], { TEST_VERSION: '1.5.0', TEST_SIGNATURE: 'new_feature', TEST_MONITOR_FAIL: '1' })
+    expect(major.code, major.output).toBe(1)
+    expect(await predict(port)).toEqual({ status: 200, version: '1.0.0' })
     expect((await mlci(['build'], { TEST_VERSION: '2.0.0', TEST_SIGNATURE: 'new_feature' })).code).toBe(0)
     const r = await mlci(['build'], { TEST_VERSION: '2.1.0', TEST_SIGNATURE: 'new_feature', TEST_MONITOR_FAIL: '1' })
     expect(r.code, r.output).toBe(1)
@@ -69,7 +73,7 @@ describe('signature changes', () => {
   })
 })
 
-describe('mlci monitor --every circuit breaker', () => {
+describe('mlci monitor --every circuit breaker', { timeout: 300_000 }, () => {
   it('after the live server dies, at most one automatic rollback per window; then it says so and stops acting', async () => {
     const { dir, mlci } = await project()
     for (const v of ['1.0.0', '2.0.0', '3.0.0']) expect((await mlci(['build'], { TEST_VERSION: v })).code).toBe(0)

@@ -31,7 +31,7 @@ usePipelineProject((d, p) => {
   port = p
 })
 
-describe('release state survives transient errors and damaged files', () => {
+describe('release state survives transient errors and damaged files', { timeout: 300_000 }, () => {
   it('two releases, then back to the first by hand', async () => {
     expect((await mlci(['build'])).code).toBe(0)
     setParam('epochs', 150)
@@ -45,7 +45,7 @@ describe('release state survives transient errors and damaged files', () => {
 
   it('a transient deploy error of an already-ready version does not mark it failed', async () => {
     // Same inputs as 0.1.1: the build re-releases it; its server starts too slowly this time.
-    const r = await mlci(['build'], { FAULT_SLOW_START: '4' })
+    const r = await mlci(['build'], { FAULT_SLOW_HEALTH: '1', MLCI_FAULT_SLOW_START: '4' })
     expect(r.code, r.output).toBe(1)
     expect(r.output).toContain('stays ready: deploying a released version failed')
     expect(statuses()).toEqual({ '0.1.0': 'ready', '0.1.1': 'ready' })
@@ -125,7 +125,7 @@ describe('release state survives transient errors and damaged files', () => {
   })
 })
 
-describe('a full disk', () => {
+describe('a full disk', { timeout: 300_000 }, () => {
   const mnt = () => join(dir, '.mlci')
   let mounted = false
   afterAll(() => {

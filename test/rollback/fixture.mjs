@@ -11,7 +11,7 @@
  */
 export const RELEASE_PLUGIN = `
 import { definePlugin } from '@mlci/core'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 const NAME = 'test-release'
@@ -38,8 +38,12 @@ export const release = definePlugin(() => ({ name: NAME, apply(mlci) {
       const live = await ctx.registry.resolve('live')
       if (live) ctx.data.candidate = { version: live.version, bump: 'none', reason: 'analysing the live version', reused: true }
     }
-    // The server code on disk breaks (a bad edit): no version can start from it any more.
-    if (ctx.env.TEST_MONITOR_BREAK_SERVER) writeFileSync(join(ctx.cwd, 'serve.py'), 'raise SystemExit("serve.py is broken")\\n')
+    // The server code breaks (a bad edit, and the kept per-version copies are gone): no version
+    // that is not running already can start any more.
+    if (ctx.env.TEST_MONITOR_BREAK_SERVER) {
+      writeFileSync(join(ctx.cwd, 'serve.py'), 'raise SystemExit("serve.py is broken")\\n')
+      for (const name of readdirSync(join(ctx.stateDir, 'deploy', 'local'))) rmSync(join(ctx.stateDir, 'deploy', 'local', name, 'server'), { recursive: true, force: true })
+    }
     if (ctx.env.TEST_MONITOR_FAIL) throw new Error('error rate 0.5 is above the 0.1 limit (3 of 3 samples)')
   })
   // Status changes are core's (the release state): this plugin only records the version.

@@ -21,7 +21,10 @@ export async function localDeployable(ctx: PhaseContext, options: LocalOptions):
   }
   // Secret values never enter the fingerprint (it is stored): only that there is one.
   const env = Object.fromEntries(Object.entries(options.env).map(([k, v]) => [k, SECRET_NAME.test(k) ? '(secret)' : v]))
-  const basis = { files: files.map((f) => [f.path, f.digest]), options: { ...options, env } }
+  // What is deployed, not how it is watched: health checks, stop grace and kept folders are
+  // operational settings and make no new version.
+  const { health: _health, stopTimeoutMs: _stop, keep: _keep, ...deployed } = options
+  const basis = { files: files.map((f) => [f.path, f.digest]), options: { ...deployed, env } }
   const fingerprint = `sha256:${createHash('sha256').update(JSON.stringify(basis)).digest('hex')}`
   return { by: NAME, fingerprint, files, summary: [...files.map((f) => f.path), 'options'].join(', ') }
 }

@@ -38,14 +38,15 @@ export async function rollBack(mlci: Mlci, ctx: PhaseContext, args: RollbackArgs
 
   // Core marks a failed release's candidate failed before this runs; recovery does it here.
   if (args.mode === 'recovery' && args.candidate) await markFailed(ctx, args.candidate, args.reason)
-  // What clients talk to: the live version, or when a failure unset `live`, the last one it named.
-  const lastLive = from ?? (await registry.ledger()).filter((m) => m.alias === 'live' && !m.kind).map((m) => m.to ?? m.from).at(-1)
-  const leaving = lastLive ? versions.find((v) => key(v.version) === key(lastLive)) : undefined
+  // Signatures are compared with what clients talk to: the live version (a release never moves
+  // `live` before it is proven), else — when a failure unset it — the last version it named.
+  const clientsUse = aliases.live ?? (await registry.ledger()).filter((m) => m.alias === 'live' && !m.kind).map((m) => m.to ?? m.from).at(-1) ?? from
+  const clients = clientsUse ? versions.find((v) => key(v.version) === key(clientsUse)) : undefined
 
   let targets: ModelVersion[]
   if (args.to) {
     const wanted = versions.find((v) => key(v.version) === key(args.to!.replace(/^v(?=\d)/, '')))
-    const why = wanted && (wanted.status !== 'ready' ? `it is ${wanted.status}${wanted.reason ? ` (${wanted.reason})` : ''}` : ineligibleTarget(wanted, leaving?.version === wanted.version ? undefined : leaving, { allowSignatureChange: args.allowSignatureChange }))
+    const why = wanted && (wanted.status !== 'ready' ? `it is ${wanted.status}${wanted.reason ? ` (${wanted.reason})` : ''}` : ineligibleTarget(wanted, { clientsUse: clients, allowSignatureChange: args.allowSignatureChange }))
     if (!wanted || why) {
       throw new MlciError(ErrorCode.USAGE, wanted ? `Cannot roll back to ${wanted.version}: ${why}.` : `Cannot roll back to ${args.to}: no such version in the registry.`, {
         hint: why?.includes('signature')
@@ -58,7 +59,7 @@ export async function rollBack(mlci: Mlci, ctx: PhaseContext, args: RollbackArgs
     const ordered = orderTargets({ mode: args.mode, candidate: args.candidate ?? (args.mode === 'manual' ? aliases.live : undefined), prefer: args.prefer, aliases, versions })
     targets = []
     for (const target of ordered) {
-      const why = ineligibleTarget(target, leaving)
+      const why = ineligibleTarget(target, { leaving: args.mode === 'manual' ? from : args.candidate, clientsUse: clients })
       if (why) ctx.log.warn(`Not rolling back to ${target.version}: ${why}.`)
       else targets.push(target)
     }

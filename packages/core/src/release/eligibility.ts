@@ -30,13 +30,13 @@ function signatureText(signature: ModelSignature): string {
 }
 
 /**
- * Why `target` may not be a rollback target for leaving `from`, or undefined when it may:
- * only ready versions, never the version being left, never across a signature change unless
- * a person asked for it by name.
+ * Why `target` may not be a rollback target, or undefined when it may: only ready versions,
+ * never the version being left (the failed candidate, or live for `mlci rollback`), never one
+ * whose signature differs from what clients talk to unless a person asked for it by name.
  */
-export function ineligibleTarget(target: ModelVersion, from: ModelVersion | undefined, options: { allowSignatureChange?: boolean } = {}): string | undefined {
+export function ineligibleTarget(target: ModelVersion, context: { leaving?: string; clientsUse?: ModelVersion; allowSignatureChange?: boolean } = {}): string | undefined {
   if (target.status !== 'ready') return `it is ${target.status}${target.reason ? ` (${target.reason})` : ''}`
-  if (from && target.version.split('+')[0] === from.version.split('+')[0]) return 'it is the version being left'
-  if (!options.allowSignatureChange) return signatureChange(from, target)
+  if (context.leaving && target.version.split('+')[0] === context.leaving.split('+')[0]) return 'it is the version being left'
+  if (!context.allowSignatureChange && context.clientsUse && context.clientsUse.version !== target.version) return signatureChange(context.clientsUse, target)
   return undefined
 }

@@ -40,14 +40,32 @@ export function sortVersions(versions: ModelVersion[]): ModelVersion[] {
   })
 }
 
-/** Moves of `live` that were rollbacks: said so, or went back to an older version. */
+/**
+ * Rollbacks, from the ledger: moves of `live` that were rollbacks (said so, or went back to an
+ * older version), and releases that failed their deploy or monitor while another version stayed
+ * live (the release state never points `live` at an unproven candidate, so such a rollback moves
+ * no alias: its ledger entry is the candidate's status change to `failed`).
+ */
 export function rollbackMoves(snapshot: RegistrySnapshot): RollbackMove[] {
   const order = new Map(snapshot.versions.map((v, i) => [v.version, i]))
-  return snapshot.ledger
+  const out: RollbackMove[] = []
+  let live: string | undefined
+  for (const move of snapshot.ledger) {
+    if (move.kind === 'status') {
+      if (move.to === 'failed' && live && / failed in (deploy|monitor)\b/.test(move.reason)) {
+        out.push({ time: move.time, from: move.alias, to: live, reason: move.reason, runId: move.runId })
+      }
+      continue
+    }
+    if (move.alias !== 'live') continue
     // A rollback after a failed live version moves from nothing: the failure unset `live` first.
-    .filter((move) => move.alias === 'live' && move.to && (move.from || /rollback|rolled back/i.test(move.reason)))
-    .filter((move) => /rollback|rolled back/i.test(`${move.reason} ${move.by}`) || (order.get(move.to!) ?? 0) < (order.get(move.from!) ?? 0))
-    .map(({ time, from, to, reason, runId }) => ({ time, from, to, reason, runId }))
+    if (move.to && (move.from || /rollback|rolled back/i.test(move.reason))
+      && (/rollback|rolled back/i.test(`${move.reason} ${move.by}`) || (order.get(move.to) ?? 0) < (order.get(move.from ?? '') ?? 0))) {
+      out.push({ time: move.time, from: move.from, to: move.to, reason: move.reason, runId: move.runId })
+    }
+    live = move.to
+  }
+  return out
 }
 
 /** Versions from `since` on (inclusive), at most `limit` of the newest. */
