@@ -21,11 +21,21 @@ export interface MetricOptions {
    * server's HTTP API, with `{{version}}`/`{{address}}`/`{{url}}` filled in (escaped).
    */
   prometheus?: string | {
+    /** The Prometheus server's base URL, e.g. `http://127.0.0.1:9090`. */
     address: string
+    /** PromQL for `/api/v1/query` (or `query_range` with `range`), e.g. `sum(rate(model_errors_total{version="{{version}}"}[1m]))`. */
     query: string
+    /** Credentials read from env vars (never written in the config), e.g. `{ bearerTokenEnv: 'PROM_TOKEN' }`. */
     auth?: PrometheusAuth
     /** A range query over the last `duration` at `step` (default duration/30, at least 1 s), reduced to one number by `reduce`. */
-    range?: { duration: Duration; step?: Duration; reduce: 'last' | 'avg' | 'min' | 'max' }
+    range?: {
+      /** How far back the range reaches, e.g. `'5m'`. */
+      duration: Duration
+      /** Resolution of the range (default duration/30, at least 1 s). */
+      step?: Duration
+      /** How the series becomes one number: `last`, `avg`, `min` or `max`. */
+      reduce: 'last' | 'avg' | 'min' | 'max'
+    }
   }
   /** The endpoint `prometheus` scrapes (path relative to `url`, or a URL). Default: the analysis' `metricsPath`. */
   scrape?: string

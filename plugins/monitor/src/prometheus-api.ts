@@ -32,8 +32,9 @@ export interface RangeSpec {
 export interface PrometheusAuth {
   /** Env var holding a bearer token. */
   bearerTokenEnv?: string
-  /** Env vars holding basic-auth credentials. */
+  /** Env var holding the basic-auth user name. */
   usernameEnv?: string
+  /** Env var holding the basic-auth password (redacted everywhere). */
   passwordEnv?: string
 }
 
