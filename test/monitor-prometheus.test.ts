@@ -144,8 +144,11 @@ describeWith(PROMETHEUS, 'releases analysed by a real Prometheus server', () => 
     expect(r.stderr).toMatch(/could not measure, so it is not promoted; the version is not marked failed and not rolled back: .*bad_data: .*parse error.*\[MLCI_ANALYSIS_ERROR\]/)
     const reg = registryState(dir)
     const version = Object.keys(reg.versions).at(-1)!
-    expect(reg.versions[version].status).not.toBe('failed')
-    expect(reg.aliases.live).toBe(version)
+    // Unproven, not failed: it stays pending, and live keeps naming the last proven version
+    // (the release state never points live at a version that is not ready).
+    expect(reg.versions[version].status).toBe('pending')
+    expect(reg.aliases.live).not.toBe(version)
+    expect(reg.versions[reg.aliases.live].status).toBe('ready')
     expect(lastRecord().data.analysis?.[0]).toMatchObject({ outcome: 'Error', rollback: false })
     // the alert says the analysis could not measure, which is not a verdict on the model
     expect((await alerts()).map((a) => [a.labels.version, a.labels.outcome, a.labels.analysis])).toEqual([[version, 'failed', 'Error']])

@@ -78,9 +78,9 @@ async function start(bin: string, args: (port: number, dir: string) => string[],
  * `basicAuth`, its API demands that user and password (a bcrypt hash in its web config, made
  * with `htpasswd -B`); readiness is then probed with the same credentials.
  */
-export function startPrometheus(targets: string[], scrapeInterval = '1s', basicAuth?: { user: string; password: string }): Promise<Service> {
+export async function startPrometheus(targets: string[], scrapeInterval = '1s', basicAuth?: { user: string; password: string }): Promise<Service> {
   const webConfig = basicAuth ? [`--web.config.file=WEBCONFIG`] : []
-  return start(process.env.MLCI_TEST_PROMETHEUS_BIN!, (port, dir) => [
+  const service = await start(process.env.MLCI_TEST_PROMETHEUS_BIN!, (port, dir) => [
     `--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`,
     `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn', ...webConfig.map((a) => a.replace('WEBCONFIG', join(dir, 'web.yml'))),
   ], () => ({
@@ -96,6 +96,21 @@ export function startPrometheus(targets: string[], scrapeInterval = '1s', basicA
       '',
     ].join('\n'),
   }), basicAuth ? basicHeader(basicAuth) : {})
+  // Ready is not scraping: Prometheus hands static targets to its scrape loop through the
+  // discovery manager, which batches updates (~5 s after start). Until then every query is
+  // empty, so a test whose build is quick would analyse before the first scrape.
+  await waitForTargets(service.url, targets.length, basicAuth ? basicHeader(basicAuth) : {})
+  return service
+}
+
+async function waitForTargets(url: string, count: number, headers: Record<string, string>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    const body = await fetch(`${url}/api/v1/targets`, { headers }).then((r) => r.json() as Promise<{ data?: { activeTargets?: unknown[] } }>, () => undefined)
+    if ((body?.data?.activeTargets?.length ?? 0) >= count) return
+    await sleep(100)
+  }
+  throw new Error(`Prometheus at ${url} did not pick up its ${count} scrape target(s) within ${timeoutMs} ms`)
 }
 
 export function basicHeader(auth: { user: string; password: string }): Record<string, string> {
