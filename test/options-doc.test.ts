@@ -26,7 +26,7 @@ describe('docs/options.md: every first-party plugin option, generated from the s
     }
     // Spot checks across nesting levels: top level, nested object, array elements.
     expect(doc).toMatch(/^\| `paramsMode` \| `"argv"` \\\| `"env"` \\\| `"file"` \|/m)
-    expect(doc).toMatch(/^\| `health\.timeoutMs` \| integer \| `30000` \|/m)
+    expect(doc).toMatch(/^\| `health\.timeoutMs` \| an integer ≥ 1 \| `30000` \|/m)
     expect(doc).toMatch(/^\| `metrics\[\]\.probe\.rowFormat` \|/m)
     expect(doc).toMatch(/^\| `command` \(required\) \| string\[\] \|/m)
   })
