@@ -5,7 +5,8 @@ import { detectProject } from '../packages/cli/src/init/detect.js'
 import { existingConfig } from '../packages/cli/src/init/existing-config.js'
 import { renderConfig } from '../packages/cli/src/init/render-config.js'
 import { runCli } from './helpers/cli.js'
-import { copyFixture, testdir } from './helpers/testdir.js'
+import { freePort } from './helpers/net.mjs'
+import { copyFixture, testdir, usePort } from './helpers/testdir.js'
 
 /** Every file under `dir` with its size and mtime, for "touched nothing else". */
 function snapshot(dir: string, skip = new Set(['mlci.config.ts'])): Record<string, string> {
@@ -55,6 +56,9 @@ describe('mlci init on the classifier fixture (without its config)', () => {
     expect(config).toContain("// import docker from '@mlci/plugin-docker'")
     expect(config).toContain('// train.py writes "metrics.json" into its output folder (DEFAULT_OUT = "out").')
 
+    // The README's demo server may still hold the default port 8731 (the local deployer's verify
+    // checks it even with deploy skipped): build on a free one.
+    await usePort(join(dir, 'mlci.config.ts'), await freePort())
     const dry = await runCli(['build', '--dry-run'], { cwd: dir })
     expect(dry.code, dry.output).toBe(0)
     const real = await runCli(['build', '--skip', 'deploy,monitor'], { cwd: dir })

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, describe, expect, it } from 'vitest'
-import { REPO } from './helpers/testdir.js'
+import { freePort } from './helpers/net.mjs'
+import { REPO, usePort } from './helpers/testdir.js'
 
 /**
  * A new user's install path, end to end: every package packed by `npm run tarballs` (the script
@@ -75,6 +76,9 @@ describe('install from packed tarballs into a project outside the monorepo', () 
     // Everything the config imports is installed already: init suggests no install.
     expect(init.out).not.toContain('npm install')
 
+    // init writes the local deployer's default port (8731), where the README's demo server may
+    // still run; its verify checks the port even with deploy skipped, so build on a free one.
+    await usePort(join(project, 'mlci.config.ts'), await freePort())
     const build = await sh(mlci, ['build', '--skip', 'deploy,monitor'], project)
     expect(build.code, build.out).toBe(0)
     expect(build.out).toMatch(/\[gate\] ✓/)

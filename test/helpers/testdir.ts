@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll } from 'vitest'
@@ -41,4 +41,11 @@ export function copyFixture(name: string, extra: Record<string, string> = {}): s
     writeFileSync(join(dir, path), content)
   }
   return dir
+}
+
+/** Point a config that `mlci init` wrote at `port` instead of the local deployer's default 8731. */
+export async function usePort(configFile: string, port: number): Promise<void> {
+  const text = readFileSync(configFile, 'utf8')
+  if (!text.includes('port: 8731,')) throw new Error(`${configFile} has no "port: 8731," to replace`)
+  writeFileSync(configFile, text.replace('port: 8731,', `port: ${port},`))
 }
