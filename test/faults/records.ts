@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
+import { waitUntil } from '../helpers/wait.js'
 
 /** The newest run record of a project (throws when there is none: a run must leave one). */
 export function lastRecord(dir: string): Record<string, any> {
@@ -29,10 +30,5 @@ export function alive(pid: number): boolean {
 
 /** Wait (polling) until the process is gone; false when it still runs after `ms`. */
 export async function gone(pid: number, ms = 3000): Promise<boolean> {
-  const until = Date.now() + ms
-  while (alive(pid)) {
-    if (Date.now() > until) return false
-    await new Promise((r) => setTimeout(r, 25))
-  }
-  return true
+  return waitUntil(() => !alive(pid), `process ${pid} is gone`, ms).then(() => true, () => false)
 }

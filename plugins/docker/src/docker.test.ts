@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { Mlci, MlciError, definePlugin, resolveConfig, type DeployRequest, type LogEntry, type PhaseContext, type RunResult } from '@mlci/core'
 import { copyFixture } from '../../../test/helpers/testdir.js'
+import { waitUntil } from '../../../test/helpers/wait.js'
 import { cleanupDeployment, describeDocker, docker, freePort, predict, servicesEnv, train } from '../test/docker-env.js'
 import dockerPlugin, { type DockerOptions } from './index.js'
 
@@ -112,11 +113,11 @@ describeDocker('@mlci/plugin-docker on a real engine', () => {
     const running = release('1.1.0', mlci)
     // While unverified, the new container must not come back by itself (engine restart, reboot).
     let policy = ''
-    for (let i = 0; i < 400 && !policy; i++) {
+    await waitUntil(() => {
       const c = docker(['container', 'inspect', '--format', '{{index .Config.Labels "io.mlci.version"}} {{.HostConfig.RestartPolicy.Name}}', CONTAINER]).out.trim()
       if (c.startsWith('1.1.0 ')) policy = c.split(' ')[1]
-      else await new Promise((r) => setTimeout(r, 25))
-    }
+      return Boolean(policy)
+    }, 'the 1.1.0 container exists', 10_000, 25)
     expect(policy).toBe('no')
     const result = await running
     const error = result.error as MlciError
