@@ -30,8 +30,22 @@ export interface RunOptions {
   [key: string]: unknown
 }
 
+/** The mlci command a run belongs to; API callers that run the lifecycle get `build`. */
+export type MlciCommand = 'build' | 'rollback' | 'monitor' | 'watch'
+
+const COMMANDS: readonly MlciCommand[] = ['build', 'rollback', 'monitor', 'watch']
+
+/** `mlci rollback --to 1.2.0` → `rollback`; a rollback request or an unknown command line → `rollback` / `build`. */
+export function commandOf(options: RunOptions): MlciCommand {
+  if (options.rollback) return 'rollback'
+  const word = options.command?.trim().split(/\s+/)[1] as MlciCommand | undefined
+  return word && COMMANDS.includes(word) ? word : 'build'
+}
+
 /** What every tap receives (last argument of every hook). Scoped to the tap's plugin. */
 export interface RunContext {
+  /** Which command is running: `build`, `rollback`, `monitor` or `watch` (each watch cycle). */
+  command: MlciCommand
   /** Project root: the config file's folder (or --cwd). */
   cwd: string
   /** Where mlci keeps state: `<cwd>/.mlci`. */

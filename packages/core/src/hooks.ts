@@ -8,8 +8,9 @@ import {
 import type { PhaseContext, RunContext } from './context.js'
 import type { VersionProposal } from './data.js'
 import type { ModelVersion } from './registry/types.js'
-import type { RunRecord } from './run-record.js'
+import type { ReportSection, RunFiles, RunRecord } from './run-record.js'
 import { ErrorCode, MlciError } from './errors.js'
+import { checkSections } from './report-sections.js'
 
 /** A gate's refusal. Returning one from a `gate` tap stops the run with exit code 3. */
 export interface Veto {
@@ -31,17 +32,38 @@ export interface DeployRequest {
   note?: string
 }
 
-/** Why the rollback hook fires. */
-export interface RollbackRequest {
+/**
+ * Why the rollback hook fires: `trigger` tells the two cases apart.
+ * - `failure`: a build's deploy or monitor phase failed; `error` is that failure (it stays the
+ *   run's headline error) and `candidate` the version that failed.
+ * - `manual`: a person ran `mlci rollback [--to v]`; `candidate` is the live version being left.
+ */
+export type RollbackRequest = FailureRollbackRequest | ManualRollbackRequest
+
+export interface FailureRollbackRequest {
+  trigger: 'failure'
   /** The error of the deploy/monitor phase; it stays the run's headline error. */
   error: unknown
+  /** The phase that failed: `deploy` or `monitor`. */
   failedPhase: string
   /** The version that failed, when known. */
   candidate?: string
-  /** Explicit target (`mlci rollback --to`). */
+  to?: undefined
+  allowSignatureChange?: undefined
+}
+
+export interface ManualRollbackRequest {
+  trigger: 'manual'
+  /** The live version being left, when there is one. */
+  candidate?: string
+  /** Explicit target (`mlci rollback --to v`); without it the rollback policy picks one. */
   to?: string
   /** `mlci rollback --to v --allow-signature-change`: a person accepts a target with another signature. */
   allowSignatureChange?: boolean
+  /** Nothing failed. */
+  error?: undefined
+  /** Always `manual`; kept so plugins written before `trigger` existed still tell the cases apart. Prefer `trigger`. */
+  failedPhase: 'manual'
 }
 
 export interface WatchCycle {
@@ -75,12 +97,26 @@ export function createHooks() {
     monitor: new AsyncParallelHook<[PhaseContext]>(['ctx']),
     /** A deploy or monitor failure happened: restore the last known-good version. Return ignored. */
     rollback: new AsyncSeriesHook<[RollbackRequest, PhaseContext]>(['request', 'ctx']),
-    /** The run succeeded (also after a cached no-op). Errors are logged, never fail the run. */
-    done: new AsyncSeriesHook<[RunRecord, RunContext]>(['record', 'ctx']),
-    /** The run failed, was vetoed or interrupted. Errors are logged, never fail the run. */
-    failed: new AsyncSeriesHook<[unknown, RunRecord, RunContext]>(['error', 'record', 'ctx']),
+    /** The run ended (any outcome), before `report`: return the list with your report sections appended (core records which plugin added each); reports and `mlci build` output show them. */
+    sections: new AsyncSeriesWaterfallHook<[ReportSection[], RunRecord, RunContext]>(['sections', 'record', 'ctx']),
     /** Waterfall over the finished run record before it is written: add report fields. */
     report: new AsyncSeriesWaterfallHook<[RunRecord, RunContext]>(['record', 'ctx']),
+    /** The run succeeded (also after a cached no-op). The record is not written yet. Errors are logged, never fail the run. */
+    done: new AsyncSeriesHook<[RunRecord, RunContext]>(['record', 'ctx']),
+    /** The run failed, was vetoed or interrupted. The record is not written yet. Errors are logged, never fail the run. */
+    failed: new AsyncSeriesHook<[unknown, RunRecord, RunContext]>(['error', 'record', 'ctx']),
+    /**
+     * After done/failed, repo lock held, just before the record is written: write files made from
+     * the finished (redacted) record, such as reports, and return `files` with yours added; they
+     * are stored in `record.files`. `files.record` is unset when the run is not persisted (dry run).
+     */
+    publish: new AsyncSeriesWaterfallHook<[RunFiles, RunRecord, RunContext]>(['files', 'record', 'ctx']),
+    /**
+     * The run record, its log and every published file are written and the repo lock is released
+     * (persisted runs only): notify with the written record; `record.files` has their paths. Lines
+     * logged here are appended to the run's log file. Errors are logged, never fail the run.
+     */
+    recorded: new AsyncSeriesHook<[RunRecord, RunContext]>(['record', 'ctx']),
     /** Watch mode: a new cycle starts after files changed. Return ignored. */
     watchRun: new AsyncSeriesHook<[WatchCycle, RunContext]>(['cycle', 'ctx']),
     /** Watch mode: files changed; the current cycle (if any) is being cancelled. Sync, return ignored. */
@@ -96,7 +132,10 @@ export type HookName = keyof Hooks
  * another throws, its failure is logged naming its plugin, and none changes the run's outcome
  * (semantic-release runs `success`/`fail` once per plugin the same way).
  */
-export const ISOLATED_HOOKS: ReadonlySet<HookName> = new Set<HookName>(['done', 'failed', 'report'])
+export const ISOLATED_HOOKS: ReadonlySet<HookName> = new Set<HookName>(['sections', 'report', 'done', 'failed', 'publish', 'recorded'])
+
+/** Isolated waterfalls: a failing tap passes its input on unchanged. */
+export const ISOLATED_WATERFALLS: ReadonlySet<HookName> = new Set<HookName>(['sections', 'report', 'publish'])
 
 function isVeto(value: unknown): value is Veto {
   return typeof value === 'object' && value !== null && typeof (value as Veto).reason === 'string' && (value as Veto).reason.trim() !== ''
@@ -106,8 +145,10 @@ function isVeto(value: unknown): value is Veto {
 /**
  * Check what one tap returned, for hooks whose return value means something: a gate tap returns
  * a Veto (stamped with its plugin) or nothing. Anything else is the plugin's bug, not a veto.
+ * A sections tap returns the list with its sections appended (each stamped with its plugin).
  */
-export function checkTapResult(hook: HookName, plugin: string, result: unknown): unknown {
+export function checkTapResult(hook: HookName, plugin: string, result: unknown, args: unknown[] = []): unknown {
+  if (hook === 'sections') return checkSections(plugin, args[0], result)
   if (hook !== 'gate' || result === undefined) return result
   if (!isVeto(result)) {
     throw new MlciError(ErrorCode.TAP_RESULT_INVALID, `The gate tap of ${plugin} returned ${describeValue(result)}, which is not a Veto.`, {

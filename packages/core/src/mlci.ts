@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events'
 import { join } from 'node:path'
 import type { CacheCheck, PhaseCache, PhaseDeclaration } from './cache/types.js'
 import type { LoadedPlugin, ResolvedConfig } from './config.js'
-import type { PhaseContext, RunContext, RunOptions } from './context.js'
+import { commandOf, type PhaseContext, type RunContext, type RunOptions } from './context.js'
 import { ErrorCode, ExitCode, MlciError, errorMessage, exitCodeFor } from './errors.js'
 import { analysisDecision } from './analysis-outcome.js'
 import { interceptTaps, type TapInfo } from './tap-interceptor.js'
@@ -20,7 +20,7 @@ import { sharedStateSecrets } from './shared/settings.js'
 import { ReleaseGate } from './shared/release-lock.js'
 import type { RunData } from './data.js'
 import {
-  RUN_RECORD_SCHEMA, newRunId, toErrorRecord, writeRunRecord,
+  RUN_RECORD_SCHEMA, appendRunLog, newRunId, runFiles, toErrorRecord, writeRunRecord,
   type PhaseRecord, type PhaseStatus, type RunRecord, type TapRecord,
 } from './run-record.js'
 import { CORE_VERSION } from './version.js'
@@ -193,6 +193,7 @@ export class Mlci extends EventEmitter<RunEvents> {
     }, this.redactor)
     const registry = this.registry
     return {
+      command: commandOf(options),
       cwd: this.config.root,
       stateDir: this.stateDir,
       env: this.env,
@@ -290,17 +291,22 @@ export class Mlci extends EventEmitter<RunEvents> {
     let finalRecord = record
     try {
       // Each tap is isolated (ISOLATED_HOOKS): one plugin's failure neither stops the others nor the run.
+      const sections = await this.hooks.sections.promise([], record, finalCtx)
+      if (sections?.length) record.sections = sections
       finalRecord = (await this.hooks.report.promise(record, finalCtx)) ?? record
       if (error) await this.hooks.failed.promise(error, finalRecord, finalCtx)
       else await this.hooks.done.promise(finalRecord, finalCtx)
     } catch (hookError) {
-      ctx.log.warn(`A done/failed/report hook failed (ignored): ${errorMessage(hookError)}`)
+      ctx.log.warn(`A run-level hook failed (ignored): ${errorMessage(hookError)}`)
     }
-    if (hookFailures.length) finalRecord.hookErrors = hookFailures.map(toErrorRecord)
     runLog.seal()
     const persist = !ctx.dryRun && Boolean(lock)
     try {
       finalRecord = await writeRunReports(this, finalRecord, { persist, log: ctx.log })
+      const planned = persist ? runFiles(this.stateDir, finalRecord.id) : {}
+      const files = await this.hooks.publish.promise({ ...finalRecord.files, ...planned }, this.redactor.redactDeep(finalRecord), finalCtx)
+      finalRecord = { ...finalRecord, files: { ...files, ...planned } }
+      if (hookFailures.length) finalRecord.hookErrors = hookFailures.map(toErrorRecord)
       if (persist) finalRecord = await writeRunRecord(this.stateDir, finalRecord, log, this.redactor, this.config.runs?.keep ?? 50)
       else finalRecord = this.redactor.redactDeep(finalRecord)
     } catch (recordError) {
@@ -314,7 +320,12 @@ export class Mlci extends EventEmitter<RunEvents> {
       await lock?.release()
     }
     // Outside the lock: a slow webhook must not hold up the next run. Never throws.
-    if (persist) await sendRunAlerts(this, finalRecord, ctx.log, log)
+    if (persist && finalRecord.files?.record) {
+      const logged = log.length
+      if (!/^mlci watch\b/.test(finalRecord.command)) await sendRunAlerts(this, finalRecord, ctx.log, log)
+      await this.hooks.recorded.promise(finalRecord, finalCtx).catch((hookError: unknown) => ctx.log.warn(`A recorded hook failed (ignored): ${errorMessage(hookError)}`))
+      await appendRunLog(finalRecord, log.slice(logged), this.redactor)
+    }
     const result: RunResult = { record: finalRecord, error }
     this.emit('run:end', result)
     return result
@@ -481,7 +492,7 @@ export class Mlci extends EventEmitter<RunEvents> {
       ctx.log.warn(`${doc!.version} stays ready: deploying a released version failed, which says nothing against the version itself.`)
     }
     if (!this.hooks.rollback.taps.length) return
-    const rollbackError = await this.rollbackRow({ error, failedPhase: row.name, candidate }, ctx, record, `${row.name} failed`)
+    const rollbackError = await this.rollbackRow({ trigger: 'failure', error, failedPhase: row.name, candidate }, ctx, record, `${row.name} failed`)
     if (rollbackError) {
       record.rollbackError = toErrorRecord(rollbackError)
       if (MlciError.is(error)) {
@@ -500,7 +511,7 @@ export class Mlci extends EventEmitter<RunEvents> {
     const manual = ctx.options.rollback as { to?: string; allowSignatureChange?: boolean }
     const live = (await ctx.registry.aliases()).live
     const failure = await this.rollbackRow({
-      error: undefined, failedPhase: 'manual', candidate: live, to: manual.to, allowSignatureChange: manual.allowSignatureChange,
+      trigger: 'manual', failedPhase: 'manual', candidate: live, to: manual.to, allowSignatureChange: manual.allowSignatureChange,
     }, ctx, record, 'requested by hand')
     if (failure) throw failure
   }

@@ -1,7 +1,7 @@
 import type { LoadedPlugin } from './config.js'
 import type { PhaseContext } from './context.js'
 import { wrapTapError, type MlciError } from './errors.js'
-import { ISOLATED_HOOKS, checkTapResult, type HookName, type Hooks } from './hooks.js'
+import { ISOLATED_HOOKS, ISOLATED_WATERFALLS, checkTapResult, type HookName, type Hooks } from './hooks.js'
 import { guardTap } from './tap-guard.js'
 import { toErrorRecord, type TapRecord } from './run-record.js'
 
@@ -90,7 +90,7 @@ function wrapTap(hookName: HookName, sync: boolean, tap: RawTap, host: TapHost):
       const result = checkTapResult(hookName, info.plugin, await guardTap(work, {
         phase, plugin: info.plugin, timeoutMs: host.timeLeft(base, hookName), signal: base.signal ?? own.signal,
         abortTap: (reason) => own.abort(reason),
-      }))
+      }), args)
       host.tapEnded(phase, info, record('ok', started))
       return result
     } catch (error) {
@@ -98,8 +98,8 @@ function wrapTap(hookName: HookName, sync: boolean, tap: RawTap, host: TapHost):
       host.tapEnded(phase, info, record('failed', started, wrappedError))
       if (ISOLATED_HOOKS.has(hookName)) {
         host.isolatedFailure(hookName, info, wrappedError, base)
-        // A waterfall (report) passes its input on unchanged; the others return nothing.
-        return hookName === 'report' ? args[0] : undefined
+        // A waterfall (report, sections, publish) passes its input on unchanged; the others return nothing.
+        return ISOLATED_WATERFALLS.has(hookName) ? args[0] : undefined
       }
       const sink = host.collector(base)
       if (!sink) throw wrappedError

@@ -1,8 +1,7 @@
-import { appendFile } from 'node:fs/promises'
 import { errorMessage } from '../errors.js'
 import type { LogEntry, Logger } from '../logger.js'
 import type { Mlci } from '../mlci.js'
-import { formatLogLine, type RunRecord } from '../run-record.js'
+import type { RunRecord } from '../run-record.js'
 import { outcomeOf } from '../report/facts.js'
 import { alertmanagerAction, fire, resolve } from './alertmanager.js'
 import { DEFAULT_ALERT_ON, DEFAULT_RETRIES, DEFAULT_TIMEOUT_MS, alertmanagerLabel, webhookLabel, type AlertsConfig } from './config.js'
@@ -12,7 +11,7 @@ import { alertPayload, slackPayload } from './payload.js'
 /**
  * After a persisted run (record written, repo lock released; not a watch cycle): post the outcome to every
  * webhook subscribed to it, in parallel. An undeliverable alert is a warning; nothing here can
- * change the run's outcome or exit code. Lines logged here are appended to the run's log file.
+ * change the run's outcome or exit code. Core appends the lines logged here to the run's log file.
  */
 export async function sendRunAlerts(mlci: Mlci, record: RunRecord, log: Logger, entries: LogEntry[]): Promise<DeliveryResult[]> {
   const config = mlci.config.alerts as AlertsConfig | undefined
@@ -23,7 +22,6 @@ export async function sendRunAlerts(mlci: Mlci, record: RunRecord, log: Logger, 
   const managers = (config?.alertmanagers ?? []).map((am, index) => ({ am, index, action: alertmanagerAction(record, am) })).filter((m) => m.action)
   if (!targets.length && !managers.length) return []
   const alog = log.child({ plugin: 'mlci:alerts' })
-  const logged = entries.length
   let results: DeliveryResult[] = []
   try {
     const delivery = { timeoutMs: config?.timeoutMs ?? DEFAULT_TIMEOUT_MS, retries: config?.retries ?? DEFAULT_RETRIES }
@@ -54,10 +52,6 @@ export async function sendRunAlerts(mlci: Mlci, record: RunRecord, log: Logger, 
     results = [...await toWebhooks, ...await Promise.all(toManagers)]
   } catch (error) {
     alog.warn(`Alerts failed (ignored): ${errorMessage(error)}`)
-  }
-  if (record.files?.log && entries.length > logged) {
-    const lines = entries.slice(logged).map(formatLogLine).join('\n') + '\n'
-    await appendFile(record.files.log, mlci.redact(lines)).catch(() => undefined)
   }
   return results
 }

@@ -28,11 +28,6 @@ export const OUTCOME_LABEL: Record<Outcome, { icon: string; text: string }> = {
   interrupted: { icon: '⏹️', text: 'interrupted' },
 }
 
-/** Nothing ran: every phase was cached or skipped (a no-op rebuild). */
-export function isNoOp(record: RunRecord): boolean {
-  return record.status === 'ok' && record.phases.every((p) => p.status === 'cached' || p.status === 'skipped')
-}
-
 /** The phase and plugin that broke the run (the headline error, else the first failed tap). */
 export function failingStep(record: RunRecord): (ErrorRecord & { phase?: string; plugin?: string }) | undefined {
   if (record.status === 'ok') return undefined

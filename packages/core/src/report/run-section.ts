@@ -1,6 +1,6 @@
-import type { PhaseRecord, RunRecord } from '../run-record.js'
+import { isNoOp, type PhaseRecord, type RunRecord } from '../run-record.js'
 import type { Block, Inline, ReportInput, Span } from './document.js'
-import { OUTCOME_LABEL, baselineVersion, failingStep, isNoOp, metricRows, outcomeOf } from './facts.js'
+import { OUTCOME_LABEL, baselineVersion, failingStep, metricRows, outcomeOf } from './facts.js'
 import { formatDelta, formatDuration, formatNumber, formatTime, oneLine } from './format.js'
 
 const MAX_FAILURES = 20
@@ -34,7 +34,7 @@ function overview(record: RunRecord, logPath?: string): Block[] {
   const tone = outcome === 'success' ? 'ok' : outcome === 'interrupted' ? 'warn' : 'bad'
   const failing = failingStep(record)
   const facts: Inline[] = [
-    [{ text: 'Outcome: ', strong: true }, { text: `${label.icon} ${label.text}`, tone }, isNoOp(record) ? ' (nothing changed: every phase was cached or skipped)' : ''],
+    [{ text: 'Outcome: ', strong: true }, { text: `${label.icon} ${label.text}`, tone }, isNoOp(record) ? ' (nothing new: no phase had work to do and nothing changed)' : ''],
     [{ text: 'Command: ', strong: true }, { text: record.command, code: true }, record.dryRun ? ' (dry run)' : ''],
     [{ text: 'Started: ', strong: true }, `${formatTime(record.startedAt)} · took ${formatDuration(record.durationMs)}`],
     [{ text: 'Run: ', strong: true }, { text: record.id, code: true }, ` · mlci ${record.mlciVersion}`],

@@ -1,0 +1,37 @@
+/**
+ * A third-party notifier written from docs/plugins.md: it taps only public run-level hooks and
+ * writes what it saw to `notes.jsonl` so the tests can check what each hook received.
+ * `work`: a cacheable train phase on `data.txt` (so a second build with nothing changed is a no-op).
+ */
+export const NOTIFIER = `
+import { appendFileSync, existsSync, readFileSync } from 'node:fs'
+import { definePlugin, isNoOp } from '@mlci/core'
+
+const note = (file, entry) => appendFileSync(file, JSON.stringify(entry) + '\\n')
+
+export const work = definePlugin(() => ({ name: 'work', apply(mlci) {
+  mlci.declare({ phase: 'train', inputs: ['data.txt'] })
+  mlci.hooks.train.tapPromise('work', async (ctx) => {
+    ctx.data.metrics = { rows: readFileSync(ctx.cwd + '/data.txt', 'utf8').split('\\n').length }
+  })
+} }))
+
+export const notifier = definePlugin((o = {}) => ({ name: o.name ?? 'notifier', apply(mlci) {
+  const file = o.file ?? 'notes.jsonl'
+  const name = o.name ?? 'notifier'
+  mlci.hooks.done.tapPromise(name, async (record, ctx) => note(file, { hook: 'done', command: ctx.command, files: record.files ?? null }))
+  mlci.hooks.recorded.tapPromise(name, async (record, ctx) => {
+    if (o.throws) throw new Error(name + ' could not reach its chat server')
+    const onDisk = JSON.parse(readFileSync(record.files.record, 'utf8'))
+    note(file, {
+      hook: 'recorded', command: ctx.command, status: record.status, noOp: isNoOp(record), files: record.files,
+      sameAsOnDisk: onDisk.id === record.id && onDisk.status === record.status,
+      logExists: existsSync(record.files.log), reportExists: Boolean(record.files.report) && existsSync(record.files.report),
+    })
+    ctx.log.info(name + ' notified about run ' + record.id)
+  })
+  if (o.rollback) {
+    mlci.hooks.rollback.tapPromise(name, async (request, ctx) => note(file, { hook: 'rollback', command: ctx.command, request: { ...request, error: request.error === undefined ? null : String(request.error) } }))
+  }
+} }))
+`
