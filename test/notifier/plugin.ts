@@ -16,6 +16,20 @@ export const work = definePlugin(() => ({ name: 'work', apply(mlci) {
   })
 } }))
 
+/** A data check that reports its findings as a report section (the sections hook). */
+export const dataCheck = definePlugin((o = {}) => ({ name: 'data-check', apply(mlci) {
+  mlci.hooks.sections.tapPromise('data-check', async (sections, record, ctx) => {
+    if (o.bad) return { title: 'not a list' }
+    const rows = readFileSync(ctx.cwd + '/data.txt', 'utf8').trim().split('\\n')
+    return [...sections, {
+      title: 'Data quality',
+      text: 'Checked data.txt <script>alert(1)</script> for empty rows.',
+      items: ['no empty rows', 'status ' + record.status],
+      table: { columns: ['file', 'rows', 'ok'], rows: [['data.txt', rows.length, true]] },
+    }]
+  })
+} }))
+
 export const notifier = definePlugin((o = {}) => ({ name: o.name ?? 'notifier', apply(mlci) {
   const file = o.file ?? 'notes.jsonl'
   const name = o.name ?? 'notifier'

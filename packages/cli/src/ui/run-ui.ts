@@ -1,7 +1,8 @@
 import type { RunResult } from '@mlci/core'
 import type { CommandIo } from '../commands/index.js'
 import type { ParsedArgs } from '../options.js'
-import { colorsEnabled, isInteractive } from './color.js'
+import { colorsEnabled, isInteractive, palette } from './color.js'
+import { formatSections } from './sections.js'
 import { createRenderer, type Renderer } from './renderer.js'
 
 /**
@@ -13,8 +14,15 @@ export async function runUi(args: ParsedArgs, io: CommandIo, verbose = Boolean(a
   return createRenderer({ stream: io.stdout, verbose, color: colorsEnabled(io.stdout, io.env), interactive: isInteractive(io.stdout, io.env) })
 }
 
-/** Show a finished run: its record as JSON when there is no UI, else the UI's last frame and summary. */
+/**
+ * Show a finished run: its record as JSON when there is no UI, else the UI's last frame and
+ * summary, then the report sections plugins contributed.
+ */
 export async function showRun(result: RunResult, ui: Renderer | undefined, io: CommandIo, jsonIndent: number | undefined = 2): Promise<void> {
-  if (ui) await ui.finish(result)
-  else io.stdout.write(JSON.stringify(result.record, null, jsonIndent) + '\n')
+  if (!ui) {
+    io.stdout.write(JSON.stringify(result.record, null, jsonIndent) + '\n')
+    return
+  }
+  await ui.finish(result)
+  io.stdout.write(formatSections(result.record.sections, palette(colorsEnabled(io.stdout, io.env))))
 }

@@ -3,6 +3,7 @@ import type { Chart } from './chart.js'
 import { headline, outcomeOf, type Outcome } from './facts.js'
 import type { RegistrySnapshot } from './history.js'
 import { historyBlocks } from './history-section.js'
+import { pluginSectionBlocks } from './plugin-sections.js'
 import { runBlocks } from './run-section.js'
 
 /**
@@ -60,7 +61,7 @@ export function buildReport(input: ReportInput): ReportDoc {
     title: headline(record),
     outcome: outcomeOf(record),
     runId: record.id,
-    blocks: [...runBlocks(input), ...historyBlocks(input)],
+    blocks: [...runBlocks(input), ...pluginSectionBlocks(record), ...historyBlocks(input)],
   }
 }
 
