@@ -37,7 +37,16 @@ describe('run-level hooks a notifier needs', () => {
     expect(again.code, again.output).toBe(0)
     writeFileSync(join(dir, 'data.txt'), 'a\nb\nc\n')
     expect((await runCli(['build'], { cwd: dir })).code).toBe(0)
-    expect(notes(dir).filter((n) => n.hook === 'recorded').map((n) => n.noOp)).toEqual([false, true, false])
+    const recorded = notes(dir).filter((n) => n.hook === 'recorded')
+    expect(recorded.map((n) => n.noOp)).toEqual([false, true, false])
+    // #15: the no-op run keeps its record and log but renders no report; `mlci report` renders it on demand.
+    expect(recorded.map((n) => n.reportExists)).toEqual([true, false, true])
+    expect(recorded[1]).toMatchObject({ sameAsOnDisk: true, logExists: true })
+    expect(again.stdout).not.toMatch(/report: /)
+    const runId = JSON.parse(readFileSync(recorded[1].files.record, 'utf8')).id
+    const onDemand = await runCli(['report', runId, '--out', 'noop.html'], { cwd: dir })
+    expect(onDemand.code, onDemand.output).toBe(0)
+    expect(readFileSync(join(dir, 'noop.html'), 'utf8')).toMatch(/nothing new: no phase had work to do and nothing changed/)
   })
 
   it('a manual `mlci rollback` arrives as { trigger: "manual" } (no candidate: nothing is live), and ctx.command is rollback', async () => {

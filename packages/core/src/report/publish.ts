@@ -4,7 +4,7 @@ import { errorMessage } from '../errors.js'
 import type { Logger } from '../logger.js'
 import type { Mlci } from '../mlci.js'
 import type { Registry } from '../registry/types.js'
-import type { RunRecord } from '../run-record.js'
+import { isNoOp, type RunRecord } from '../run-record.js'
 import { chartCacheDir } from './chart-cache.js'
 import { DEFAULT_REPORT_FORMATS, type ReportConfig } from './config.js'
 import { buildReport } from './document.js'
@@ -29,7 +29,7 @@ export function registryOf(mlci: Mlci): Registry | undefined {
 /**
  * At the end of a run: write `<id>.md` / `<id>.html` next to the run record (persisted runs
  * only) and append the markdown to `$GITHUB_STEP_SUMMARY` (also for dry runs: `--check` in CI
- * wants its summary). Best-effort: a report that cannot be written is a warning, never a
+ * wants its summary). A run with nothing new (isNoOp) renders nothing. Best-effort: a report that cannot be written is a warning, never a
  * different outcome. Returns the record with `files.report` / `files.markdown` set.
  */
 export async function writeRunReports(mlci: Mlci, record: RunRecord, options: { persist: boolean; log: Logger }): Promise<RunRecord> {
@@ -37,6 +37,11 @@ export async function writeRunReports(mlci: Mlci, record: RunRecord, options: { 
   const summaryFile = config.stepSummary === false ? undefined : mlci.env.GITHUB_STEP_SUMMARY
   const formats = options.persist ? config.formats ?? DEFAULT_REPORT_FORMATS : []
   if (!formats.length && !summaryFile) return record
+  // Nothing new to show (#15): the record is still written; `mlci report` renders this run on demand.
+  if (isNoOp(record)) {
+    options.log.debug('Nothing new in this run: no report rendered (`mlci report` renders one).')
+    return record
+  }
   try {
     const safe = mlci.redactor.redactDeep(record)
     const snapshot = await loadRegistrySnapshot(registryOf(mlci))
