@@ -17,7 +17,8 @@ const native = ['esbuild', '@node-rs/xxhash', 'typescript']
 const plugins = readdirSync(join(root, 'plugins')).filter((name) => existsSync(join(root, 'plugins', name, 'src/index.ts')))
 const targets = [
   { pkg: 'packages/core', entry: 'src/index.ts', external: native },
-  { pkg: 'packages/cli', entry: 'src/main.ts', external: [...native, '@mlci/core'] },
+  // The default report plugin stays its own package (one copy, whether added by default or listed).
+  { pkg: 'packages/cli', entry: 'src/main.ts', external: [...native, '@mlci/core', '@mlci/plugin-report'] },
   // First-party plugins share the one @mlci/core the CLI loaded.
   ...plugins.map((name) => ({ pkg: `plugins/${name}`, entry: 'src/index.ts', external: [...native, '@mlci/core'] })),
 ]

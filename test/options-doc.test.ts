@@ -20,8 +20,8 @@ describe('docs/options.md: every first-party plugin option, generated from the s
   it('has a section per plugin and rows at every nesting level', () => {
     // The check above proved the file is what the generator makes from the shapes; here, what it says.
     const doc = readFileSync(join(REPO, 'docs/options.md'), 'utf8')
-    expect(firstPartyPlugins().map((p: { name: string }) => p.name)).toHaveLength(7)
-    for (const name of ['@mlci/plugin-trainer', '@mlci/plugin-pytest', '@mlci/plugin-semver', '@mlci/plugin-local', '@mlci/plugin-docker', '@mlci/plugin-monitor', '@mlci/plugin-rollback']) {
+    expect(firstPartyPlugins().map((p: { name: string }) => p.name)).toHaveLength(8)
+    for (const name of ['@mlci/plugin-trainer', '@mlci/plugin-pytest', '@mlci/plugin-semver', '@mlci/plugin-local', '@mlci/plugin-docker', '@mlci/plugin-monitor', '@mlci/plugin-rollback', '@mlci/plugin-report']) {
       expect(doc).toContain(`## ${name}`)
     }
     // Spot checks across nesting levels: top level, nested object, array elements.

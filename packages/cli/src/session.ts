@@ -1,5 +1,6 @@
 import { Mlci, Redactor, loadConfig, secretsFromEnv, type LoadConfigOptions } from '@mlci/core'
 import type { ParsedArgs } from './options.js'
+import { withDefaultPlugins } from './default-plugins.js'
 
 /**
  * Redaction for printed errors: the env's secrets until a project is loaded (a config error can
@@ -23,7 +24,7 @@ export async function openProject(args: ParsedArgs, env: NodeJS.ProcessEnv): Pro
 
 /** Every command that loads a project goes through here, so its errors are redacted from then on. */
 export async function loadProject(where: LoadConfigOptions, env: NodeJS.ProcessEnv): Promise<Mlci> {
-  const config = await loadConfig(where)
+  const config = withDefaultPlugins(await loadConfig(where))
   const mlci = new Mlci({ config, env })
   redact = (t) => mlci.redact(t)
   return mlci

@@ -3,8 +3,6 @@ import { join, relative } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { ErrorCode, MlciError, errorMessage } from './errors.js'
 import { validateOptions, type Shape } from './options.js'
-import { ALERTS_SHAPE, type AlertsConfig } from './alerts/config.js'
-import { REPORT_SHAPE, type ReportConfig } from './report/config.js'
 import { isPlugin, type MlciPlugin } from './plugin.js'
 import { CORE_VERSION } from './version.js'
 import type { TimeoutsConfig } from './timeouts.js'
@@ -23,10 +21,13 @@ export interface UserConfig {
   cache?: { maxSizeMB?: number }
   runs?: { keep?: number }
   watch?: { debounce?: number; phases?: string[]; deploy?: boolean; ignore?: string[] }
-  /** Report files and the GitHub step summary written at the end of each run (docs/run-record.md). */
-  report?: ReportConfig
-  /** Webhooks told when a build fails, is vetoed or rolls back. */
-  alerts?: AlertsConfig
+  /**
+   * Options of the default report plugin (`@mlci/plugin-report`: report files and the GitHub step
+   * summary written at the end of each run); validated by that plugin when the project loads.
+   */
+  report?: Record<string, unknown>
+  /** Options of the alerts plugin (`@mlci/plugin-report`'s `alerts()`: webhooks, Slack, Alertmanager), added when this key is set. */
+  alerts?: Record<string, unknown>
   /** The shared registry (PostgreSQL) and the model's name in it; default: the embedded registry under .mlci/. */
   registry?: RegistryConfig
   /** The shared store (S3) for artifacts and the phase cache; default: .mlci/objects only. */
@@ -65,8 +66,9 @@ export const CONFIG_SHAPE: Shape = {
   // keep ≥ 1: 0 would delete every run record, the current one included.
   runs: { shape: { keep: { min: 1, integer: true } } },
   watch: { shape: { debounce: { min: 0 }, phases: 'string[]', deploy: 'boolean', ignore: 'string[]' } },
-  report: REPORT_SHAPE,
-  alerts: ALERTS_SHAPE,
+  // Validated by the plugins these options belong to (@mlci/plugin-report).
+  report: 'object',
+  alerts: 'object',
   registry: { shape: REGISTRY_SHAPE },
   store: { shape: STORE_SHAPE },
   timeouts: { record: ['string', 'number'] },

@@ -24,10 +24,7 @@ import {
   type PhaseRecord, type PhaseStatus, type RunRecord, type TapRecord,
 } from './run-record.js'
 import { CORE_VERSION } from './version.js'
-import { alertSecrets, checkAlertsConfig } from './alerts/config.js'
-import { sendRunAlerts } from './alerts/send.js'
-import { writeRunReports } from './report/publish.js'
-import { recordRunEvents } from './report/run-log.js'
+import { recordRunEvents } from './run-log.js'
 import type { ContentStore } from './store/content-store.js'
 import { Journal } from './journal/journal.js'
 import { ReleaseState } from './release/release-state.js'
@@ -91,8 +88,6 @@ export class Mlci extends EventEmitter<RunEvents> {
     this.stateDir = join(this.config.root, '.mlci')
     this.store = createContentStore(this.config, this.env, this.stateDir)
     this.redactor = new Redactor([...secretsFromEnv(this.env), ...(this.config.secrets ?? []), ...sharedStateSecrets(this.config)])
-    checkAlertsConfig(this.config.alerts, this.config.file ?? 'inline config')
-    this.redactor.add(alertSecrets(this.config.alerts))
     this.registryOptions = options.registry
     this.cacheInstance = options.cache
     this.timeouts = resolveTimeouts(this.config.timeouts, Object.keys(this.hooks), this.config.file ?? 'inline config')
@@ -302,7 +297,6 @@ export class Mlci extends EventEmitter<RunEvents> {
     runLog.seal()
     const persist = !ctx.dryRun && Boolean(lock)
     try {
-      finalRecord = await writeRunReports(this, finalRecord, { persist, log: ctx.log })
       const planned = persist ? runFiles(this.stateDir, finalRecord.id) : {}
       const files = await this.hooks.publish.promise({ ...finalRecord.files, ...planned }, this.redactor.redactDeep(finalRecord), finalCtx)
       finalRecord = { ...finalRecord, files: { ...files, ...planned } }
@@ -319,10 +313,9 @@ export class Mlci extends EventEmitter<RunEvents> {
       await releaseGate.release()
       await lock?.release()
     }
-    // Outside the lock: a slow webhook must not hold up the next run. Never throws.
+    // Outside the lock: a slow notifier (webhook) must not hold up the next run. Never throws.
     if (persist && finalRecord.files?.record) {
       const logged = log.length
-      if (!/^mlci watch\b/.test(finalRecord.command)) await sendRunAlerts(this, finalRecord, ctx.log, log)
       await this.hooks.recorded.promise(finalRecord, finalCtx).catch((hookError: unknown) => ctx.log.warn(`A recorded hook failed (ignored): ${errorMessage(hookError)}`))
       await appendRunLog(finalRecord, log.slice(logged), this.redactor)
     }

@@ -19,9 +19,13 @@ export const DEFAULT_TIMEOUTS: Readonly<Partial<Record<HookName, number>>> = Obj
   deploy: 30 * 60_000,
   monitor: 2 * 60 * 60_000,
   rollback: 30 * 60_000,
+  sections: 5 * 60_000,
+  report: 5 * 60_000,
   done: 5 * 60_000,
   failed: 5 * 60_000,
-  report: 5 * 60_000,
+  // publish runs with the repo lock held: reports must not keep the next build waiting long.
+  publish: 5 * 60_000,
+  recorded: 5 * 60_000,
   watchRun: 5 * 60_000,
 })
 

@@ -1,8 +1,11 @@
 import { extname, relative, resolve } from 'node:path'
 import {
-  ErrorCode, ExitCode, MlciError, appendStepSummary, chartCacheDir, buildReport, findRun, loadRegistrySnapshot, readRunRecord, readRunRecords,
-  registryOf, renderHtmlReport, renderMarkdown, summarizeRun, writeFileAtomic, type Registry, type RegistrySnapshot, type RunRecord,
+  ErrorCode, ExitCode, MlciError, findRun, readRunRecord, readRunRecords, writeFileAtomic, type Registry, type RunRecord,
 } from '@mlci/core'
+import {
+  appendStepSummary, buildReport, chartCacheDir, loadRegistrySnapshot, registryOf, renderHtmlReport, renderMarkdown, summarizeRun,
+  type ReportConfig, type RegistrySnapshot,
+} from '@mlci/plugin-report'
 import { openProject } from '../session.js'
 import type { Command } from './index.js'
 
@@ -14,6 +17,7 @@ const command: Command = {
   flags: ['format', 'out', 'since'],
   async run(args, io) {
     const mlci = await openProject(args, io.env)
+    const config = (mlci.config.report ?? {}) as ReportConfig
     const out = args.flags.out as string | undefined
     const format = formatOf(args.flags.format as string | undefined, out)
     const since = args.flags.since as string | undefined
@@ -27,9 +31,9 @@ const command: Command = {
       text = JSON.stringify(runs ?? record, null, 2) + '\n'
     } else {
       const logPath = record.files?.log && relative(process.cwd(), record.files.log)
-      const doc = buildReport({ record, snapshot, since, runs: runs?.map(summarizeRun), history: mlci.config.report?.history, logPath })
+      const doc = buildReport({ record, snapshot, since, runs: runs?.map(summarizeRun), history: config.history, logPath })
       if (format === 'html') {
-        const { html, warning } = await renderHtmlReport(doc, { timeoutMs: mlci.config.report?.chartTimeout, cacheDir: chartCacheDir(mlci.stateDir) })
+        const { html, warning } = await renderHtmlReport(doc, { timeoutMs: config.chartTimeout, cacheDir: chartCacheDir(mlci.stateDir) })
         if (warning) io.stderr.write(`mlci: warning: ${warning}; the report is written without them.\n`)
         text = html
       } else {
@@ -43,7 +47,7 @@ const command: Command = {
     } else {
       io.stdout.write(text)
     }
-    const summary = mlci.config.report?.stepSummary === false ? undefined : io.env.GITHUB_STEP_SUMMARY
+    const summary = config.stepSummary === false ? undefined : io.env.GITHUB_STEP_SUMMARY
     if (format === 'md' && summary) await appendStepSummary(summary, text, record.id)
     return ExitCode.OK
   },

@@ -1,7 +1,7 @@
 import { readFile, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { ErrorCode, MlciError, errorMessage } from '../errors.js'
-import { RUN_RECORD_SCHEMA, type RunRecord } from '../run-record.js'
+import { ErrorCode, MlciError, errorMessage } from './errors.js'
+import { RUN_RECORD_SCHEMA, type RunRecord } from './run-record.js'
 
 /** Run records and logs under `.mlci/runs/`, as the `report` and `logs` commands read them. */
 export function runsDir(stateDir: string): string {

@@ -1,5 +1,5 @@
-import { ErrorCode, MlciError } from '../errors.js'
-import type { AliasMove, ModelVersion, Registry } from '../registry/types.js'
+import { ErrorCode, MlciError } from '@mlci/core'
+import type { AliasMove, ModelVersion, Registry } from '@mlci/core'
 
 /** What reports need from the registry, read once so rendering stays pure. */
 export interface RegistrySnapshot {

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { CORE_VERSION } from '../version.js'
+import { CORE_VERSION } from '@mlci/core'
 
 export interface DeliveryOptions {
   /** Per attempt. */

@@ -1,4 +1,4 @@
-import type { AnalysisReport } from '../data.js'
+import type { AnalysisReport } from '@mlci/core'
 import { metricCharts, monitorCharts, type PendingCandidate } from './chart.js'
 import type { Block, Inline, ReportInput } from './document.js'
 import { OUTCOME_LABEL } from './facts.js'

@@ -1,5 +1,5 @@
-import { ErrorCode, MlciError } from '../errors.js'
-import type { Spec } from '../options.js'
+import { ErrorCode, MlciError } from '@mlci/core'
+import type { Spec } from '@mlci/core'
 import { OUTCOMES, type Outcome } from '../report/facts.js'
 
 /** `alerts` in mlci.config.ts. */

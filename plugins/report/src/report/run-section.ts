@@ -1,4 +1,4 @@
-import { isNoOp, type PhaseRecord, type RunRecord } from '../run-record.js'
+import { isNoOp, type PhaseRecord, type RunRecord } from '@mlci/core'
 import type { Block, Inline, ReportInput, Span } from './document.js'
 import { OUTCOME_LABEL, baselineVersion, failingStep, metricRows, outcomeOf } from './facts.js'
 import { formatDelta, formatDuration, formatNumber, formatTime, oneLine } from './format.js'

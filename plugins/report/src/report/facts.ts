@@ -1,5 +1,5 @@
-import type { GateVerdict } from '../data.js'
-import type { ErrorRecord, RunRecord } from '../run-record.js'
+import type { GateVerdict } from '@mlci/core'
+import type { ErrorRecord, RunRecord } from '@mlci/core'
 import type { RegistrySnapshot } from './history.js'
 
 /**

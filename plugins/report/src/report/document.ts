@@ -1,4 +1,4 @@
-import type { RunRecord } from '../run-record.js'
+import type { RunRecord } from '@mlci/core'
 import type { Chart } from './chart.js'
 import { headline, outcomeOf, type Outcome } from './facts.js'
 import type { RegistrySnapshot } from './history.js'

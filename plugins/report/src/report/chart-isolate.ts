@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads'
-import { errorMessage } from '../errors.js'
+import { errorMessage } from '@mlci/core'
 import type { Chart, ChartImages } from './chart.js'
 import { readCachedCharts, writeCachedCharts } from './chart-cache.js'
 

@@ -1,4 +1,4 @@
-import type { Spec } from '../options.js'
+import type { Spec } from '@mlci/core'
 
 /** `report` in mlci.config.ts. */
 export interface ReportConfig {

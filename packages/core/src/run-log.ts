@@ -1,6 +1,6 @@
-import type { LogEntry } from '../logger.js'
-import type { Mlci } from '../mlci.js'
-import type { ErrorRecord, PhaseRecord, TapRecord } from '../run-record.js'
+import type { LogEntry } from './logger.js'
+import type { Mlci } from './mlci.js'
+import type { ErrorRecord, PhaseRecord, TapRecord } from './run-record.js'
 
 /**
  * Put the run's own events into its log file: each tap's result and each phase's outcome, with

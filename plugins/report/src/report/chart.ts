@@ -1,5 +1,5 @@
-import type { AnalysisReport } from '../data.js'
-import type { ModelVersion } from '../registry/types.js'
+import type { AnalysisReport } from '@mlci/core'
+import type { ModelVersion } from '@mlci/core'
 import type { RegistrySnapshot, RollbackMove } from './history.js'
 import { formatNumber, formatTime } from './format.js'
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { readdir, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { writeFileAtomic } from '../atomic.js'
+import { writeFileAtomic } from '@mlci/core'
 import type { Chart } from './chart.js'
 import { CHART_STYLE } from './chart-option.js'
 

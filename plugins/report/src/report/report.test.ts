@@ -1,6 +1,6 @@
 import { marked, type Tokens } from 'marked'
 import { describe, expect, it } from 'vitest'
-import type { RunRecord } from '../run-record.js'
+import type { RunRecord } from '@mlci/core'
 import { buildReport } from './document.js'
 import { failingStep, headline, metricRows, outcomeOf } from './facts.js'
 import { formatDelta, formatNumber } from './format.js'
@@ -9,7 +9,7 @@ import { chartsOf, renderHtml } from './html.js'
 import { renderChartSvgs } from './chart-render.js'
 import type { ReportDoc } from './document.js'
 import { REPORT_MARKER, renderMarkdown } from './markdown.js'
-import { filterLogByPhase } from './runs.js'
+import { filterLogByPhase } from '@mlci/core'
 
 const T0 = '2026-11-29T12:00:00.000Z'
 

@@ -1,4 +1,4 @@
-import type { RunRecord } from '../run-record.js'
+import type { RunRecord } from '@mlci/core'
 import type { Block } from './document.js'
 
 /**

@@ -1,6 +1,6 @@
 import { basename } from 'node:path'
-import type { RollbackReport } from '../data.js'
-import type { RunRecord, RunStatus } from '../run-record.js'
+import type { RollbackReport } from '@mlci/core'
+import type { RunRecord, RunStatus } from '@mlci/core'
 import { OUTCOME_LABEL, failingStep, headline, metricRows, outcomeOf, type MetricRow, type Outcome } from '../report/facts.js'
 import { formatDelta, formatNumber, oneLine } from '../report/format.js'
 

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { RunRecord } from '../run-record.js'
+import type { RunRecord } from '@mlci/core'
 import { fire } from './alertmanager.js'
 import { alertSecrets, checkAlertsConfig } from './config.js'
 import { postJson } from './deliver.js'
