@@ -58,11 +58,11 @@ describe('createWatchTargets', () => {
 
 describe('resolveProfile', () => {
   it('defaults to everything up to the gate, without version or deployment', () => {
-    expect(resolveProfile({})).toEqual({ phases: ['verify', 'test', 'train', 'evaluate', 'gate'], debounceMs: 100, deploy: false })
+    expect(resolveProfile({})).toEqual({ phases: ['verify', 'test', 'validate', 'train', 'evaluate', 'gate'], debounceMs: 100, deploy: false })
   })
 
   it('adds version, deploy and monitor with --deploy or watch.deploy', () => {
-    expect(resolveProfile({ deploy: true }).phases).toEqual(['verify', 'test', 'train', 'evaluate', 'gate', 'version', 'deploy', 'monitor'])
+    expect(resolveProfile({ deploy: true }).phases).toEqual(['verify', 'test', 'validate', 'train', 'evaluate', 'gate', 'version', 'deploy', 'monitor'])
     expect(resolveProfile({}, { deploy: true, phases: ['train', 'deploy'] }).phases).toEqual(['train', 'deploy'])
   })
 

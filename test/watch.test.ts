@@ -39,9 +39,9 @@ describe('mlci watch', () => {
   it('runs only the phases whose inputs changed; unread files and its own outputs start nothing; SIGINT exits 130', async () => {
     const dir = copyFixture('classifier')
     const w = watch(dir)
-    await w.waitFor(/\[watch\] watching \d+ input files for verify → test → train → evaluate → gate/)
+    await w.waitFor(/\[watch\] watching \d+ input files for verify → test → validate → train → evaluate → gate/)
     let mark = await cycleEnd(w, 1)
-    expect(w.cycles()[0].phases).toEqual(['verify', 'test', 'train', 'evaluate', 'gate'])
+    expect(w.cycles()[0].phases).toEqual(['verify', 'test', 'validate', 'train', 'evaluate', 'gate'])
     expect(w.output).toMatch(/\[watch\] ✔ cycle 1 ok/)
     expect(existsSync(join(dir, 'out/model.json'))).toBe(true)
 

@@ -37,7 +37,7 @@ describe('the plugin contract is enforced', () => {
     const r = await runCli(['build'], { cwd: dir })
     expect(r.code, r.output).toBe(2)
     expect(r.stderr).toContain('Plugin typo-plugin taps an unknown hook "tset"')
-    expect(r.stderr).toMatch(/Hooks are: initialize, verify, test, train, evaluate, gate, version, deploy, monitor, rollback, sections, report, done, failed, publish, recorded, watchRun, invalid/)
+    expect(r.stderr).toMatch(/Hooks are: initialize, verify, test, validate, train, evaluate, gate, version, deploy, monitor, rollback, sections, report, done, failed, publish, recorded, watchRun, invalid/)
     expect(r.stderr).not.toContain('Cannot read properties')
   })
 

@@ -5,14 +5,27 @@
  */
 export const NOTIFIER = `
 import { appendFileSync, existsSync, readFileSync } from 'node:fs'
-import { definePlugin, isNoOp } from '@mlci/core'
+import { MlciError, definePlugin, isNoOp } from '@mlci/core'
 
 const note = (file, entry) => appendFileSync(file, JSON.stringify(entry) + '\\n')
 
 export const work = definePlugin(() => ({ name: 'work', apply(mlci) {
   mlci.declare({ phase: 'train', inputs: ['data.txt'] })
   mlci.hooks.train.tapPromise('work', async (ctx) => {
+    appendFileSync('trained.txt', 'x\\n')
     ctx.data.metrics = { rows: readFileSync(ctx.cwd + '/data.txt', 'utf8').split('\\n').length }
+  })
+} }))
+
+/** A data check in the validate phase: no empty rows in data.txt (declared, so it is cached). */
+export const rowsCheck = definePlugin(() => ({ name: 'rows-check', apply(mlci) {
+  mlci.declare({ phase: 'validate', inputs: ['data.txt'] })
+  mlci.hooks.validate.tapPromise('rows-check', async (ctx) => {
+    appendFileSync('validated.txt', 'x\\n')
+    const rows = readFileSync(ctx.cwd + '/data.txt', 'utf8').replace(/\\n$/, '').split('\\n')
+    const empty = rows.findIndex((r) => !r.trim())
+    ctx.data.validation = { passed: empty < 0, checks: [{ name: 'no empty rows', pass: empty < 0, message: empty < 0 ? undefined : 'row ' + (empty + 1) + ' is empty' }] }
+    if (empty >= 0) throw new MlciError('MLCI_DATA_INVALID', 'data.txt: row ' + (empty + 1) + ' is empty', { hint: 'Remove empty rows from data.txt.' })
   })
 } }))
 

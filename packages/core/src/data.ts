@@ -8,6 +8,8 @@
 export interface RunData {
   /** Published by the test phase (pytest plugin). */
   tests?: TestSummary
+  /** Published by the validate phase (data checks): what was checked and how it went. */
+  validation?: ValidationReport
   /** Training/evaluation params, as passed to the training command (trainer). */
   params?: Record<string, unknown>
   /** Where each of `params` came from: a params file, `trainer options`, or `env MLCI_PARAM_<NAME>` (trainer). */
@@ -57,6 +59,11 @@ export interface TestSummary {
   total: number
   durationMs: number
   failures: { id: string; message: string }[]
+}
+
+export interface ValidationReport {
+  passed: boolean
+  checks: { name: string; pass: boolean; message?: string }[]
 }
 
 export interface ArtifactRef {

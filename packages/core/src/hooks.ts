@@ -83,6 +83,8 @@ export function createHooks() {
     verify: new AsyncParallelHook<[PhaseContext]>(['ctx']),
     /** Run the project's tests; publish `ctx.data.tests`. Throw to fail. Cacheable. */
     test: new AsyncSeriesHook<[PhaseContext]>(['ctx']),
+    /** Check the training data (schema, ranges, leakage); publish `ctx.data.validation`. Throw to stop before training. Cacheable: declare the data as inputs. */
+    validate: new AsyncSeriesHook<[PhaseContext]>(['ctx']),
     /** Train the model; publish params, artifacts, signature. Cacheable. */
     train: new AsyncSeriesHook<[PhaseContext]>(['ctx']),
     /** Compute/record metrics of the candidate into `ctx.data.metrics`. Cacheable. */

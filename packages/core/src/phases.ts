@@ -2,7 +2,7 @@ import { ErrorCode, MlciError } from './errors.js'
 import type { PhaseContext } from './context.js'
 import type { Hooks } from './hooks.js'
 
-export const PHASE_NAMES = ['verify', 'test', 'train', 'evaluate', 'gate', 'version', 'deploy', 'monitor'] as const
+export const PHASE_NAMES = ['verify', 'test', 'validate', 'train', 'evaluate', 'gate', 'version', 'deploy', 'monitor'] as const
 export type LifecyclePhase = (typeof PHASE_NAMES)[number]
 export type PhaseName = LifecyclePhase | 'rollback'
 
@@ -34,6 +34,14 @@ export const PHASES: readonly PhaseRow[] = Object.freeze([
     name: 'test', dryRun: true, cacheable: true, dependsOn: [], onFailure: 'stop',
     summary: 'run the project tests',
     invoke: (h, ctx) => h.test.promise(ctx),
+  },
+  {
+    // Data checks: cacheable on the data they read (declare it), before any training time is
+    // spent, and recorded apart from the code's tests. Not verify: that is an uncached preflight
+    // of tools and credentials, and a data check that reads gigabytes must not rerun every build.
+    name: 'validate', dryRun: true, cacheable: true, dependsOn: [], onFailure: 'stop',
+    summary: 'check the training data',
+    invoke: (h, ctx) => h.validate.promise(ctx),
   },
   {
     name: 'train', dryRun: false, cacheable: true, dependsOn: [], onFailure: 'stop',

@@ -30,7 +30,7 @@ export const DEFAULT_TIMEOUTS: Readonly<Partial<Record<HookName, number>>> = Obj
 })
 
 /** Hooks without a built-in limit: `default` does not apply to them either, only their own key. */
-const UNLIMITED_BY_DEFAULT = new Set<string>(['test', 'train'])
+const UNLIMITED_BY_DEFAULT = new Set<string>(['test', 'validate', 'train'])
 
 /**
  * Resolve the config's `timeouts` into milliseconds per hook (undefined = no limit).

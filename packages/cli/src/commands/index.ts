@@ -21,7 +21,7 @@ export interface Command {
 
 /** The command table, and the one place a command's summary lives. Each command is imported only when it is used (fast startup). */
 export const COMMANDS: Record<string, { summary: string; load: () => Promise<{ default: Command }> }> = {
-  build: { summary: 'Run the model lifecycle: verify → test → train → evaluate → gate → version → deploy → monitor', load: () => import('./build.js') },
+  build: { summary: 'Run the model lifecycle: verify → test → validate → train → evaluate → gate → version → deploy → monitor', load: () => import('./build.js') },
   plugins: { summary: 'List every hook with its taps in execution order', load: () => import('./plugins.js') },
   cache: { summary: 'Inspect or shrink the phase cache: status, gc (evict to the size limit), clear', load: () => import('./cache.js') },
   versions: { summary: 'List model versions: status, created, main metrics, aliases', load: () => import('./versions.js') },

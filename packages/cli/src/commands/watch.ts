@@ -11,7 +11,7 @@ what did not really change. A change to the inputs of the running phase cancels 
 group is killed) and restarts the cycle. A config change reloads config and plugins; a broken
 config is reported and watched until it loads.
 
-Default phases: verify, test, train, evaluate, gate. version is left out (no throwaway registry
+Default phases: verify, test, validate, train, evaluate, gate. version is left out (no throwaway registry
 versions; listed in --phases it records -dev.N prereleases). deploy and monitor only with --deploy
 or watch.deploy in the config. Config: watch: { phases, debounce (ms, default 100), deploy, ignore }.
 Each cycle holds the repo lock for its own run only (a \`mlci build\` can run between cycles; a

@@ -5,7 +5,7 @@ import { listFlag } from '../options.js'
  * What `mlci watch` runs by default: everything up to the gate. No `version` (watch cycles would
  * fill the registry with throwaway versions) and never `deploy`/`monitor` unless asked.
  */
-const DEFAULT_WATCH_PHASES: readonly LifecyclePhase[] = ['verify', 'test', 'train', 'evaluate', 'gate']
+const DEFAULT_WATCH_PHASES: readonly LifecyclePhase[] = ['verify', 'test', 'validate', 'train', 'evaluate', 'gate']
 const DEPLOY_PHASES: readonly LifecyclePhase[] = ['version', 'deploy', 'monitor']
 export const DEFAULT_DEBOUNCE_MS = 100
 
