@@ -49,7 +49,7 @@ export async function dockerDeployable(ctx: PhaseContext, options: ResolvedDocke
  * fingerprint is stored): only that there is one.
  */
 function deployedOptions(options: ResolvedDockerOptions): Record<string, unknown> {
-  const { health: _h, healthUrl: _hu, keepImages: _k, stopTimeout: _s, previousContainer: _p, stagingContainer: _st, contextDir, registry, env, ...rest } = options
+  const { health: _h, healthUrl: _hu, keepImages: _k, stopTimeout: _s, timeouts: _t, stepTimeouts: _st2, previousContainer: _p, stagingContainer: _st, contextDir, registry, env, ...rest } = options
   const maskedEnv = Object.fromEntries(Object.entries(env ?? {}).map(([k, v]) => [k, SECRET_NAME.test(k) ? '(secret)' : v]))
   return { ...rest, env: maskedEnv, registry: registry?.url, context: options.context ?? '.', contextDir: undefined }
 }

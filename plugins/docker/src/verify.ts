@@ -29,5 +29,5 @@ export async function verifyDocker(ctx: PhaseContext, options: ResolvedDockerOpt
   const unset = (options.passEnv ?? []).filter((name) => ctx.env[name] === undefined)
   if (unset.length) ctx.log.warn(`passEnv names ${unset.join(', ')}, but ${unset.length > 1 ? 'they are' : 'it is'} not set: the container will not get ${unset.length > 1 ? 'them' : 'it'}.`)
   // Logging in now (in a throwaway DOCKER_CONFIG) finds a wrong password before hours of training.
-  if (options.registry) await withRegistryLogin(ctx, docker, options.registry, addSecret, async () => undefined)
+  if (options.registry) await withRegistryLogin(ctx, docker, options.registry, addSecret, options.stepTimeouts, async () => undefined)
 }
