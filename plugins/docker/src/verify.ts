@@ -12,6 +12,8 @@ import { refuseSecretValues } from './build-image.js'
  * the base image exists, the Dockerfile exists, registry credentials are set and accepted.
  */
 export async function verifyDocker(ctx: PhaseContext, options: ResolvedDockerOptions, addSecret: (secret: string) => void): Promise<void> {
+  // Nothing is built, pushed or run without the deploy phase: no engine or registry is needed.
+  if (ctx.phases && !ctx.phases.includes('deploy')) return
   // A secret value in a build arg, label or image ENV is refused now, not after hours of training.
   refuseSecretValues(ctx, options)
   const docker = new DockerCli(ctx)
