@@ -15,10 +15,10 @@ const NAME = `v${randomBytes(4).toString('hex')}`
 let dir: string
 let port: number
 
-function config(extraEnv: Record<string, string> = {}): string {
+function config(extraEnv: Record<string, string> = {}, operational: Record<string, unknown> = {}): string {
   const docker = {
     image: `mlci-test/${NAME}`, name: NAME, port, buildArgs: { BASE: env.MLCI_TEST_BASE_IMAGE ?? 'mlci-python:bookworm' },
-    env: extraEnv, health: { intervalMs: 100, timeoutMs: 20000, successes: 1 }, stopTimeout: 1, keepImages: 5,
+    env: extraEnv, health: { intervalMs: 100, timeoutMs: 20000, successes: 1 }, stopTimeout: 1, keepImages: 5, ...operational,
   }
   return `import docker from '@mlci/plugin-docker'
 import rollback from '@mlci/plugin-rollback'
@@ -66,7 +66,9 @@ describeDocker('the docker deployable is versioned (CLI, real engine)', () => {
     expect(Object.keys(images())).toEqual(['0.1.0'])
     expect((await predict(port)).status).toBe(200)
     const [container] = running()
-    // An edit to a file .dockerignore excludes (tests/) is not part of the image: nothing new.
+    // An edit to a file .dockerignore excludes (tests/) is not part of the image, and health
+    // checks, pruning and command bounds are how it is run, not what is deployed: nothing new.
+    writeFileSync(join(dir, 'mlci.config.ts'), config({}, { keepImages: 4, health: { intervalMs: 50, timeoutMs: 15000, successes: 1 }, timeouts: { build: '20m' } }))
     mkdirSync(join(dir, 'tests', 'notes'), { recursive: true })
     writeFileSync(join(dir, 'tests', 'notes', 'todo.txt'), 'not in the image\n')
     const again = await mlci(['build'])

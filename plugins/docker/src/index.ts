@@ -33,7 +33,7 @@ export default definePlugin((raw: DockerOptions = {}) => {
       })
       // Before the versioner: the Dockerfile, build context and options are part of what gets versioned.
       mlci.hooks.version.tapPromise({ name: NAME, stage: Stage.EARLY }, async (proposal, ctx) => {
-        ctx.data.deployable = await dockerDeployable(ctx, resolveDockerOptions(options, ctx.cwd), NAME)
+        ctx.data.deployable = await dockerDeployable(ctx, resolveDockerOptions(options, ctx.cwd), options, NAME)
         return proposal
       })
       // After the verdict (core has marked the release ready or failed): prune old images.
