@@ -7,8 +7,9 @@
 # Called from .ci/services.sh after the env file is written; runs standalone too. Needs root.
 set -euo pipefail
 
-STATE_DIR="${MLCI_CI_STATE_DIR:-/tmp/mlci-ci}"
-ENV_FILE="$STATE_DIR/services.env"
+SERVICE=postgres
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 PG_DIR="${MLCI_CI_PG_DIR:-/tmp/mlci-ci-postgres}"
 PG_DATA="$PG_DIR/data"
 PG_SOCK="$PG_DIR/sock"
@@ -18,28 +19,14 @@ PG_USER=mlci
 PG_DB=mlci
 RUN_AS=postgres
 
-log() { printf '[services:postgres] %s\n' "$*" >&2; }
-die() { printf '[services:postgres] ERROR: %s\n' "$*" >&2; exit 1; }
-
-[[ $(id -u) == 0 ]] || die "must run as root"
+require_root
 mkdir -p "$STATE_DIR"
 chmod 700 "$STATE_DIR"
 
 install_postgres() {
+  # The machine image may carry PostgreSQL outside dpkg's knowledge: the binary is what counts.
   [[ -x $PG_BIN/postgres ]] && return 0
-  log "installing postgresql-15"
-  local policy_added=
-  # No init system: keep the package from starting its own cluster.
-  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
-    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-    chmod 755 /usr/sbin/policy-rc.d
-    policy_added=1
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends postgresql-15 >"$STATE_DIR/apt-postgres.log" 2>&1 \
-    || { tail -n 40 "$STATE_DIR/apt-postgres.log" >&2; [[ -z $policy_added ]] || rm -f /usr/sbin/policy-rc.d; return 1; }
-  [[ -z $policy_added ]] || rm -f /usr/sbin/policy-rc.d
+  apt_install_missing "$STATE_DIR/apt-postgres.log" postgresql-15
 }
 
 as_pg() { runuser -u "$RUN_AS" -- "$@"; }
@@ -92,17 +79,12 @@ SQL
 # Replace this script's lines in the env file (services.sh rewrites the file; a standalone
 # second run must not append duplicates).
 write_env() {
-  local tmp
-  tmp=$(mktemp "$STATE_DIR/services.env.XXXXXX")
-  { [[ -f $ENV_FILE ]] && grep -v '^export MLCI_TEST_\(PG\|POSTGRES\)_' "$ENV_FILE" || true; } >"$tmp"
   {
     printf 'export MLCI_TEST_PG_URL=%q\n' "$PG_URL"
     printf 'export MLCI_TEST_POSTGRES_URL=%q\n' "$PG_URL"
     printf 'export MLCI_TEST_PG_DATA=%q\n' "$PG_DATA"
     printf 'export MLCI_TEST_PG_SOCKET=%q\n' "$PG_SOCK"
-  } >>"$tmp"
-  chmod 600 "$tmp"
-  mv -f "$tmp" "$ENV_FILE"
+  } | replace_env_lines '^export MLCI_TEST_(PG|POSTGRES)_'
   log "wrote MLCI_TEST_PG_URL to $ENV_FILE"
 }
 

@@ -13,46 +13,20 @@
 # Idempotent: reuses installed packages and running instances of ours.
 set -euo pipefail
 
-STATE_DIR="${MLCI_CI_STATE_DIR:-/tmp/mlci-ci}"
-ENV_FILE="$STATE_DIR/services.env"
+SERVICE=prometheus
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 DIR="$STATE_DIR/prometheus"
 PROM_ADDR="${MLCI_CI_PROMETHEUS_ADDR:-127.0.0.1:9090}"
 AM_ADDR="${MLCI_CI_ALERTMANAGER_ADDR:-127.0.0.1:9093}"
 PROM_BIN=/usr/bin/prometheus
 AM_BIN=/usr/bin/prometheus-alertmanager
 
-log() { printf '[services:prometheus] %s\n' "$*" >&2; }
-die() { printf '[services:prometheus] ERROR: %s\n' "$*" >&2; exit 1; }
-
-[[ $(id -u) == 0 ]] || die "must run as root (apt-get)"
+require_root
 mkdir -p "$DIR"
 chmod 700 "$STATE_DIR"
 
-pkg_installed() { [[ $(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) == "install ok installed" ]]; }
-
-install_packages() {
-  local missing=() p
-  for p in prometheus prometheus-alertmanager curl; do pkg_installed "$p" || missing+=("$p"); done
-  if ((${#missing[@]} == 0)); then log "packages already installed"; return 0; fi
-  log "installing: ${missing[*]}"
-  # No init system here: the packages' scripts must not start their own daemons on :9090/:9093.
-  local made_policy=
-  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
-    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-    chmod 755 /usr/sbin/policy-rc.d
-    made_policy=1
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  local rc=0
-  { apt-get update -qq && apt-get install -y -qq --no-install-recommends \
-      -o Dpkg::Options::=--force-confold -o Dpkg::Options::=--force-confdef "${missing[@]}"; } \
-    >"$DIR/apt.log" 2>&1 || rc=$?
-  [[ -n $made_policy ]] && rm -f /usr/sbin/policy-rc.d
-  ((rc == 0)) || { tail -n 40 "$DIR/apt.log" >&2; die "apt-get install failed"; }
-}
-
-pid_alive() { [[ -n ${1:-} ]] && kill -0 "$1" 2>/dev/null; }
-http_ok() { [[ $(curl -s -o /dev/null -m 2 -w '%{http_code}' "$1" 2>/dev/null || true) == 200 ]]; }
+install_packages() { apt_install_missing "$DIR/apt.log" prometheus prometheus-alertmanager curl; }
 
 # write_config FILE: stdin to FILE; returns 1 when the content changed (a running instance
 # must reload it).
@@ -144,19 +118,12 @@ verify() {
 }
 
 write_env() {
-  touch "$ENV_FILE"
-  # Replace our lines (idempotent), keep everyone else's.
-  local tmp
-  tmp=$(mktemp "$STATE_DIR/services.env.XXXXXX")
-  grep -v -E '^export MLCI_TEST_(PROMETHEUS|ALERTMANAGER)_' "$ENV_FILE" >"$tmp" || true
   {
     printf 'export MLCI_TEST_PROMETHEUS_BIN=%q\n' "$PROM_BIN"
     printf 'export MLCI_TEST_PROMETHEUS_URL=%q\n' "http://$PROM_ADDR"
     printf 'export MLCI_TEST_ALERTMANAGER_BIN=%q\n' "$AM_BIN"
     printf 'export MLCI_TEST_ALERTMANAGER_URL=%q\n' "http://$AM_ADDR"
-  } >>"$tmp"
-  chmod 600 "$tmp"
-  mv -f "$tmp" "$ENV_FILE"
+  } | replace_env_lines '^export MLCI_TEST_(PROMETHEUS|ALERTMANAGER)_'
   log "added MLCI_TEST_PROMETHEUS_* and MLCI_TEST_ALERTMANAGER_* to $ENV_FILE"
 }
 

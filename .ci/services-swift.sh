@@ -7,8 +7,9 @@
 # Idempotent: reuses running servers, rings and data. Needs root.
 set -euo pipefail
 
-STATE_DIR="${MLCI_CI_STATE_DIR:-/tmp/mlci-ci}"
-ENV_FILE="$STATE_DIR/services.env"
+SERVICE=swift
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 SW_DIR="${MLCI_CI_SWIFT_DIR:-/tmp/mlci-ci-swift}"
 PROXY_PORT="${MLCI_CI_SWIFT_PORT:-18080}"
 OBJ_PORT=16010 CONT_PORT=16011 ACC_PORT=16012
@@ -18,31 +19,10 @@ SECRET_KEY=testing
 REGION=us-east-1
 PKGS=(swift swift-proxy swift-object swift-container swift-account)
 
-log() { printf '[services:swift] %s\n' "$*" >&2; }
-die() { printf '[services:swift] ERROR: %s\n' "$*" >&2; exit 1; }
-
-[[ $(id -u) == 0 ]] || die "must run as root"
+require_root
 mkdir -p "$STATE_DIR"
 
-install_swift() {
-  local missing=() p policy_added=
-  for p in "${PKGS[@]}"; do
-    [[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) == "install ok installed" ]] || missing+=("$p")
-  done
-  ((${#missing[@]})) || return 0
-  log "installing: ${missing[*]}"
-  # No init system: keep package scripts from starting Debian's own swift services.
-  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
-    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-    chmod 755 /usr/sbin/policy-rc.d
-    policy_added=1
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$STATE_DIR/apt-swift.log" 2>&1 \
-    || { tail -n 40 "$STATE_DIR/apt-swift.log" >&2; [[ -z $policy_added ]] || rm -f /usr/sbin/policy-rc.d; return 1; }
-  [[ -z $policy_added ]] || rm -f /usr/sbin/policy-rc.d
-}
+install_swift() { apt_install_missing "$STATE_DIR/apt-swift.log" "${PKGS[@]}"; }
 
 write_configs() {
   mkdir -p "$SW_DIR/conf" "$SW_DIR/devices/d1" "$SW_DIR/run" "$SW_DIR/log"
@@ -117,8 +97,7 @@ EOF
   done
 }
 
-pid_alive() { [[ -n ${1:-} ]] && kill -0 "$1" 2>/dev/null; }
-healthy() { [[ $(curl -s -o /dev/null -m 2 -w '%{http_code}' "http://127.0.0.1:$PROXY_PORT/healthcheck" 2>/dev/null) == 200 ]]; }
+healthy() { http_ok "http://127.0.0.1:$PROXY_PORT/healthcheck"; }
 # One SigV4-signed S3 request (stdlib Python; see s3-request.py): prints the status line first.
 s3() {
   AWS_ACCESS_KEY_ID=$ACCESS_KEY AWS_SECRET_ACCESS_KEY=$SECRET_KEY AWS_REGION=$REGION \
@@ -172,9 +151,6 @@ verify() {
 }
 
 write_env() {
-  local tmp
-  tmp=$(mktemp "$STATE_DIR/services.env.XXXXXX")
-  { [[ -f $ENV_FILE ]] && grep -v '^export MLCI_TEST_S3_\|^export MLCI_TEST_SWIFT_' "$ENV_FILE" || true; } >"$tmp"
   {
     printf 'export MLCI_TEST_S3_ENDPOINT=%q\n' "http://127.0.0.1:$PROXY_PORT"
     printf 'export MLCI_TEST_S3_URL=%q\n' "s3://$BUCKET/mlci"
@@ -183,9 +159,7 @@ write_env() {
     printf 'export MLCI_TEST_S3_ACCESS_KEY_ID=%q\n' "$ACCESS_KEY"
     printf 'export MLCI_TEST_S3_SECRET_ACCESS_KEY=%q\n' "$SECRET_KEY"
     printf 'export MLCI_TEST_SWIFT_DIR=%q\n' "$SW_DIR"
-  } >>"$tmp"
-  chmod 600 "$tmp"
-  mv -f "$tmp" "$ENV_FILE"
+  } | replace_env_lines '^export MLCI_TEST_(S3|SWIFT)_'
   log "wrote MLCI_TEST_S3_* to $ENV_FILE"
 }
 

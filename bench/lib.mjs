@@ -1,5 +1,6 @@
 // Shared helpers for benchmarks: medians of whole-process runs, printed as ratios.
 import { spawnSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 
 export function median(values) {
   const s = [...values].sort((a, b) => a - b)
@@ -25,4 +26,23 @@ export function table(rows, baselineMs) {
   for (const [label, ms] of rows) {
     console.log(`${label.padEnd(58)} ${ms.toFixed(1).padStart(8)} ms   ${(ms / baselineMs).toFixed(2)}×`)
   }
+}
+
+/**
+ * MLCI_TEST_* from /tmp/mlci-ci/services.env (what .ci/services.sh writes) for the variables not
+ * already set, so `npm run bench` reaches the shared services without sourcing the file first.
+ * Returns the file's path when it was read.
+ */
+export function loadServicesEnv(file = process.env.MLCI_CI_STATE_DIR ? `${process.env.MLCI_CI_STATE_DIR}/services.env` : '/tmp/mlci-ci/services.env') {
+  let text
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch {
+    return undefined
+  }
+  for (const line of text.split('\n')) {
+    const m = /^export (MLCI_TEST_\w+)=(.*)$/.exec(line)
+    if (m && process.env[m[1]] === undefined) process.env[m[1]] = m[2].replace(/^'(.*)'$/, '$1')
+  }
+  return file
 }

@@ -1,10 +1,10 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { accessSync, constants, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { freePort } from './net.mjs'
 import type { Requirement } from './requirements.js'
 import { testdir } from './testdir.js'
+import { waitUntil } from './wait.js'
 
 // A real Prometheus server (and Alertmanager) per test, from the binaries .ci/services.sh
 // installs: each test gets its own ports, config and data folder, so tests never share series
@@ -63,14 +63,17 @@ async function start(bin: string, args: (port: number, dir: string) => string[],
     await exited
     clearTimeout(killer)
   }
-  for (let i = 0; i < 300; i++) {
+  const ready = async () => {
     if (child.exitCode !== null) throw new Error(`${bin} exited with ${child.exitCode}:\n${log}`)
-    const ready = await fetch(`${url}/-/ready`, { headers: readyHeaders, signal: AbortSignal.timeout(1000) }).then((r) => r.ok, () => false)
-    if (ready) return { url, port, stop }
-    await sleep(100)
+    return fetch(`${url}/-/ready`, { headers: readyHeaders, signal: AbortSignal.timeout(1000) }).then((r) => r.ok, () => false)
   }
-  await stop()
-  throw new Error(`${bin} did not become ready on ${url} within 30 s:\n${log}`)
+  try {
+    await waitUntil(ready, `${bin} is ready on ${url}`, 30_000, 100)
+  } catch (error) {
+    await stop()
+    throw new Error(`${(error as Error).message}\n${log}`)
+  }
+  return { url, port, stop }
 }
 
 /**
@@ -104,13 +107,10 @@ export async function startPrometheus(targets: string[], scrapeInterval = '1s', 
 }
 
 async function waitForTargets(url: string, count: number, headers: Record<string, string>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
+  await waitUntil(async () => {
     const body = await fetch(`${url}/api/v1/targets`, { headers }).then((r) => r.json() as Promise<{ data?: { activeTargets?: unknown[] } }>, () => undefined)
-    if ((body?.data?.activeTargets?.length ?? 0) >= count) return
-    await sleep(100)
-  }
-  throw new Error(`Prometheus at ${url} did not pick up its ${count} scrape target(s) within ${timeoutMs} ms`)
+    return (body?.data?.activeTargets?.length ?? 0) >= count
+  }, `Prometheus at ${url} picks up its ${count} scrape target(s)`, timeoutMs, 100)
 }
 
 export function basicHeader(auth: { user: string; password: string }): Record<string, string> {
@@ -135,12 +135,15 @@ export async function promValue(url: string, query: string, headers: Record<stri
 
 /** Wait until `query` has a value for which `ok` holds (e.g. the target was scraped). */
 export async function waitForProm(url: string, query: string, ok: (v: number) => boolean = () => true, timeoutMs = 20_000, headers: Record<string, string> = {}): Promise<number> {
-  const deadline = Date.now() + timeoutMs
   let last: number | undefined
-  while (Date.now() < deadline) {
+  const satisfied = async () => {
     last = await promValue(url, query, headers).catch(() => undefined)
-    if (last !== undefined && ok(last)) return last
-    await sleep(100)
+    return last !== undefined && ok(last)
   }
-  throw new Error(`${query} at ${url}: no satisfying value within ${timeoutMs} ms (last ${last})`)
+  try {
+    await waitUntil(satisfied, `${query} at ${url} has a satisfying value`, timeoutMs, 100)
+  } catch (error) {
+    throw new Error(`${(error as Error).message} (last ${last})`)
+  }
+  return last!
 }

@@ -62,6 +62,13 @@ export interface RunContext {
   exec: Exec
   /** Data shared between phases and plugins. */
   data: RunData
+  /**
+   * The lifecycle phases this run will run (after --only/--skip), in order; undefined outside a
+   * lifecycle run. A verify tap checks only what those phases need: a deployer's port, engine or
+   * credentials are no reason to fail `--skip deploy` or `--only test`. `--only verify` (a
+   * pre-flight check) lists every phase.
+   */
+  phases?: readonly PhaseName[]
   runId: string
   /** The plugin this context is scoped to (set per tap). */
   plugin?: string

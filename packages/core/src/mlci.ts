@@ -12,7 +12,7 @@ import { resolveTimeouts } from './timeouts.js'
 import { acquireLock, type Lock } from './lock.js'
 import { createLogger, type LogEntry, type Logger } from './logger.js'
 import { BoundedLog } from './bounded-log.js'
-import { PHASES, phaseRow, selectPhases, type PhaseName, type PhaseRow } from './phases.js'
+import { PHASES, PHASE_NAMES, phaseRow, selectPhases, type PhaseName, type PhaseRow } from './phases.js'
 import { Redactor, secretsFromEnv } from './redact.js'
 import type { Registry } from './registry/types.js'
 import { createContentStore, createRegistry } from './shared/select.js'
@@ -247,6 +247,8 @@ export class Mlci extends EventEmitter<RunEvents> {
     ctx.releaseLock = releaseGate.state
     try {
       const selected = selectPhases(options.only, options.skip)
+      // `--only verify` is a pre-flight check of the whole lifecycle; otherwise verify prepares the selected phases.
+      ctx.phases = selected.length === 1 && selected[0].name === 'verify' ? [...PHASE_NAMES] : selected.map((row) => row.name)
       // A dry run writes nothing, so it neither takes nor reclaims the lock (and runs beside a real build).
       if (runOpts.lock !== false && !ctx.dryRun) {
         lock = await acquireLock(join(this.stateDir, 'lock'), {

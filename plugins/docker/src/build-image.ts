@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { join, relative, resolve } from 'node:path'
 import { ErrorCode, MlciError, type ModelVersion, type PhaseContext, type RunContext } from '@mlci/core'
+import { runBounded } from './bounded.js'
 import { LABEL, type DockerCli } from './docker-cli.js'
 import { prepareGeneratedContext } from './dockerfile.js'
 import { imageTag } from './image-tag.js'
@@ -51,13 +52,13 @@ export async function buildImage(
     for (const [key, value] of Object.entries(buildArgs)) argv.push('--build-arg', `${key}=${value}`)
     argv.push(contextDir)
     const buildkit = options.buildkit === undefined ? (ctx.env.DOCKER_BUILDKIT ?? '0') : options.buildkit ? '1' : '0'
-    const result = await docker.run(argv, {
+    const result = await runBounded(docker, 'build', argv, {
       env: { DOCKER_BUILDKIT: buildkit },
       onLine: (line) => {
         const step = /^Step (\d+)\/(\d+)/.exec(line)
         if (step) ctx.log.progress(Number(step[1]) / Number(step[2]), `build ${step[1]}/${step[2]}`)
       },
-    })
+    }, options.stepTimeouts, `the Docker engine to build ${repository}:${tag}${options.baseImage ? ` from ${options.baseImage}` : ''}`)
     const id = (await readFile(iidFile, 'utf8')).trim()
     return { id, repository, tag, durationMs: result.durationMs }
   } finally {

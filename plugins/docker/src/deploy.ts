@@ -86,7 +86,7 @@ async function releaseImage(
   if (options.registry && !image.pushed) {
     const registry = options.registry
     image.pushed = await journal.step('image.push', { version, image: `${image.repository}:${image.tag}`, id: image.id }, () =>
-      withRegistryLogin(ctx, docker, registry, addSecret, (env) => pushImage(ctx, docker, image.repository, image.tag!, env)),
+      withRegistryLogin(ctx, docker, registry, addSecret, options.stepTimeouts, (env) => pushImage(ctx, docker, image.repository, image.tag!, env, options.stepTimeouts)),
     (pushed) => ({ pushed }))
     ctx.log.info(`Pushed ${image.pushed}.`)
   }

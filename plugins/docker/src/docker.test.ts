@@ -117,7 +117,7 @@ describeDocker('@mlci/plugin-docker on a real engine', () => {
       const c = docker(['container', 'inspect', '--format', '{{index .Config.Labels "io.mlci.version"}} {{.HostConfig.RestartPolicy.Name}}', CONTAINER]).out.trim()
       if (c.startsWith('1.1.0 ')) policy = c.split(' ')[1]
       return Boolean(policy)
-    }, 'the 1.1.0 container exists', 10_000, 25)
+    }, 'the 1.1.0 container exists', 60_000, 25) // a build under load can take tens of seconds
     expect(policy).toBe('no')
     const result = await running
     const error = result.error as MlciError

@@ -1,5 +1,6 @@
-import { definePlugin, packageVersion, type RunContext } from '@mlci/core'
+import { Stage, definePlugin, packageVersion, type RunContext } from '@mlci/core'
 import { deployVersion, pruneAfterVerdict } from './deploy.js'
+import { dockerDeployable } from './deployable.js'
 import { resolveDockerOptions, validateDockerOptions, type DockerOptions } from './options.js'
 import { verifyDocker } from './verify.js'
 
@@ -29,6 +30,11 @@ export default definePlugin((raw: DockerOptions = {}) => {
       // No dry-run branch: core never runs deploy (or rollback) under --dry-run.
       mlci.hooks.deploy.tapPromise(NAME, async (request, ctx) => {
         await deployVersion(request, ctx, resolveDockerOptions(options, ctx.cwd), addSecret)
+      })
+      // Before the versioner: the Dockerfile, build context and options are part of what gets versioned.
+      mlci.hooks.version.tapPromise({ name: NAME, stage: Stage.EARLY }, async (proposal, ctx) => {
+        ctx.data.deployable = await dockerDeployable(ctx, resolveDockerOptions(options, ctx.cwd), options, NAME)
+        return proposal
       })
       // After the verdict (core has marked the release ready or failed): prune old images.
       const prune = (ctx: RunContext) => (ctx.data.deployment?.target === 'docker' ? pruneAfterVerdict(ctx, resolveDockerOptions(options, ctx.cwd)) : Promise.resolve())

@@ -1,4 +1,5 @@
 import { ErrorCode, MlciError, type ModelVersion, type RunContext } from '@mlci/core'
+import { runBounded } from './bounded.js'
 import type { DockerCli } from './docker-cli.js'
 import type { ResolvedDockerOptions } from './options.js'
 import { withRegistryLogin } from './registry-login.js'
@@ -28,10 +29,15 @@ export async function locateImage(
   let pullError: string | undefined
   if (!found && image.pushed && options.registry) {
     ctx.log.info(`The image of ${version} is not in the engine; pulling ${image.pushed}.`)
-    pullError = await withRegistryLogin(ctx, docker, options.registry, addSecret, async (env) => {
-      const pulled = await docker.run(['pull', image.pushed!], { env, reject: false, quiet: true })
+    const host = image.pushed.split('/')[0]
+    pullError = await withRegistryLogin(ctx, docker, options.registry, addSecret, options.stepTimeouts, async (env) => {
+      const pulled = await runBounded(docker, 'pull', ['pull', image.pushed!], { env, reject: false, quiet: true }, options.stepTimeouts, `the registry ${host} to send ${image.pushed}`)
       return pulled.exitCode === 0 ? undefined : (pulled.stderr || pulled.stdout).trim()
-    }).catch((error: Error) => error.message)
+    }).catch((error: Error) => {
+      // A stalled registry is not a missing image: say what was waited for, don't try older versions.
+      if (MlciError.is(error) && error.code === ErrorCode.TIMEOUT) throw error
+      return error.message
+    })
     if (!pullError) found = await docker.imageInspect(image.digest)
   }
   if (!found) {

@@ -43,6 +43,15 @@ describe('options', () => {
     expect(invalid({ generate: { base: 'b', copy: ['m'] } })).toMatch(/generate\.cmd is required/)
   })
 
+  it('command time bounds: durations as elsewhere in the config, > 0, defaults for each step', () => {
+    expect(invalid({ timeouts: { push: 'soon' } })).toMatch(/timeouts\.push is invalid: timeouts\.push "soon" is not a duration/)
+    expect(invalid({ timeouts: { pull: -5 } })).toMatch(/timeouts\.pull is invalid: .*non-negative/)
+    expect(invalid({ timeouts: { login: 0 } })).toMatch(/timeouts\.login must be longer than 0/)
+    expect(invalid({ timeouts: { upload: '1m' } })).toMatch(/timeouts\.upload is not a known option/)
+    const o = resolveDockerOptions(validateDockerOptions('docker', { timeouts: { push: '90s', pull: 2500 } }), '/p')
+    expect(o.stepTimeouts).toEqual({ build: 30 * 60_000, push: 90_000, pull: 2500, login: 60_000 })
+  })
+
   it('defaults: container mlci-<name>, host network, health on the server port', () => {
     const o = resolveDockerOptions(validateDockerOptions('docker', { image: 'acme/classifier' }), '/work/x')
     expect(o).toMatchObject({ name: 'classifier', container: 'mlci-classifier', previousContainer: 'mlci-classifier-previous', network: 'host', port: 8080, keepImages: 3, healthUrl: 'http://127.0.0.1:8080/health' })

@@ -1,5 +1,6 @@
 import { basename, resolve } from 'node:path'
-import { ErrorCode, MlciError, SECRET_NAME, validateOptions, type Shape } from '@mlci/core'
+import { ErrorCode, MlciError, SECRET_NAME, parseDuration, validateOptions, type Shape } from '@mlci/core'
+import { DEFAULT_STEP_TIMEOUTS, STEPS, type DockerStep } from './bounded.js'
 
 /** A file to copy into a generated image: `path` (to `/app/<path>`) or `{ from, to }`. */
 export type CopyEntry = string | {
@@ -81,6 +82,21 @@ export interface DockerOptions {
   keepImages?: number
   /** Seconds `docker stop` waits before SIGKILL (default 10). */
   stopTimeout?: number
+  /**
+   * Time bounds of the docker commands that can stall on the network or the engine (durations
+   * such as '90s', '10m', or milliseconds). On timeout the command's process group is killed and
+   * the deploy fails naming what it waited for. Defaults: build 30m, push 10m, pull 10m, login 1m.
+   */
+  timeouts?: {
+    /** `docker build` (default 30m). */
+    build?: string | number
+    /** `docker push` to the registry (default 10m). */
+    push?: string | number
+    /** `docker pull` of a rollback target from the registry (default 10m). */
+    pull?: string | number
+    /** `docker login` to the registry (default 1m). */
+    login?: string | number
+  }
   /** Use BuildKit (default: the legacy builder, unless DOCKER_BUILDKIT is set), which needs no buildx plugin. */
   buildkit?: boolean
 }
@@ -102,6 +118,7 @@ export const OPTIONS_SHAPE: Shape = {
   restart: 'string',
   health: { shape: { url: 'string', path: 'string', intervalMs: 'number', timeoutMs: 'number', successes: 'integer' } },
   keepImages: 'integer', stopTimeout: 'integer', buildkit: 'boolean',
+  timeouts: { shape: Object.fromEntries(STEPS.map((step) => [step, ['string', 'number']])) },
 }
 
 // Docker's reference grammar, simplified: optional registry host[:port], lowercase path components.
@@ -156,6 +173,15 @@ export function validateDockerOptions(name: string, raw: unknown): DockerOptions
   for (const key of Object.keys(g?.env ?? {})) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) bad(`generate.env key ${JSON.stringify(key)}`, 'is not an environment variable name', 'Use letters, digits and "_", not starting with a digit.')
   }
+  for (const [step, value] of Object.entries(options.timeouts ?? {})) {
+    let ms: number | undefined
+    try {
+      ms = parseDuration(value, `timeouts.${step}`)
+    } catch (error) {
+      bad(`timeouts.${step}`, `is invalid: ${(error as Error).message}`, `Write a duration such as timeouts: { ${step}: '${DEFAULT_STEP_TIMEOUTS[step as DockerStep] / 60_000}m' }.`)
+    }
+    if (ms === 0) bad(`timeouts.${step}`, 'must be longer than 0', `A docker ${step} without a bound can hold the release lock for ever: give it a duration such as '${DEFAULT_STEP_TIMEOUTS[step as DockerStep] / 60_000}m'.`)
+  }
   if (options.generate && options.dockerfile) bad('dockerfile', 'cannot be combined with generate', 'Either use your Dockerfile or let mlci generate one.')
   return options
 }
@@ -176,6 +202,8 @@ export interface ResolvedDockerOptions extends DockerOptions {
   healthUrl: string
   /** The image the build starts from, when known (generate.base or the BASE build arg). */
   baseImage?: string
+  /** `timeouts` in milliseconds, defaults applied. */
+  stepTimeouts: Record<DockerStep, number>
 }
 
 export function resolveDockerOptions(options: DockerOptions, cwd: string): ResolvedDockerOptions {
@@ -194,6 +222,7 @@ export function resolveDockerOptions(options: DockerOptions, cwd: string): Resol
     stopTimeout: options.stopTimeout ?? 10,
     healthUrl: options.health?.url ?? `http://127.0.0.1:${hostPort(options.ports, port)}${options.health?.path ?? '/health'}`,
     baseImage: options.generate?.base ?? options.buildArgs?.BASE,
+    stepTimeouts: Object.fromEntries(STEPS.map((step) => [step, options.timeouts?.[step] === undefined ? DEFAULT_STEP_TIMEOUTS[step] : parseDuration(options.timeouts[step])])) as Record<DockerStep, number>,
   }
 }
 

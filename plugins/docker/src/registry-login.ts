@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises'
 import { createDockerConfig, removeLeftoverConfigs } from './docker-config.js'
 import { ErrorCode, MlciError, type RunContext } from '@mlci/core'
+import { runBounded, type DockerStep } from './bounded.js'
 import type { DockerCli } from './docker-cli.js'
 import type { DockerOptions } from './options.js'
 
@@ -28,7 +29,7 @@ export function registryCredentials(ctx: RunContext, registry: RegistryOptions):
  */
 export async function withRegistryLogin<T>(
   ctx: RunContext, docker: DockerCli, registry: RegistryOptions, addSecret: (secret: string) => void,
-  fn: (env: RegistryEnv) => Promise<T>,
+  limits: Record<DockerStep, number>, fn: (env: RegistryEnv) => Promise<T>,
 ): Promise<T> {
   const { username, password } = registryCredentials(ctx, registry)
   // The env var's name may not look secret (e.g. REGISTRY_PASS): mask its value everywhere anyway.
@@ -39,9 +40,9 @@ export async function withRegistryLogin<T>(
   const dir = await createDockerConfig()
   try {
     const env = { DOCKER_CONFIG: dir, ...(engine ? { DOCKER_HOST: engine } : {}) }
-    const login = await docker.run(['login', registry.url, '--username', username, '--password-stdin'], {
-      input: password, env, reject: false, quiet: true, timeoutMs: 60_000,
-    })
+    const login = await runBounded(docker, 'login', ['login', registry.url, '--username', username, '--password-stdin'], {
+      input: password, env, reject: false, quiet: true,
+    }, limits, `the registry ${registry.url} to answer the login`)
     if (login.exitCode !== 0) {
       const output = (login.stderr + login.stdout).trim()
       const denied = /401|unauthorized|denied|incorrect/i.test(output)
@@ -64,8 +65,9 @@ async function currentEngine(docker: DockerCli): Promise<string | undefined> {
 }
 
 /** Push `ref` and return its pullable reference by digest (`repo@sha256:…`). */
-export async function pushImage(ctx: RunContext, docker: DockerCli, repository: string, tag: string, env: RegistryEnv): Promise<string> {
-  const result = await docker.run(['push', `${repository}:${tag}`], { env, reject: false, quiet: true })
+export async function pushImage(ctx: RunContext, docker: DockerCli, repository: string, tag: string, env: RegistryEnv, limits: Record<DockerStep, number>): Promise<string> {
+  const host = repository.split('/')[0]
+  const result = await runBounded(docker, 'push', ['push', `${repository}:${tag}`], { env, reject: false, quiet: true }, limits, `the registry ${host} to accept ${repository}:${tag}`)
   if (result.exitCode !== 0) {
     throw new MlciError(ErrorCode.PUSH_FAILED, `Pushing ${repository}:${tag} failed.`, {
       hint: 'Check that the registry accepts pushes for this repository and has space. The running version was not changed.',

@@ -12,6 +12,8 @@ import { refuseSecretValues } from './build-image.js'
  * the base image exists, the Dockerfile exists, registry credentials are set and accepted.
  */
 export async function verifyDocker(ctx: PhaseContext, options: ResolvedDockerOptions, addSecret: (secret: string) => void): Promise<void> {
+  // Nothing is built, pushed or run without the deploy phase: no engine or registry is needed.
+  if (ctx.phases && !ctx.phases.includes('deploy')) return
   // A secret value in a build arg, label or image ENV is refused now, not after hours of training.
   refuseSecretValues(ctx, options)
   const docker = new DockerCli(ctx)
@@ -29,5 +31,5 @@ export async function verifyDocker(ctx: PhaseContext, options: ResolvedDockerOpt
   const unset = (options.passEnv ?? []).filter((name) => ctx.env[name] === undefined)
   if (unset.length) ctx.log.warn(`passEnv names ${unset.join(', ')}, but ${unset.length > 1 ? 'they are' : 'it is'} not set: the container will not get ${unset.length > 1 ? 'them' : 'it'}.`)
   // Logging in now (in a throwaway DOCKER_CONFIG) finds a wrong password before hours of training.
-  if (options.registry) await withRegistryLogin(ctx, docker, options.registry, addSecret, async () => undefined)
+  if (options.registry) await withRegistryLogin(ctx, docker, options.registry, addSecret, options.stepTimeouts, async () => undefined)
 }

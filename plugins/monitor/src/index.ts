@@ -30,6 +30,7 @@ export default definePlugin((options: MonitorOptions) => {
       // anything is deployed, not after (a monitor-phase error would trigger the rollback hook).
       if (normalized.sources.some((m) => m.source.kind === 'probe' || (m.source.kind === 'prometheus-server' && m.source.auth))) {
         mlci.hooks.verify.tapPromise(NAME, async (ctx) => {
+          if (ctx.phases && !ctx.phases.includes('monitor')) return // this run analyses nothing
           const measurer = new Measurer(resolveSources(normalized.sources, ctx.cwd, normalized.timeoutMs), { baseUrl: '', timeoutMs: 0 })
           await loadDatasets(measurer)
           prepareAuth(measurer, ctx.env)

@@ -46,6 +46,7 @@ export default definePlugin((options: TrainerOptions) => {
       }
       // Only a PATH lookup, no process: a fully cached build must not start Python.
       mlci.hooks.verify.tapPromise(NAME, async (ctx) => {
+        if (ctx.phases && !ctx.phases.includes('train')) return // this run trains nothing
         const cwd = resolve(ctx.cwd, options.cwd ?? '.')
         const program = requestedProgram(options.command[0], ctx.env)
         if (!(await findExecutable(program, ctx.env.PATH ?? '', cwd))) throw notFound(program, options.command[0])
