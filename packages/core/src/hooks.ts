@@ -35,6 +35,7 @@ export interface DeployRequest {
 export interface RollbackRequest {
   /** The error of the deploy/monitor phase; it stays the run's headline error. */
   error: unknown
+  /** `deploy`/`monitor` (automatic), `manual` (`mlci rollback`), `recovery` (a dead run's release, finished by core). */
   failedPhase: string
   /** The version that failed, when known. */
   candidate?: string
@@ -42,6 +43,10 @@ export interface RollbackRequest {
   to?: string
   /** `mlci rollback --to v --allow-signature-change`: a person accepts a target with another signature. */
   allowSignatureChange?: boolean
+  /** Recovery: try this target first (the one the dead run's rollback picked, else what was live before it). */
+  prefer?: string
+  /** Recovery: one line saying why, for the ledger and the candidate's failure reason. */
+  reason?: string
 }
 
 export interface WatchCycle {
