@@ -14,7 +14,8 @@ import { createLogger, type LogEntry, type Logger } from './logger.js'
 import { BoundedLog } from './bounded-log.js'
 import { PHASES, phaseRow, selectPhases, type PhaseName, type PhaseRow } from './phases.js'
 import { Redactor, secretsFromEnv } from './redact.js'
-import type { Registry } from './registry/types.js'
+import type { Registry, VersionPatch, VersionStatus } from './registry/types.js'
+import { statusThroughUpdate } from './registry/registry.js'
 import { createContentStore, createRegistry, releaseJournal } from './shared/select.js'
 import { sharedStateSecrets } from './shared/settings.js'
 import { ReleaseGate } from './shared/release-lock.js'
@@ -178,6 +179,7 @@ export class Mlci extends EventEmitter<RunEvents> {
       plugin,
       log,
       signal,
+      registry: pluginRegistry(base.registry, plugin),
       exec: createExec({ cwd: base.cwd, env: base.env, signal, logger: log, redact: (t) => this.redact(t) }),
     }
   }
@@ -601,6 +603,27 @@ function redactingRegistry(registry: Registry, redactor: Redactor): Registry {
     get(target, key) {
       if (key === 'create') return (input: Parameters<Registry['create']>[0]) => target.create(redactor.redactDeep(input))
       if (key === 'update') return (version: string, patch: Parameters<Registry['update']>[1]) => target.update(version, redactor.redactDeep(patch))
+      const value = Reflect.get(target, key, target)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
+}
+
+/**
+ * The registry as one plugin's tap sees it: a status change through `update()` is refused naming
+ * the plugin (statuses are the release state's: ctx.release), before anything is written.
+ */
+function pluginRegistry(registry: Registry, plugin: string): Registry {
+  return new Proxy(registry, {
+    get(target, key) {
+      if (key === 'update') {
+        return async (version: string, patch: VersionPatch) => {
+          const asked = (patch as { status?: VersionStatus }).status
+          const current = asked === undefined ? undefined : await target.get(version)
+          if (current && asked !== undefined && current.status !== asked) throw statusThroughUpdate(current.version, current.status, asked, plugin)
+          return target.update(version, patch)
+        }
+      }
       const value = Reflect.get(target, key, target)
       return typeof value === 'function' ? value.bind(target) : value
     },
