@@ -278,7 +278,7 @@ export class Mlci extends EventEmitter<RunEvents> {
       }
     } catch (caught) {
       error = caught
-      if (ctx.release.releasing) ctx.log.warn(`The release of ${ctx.release.releasing} was interrupted; the next \`mlci build\` or \`mlci rollback\` recovers it.`)
+      if (ctx.release.releasing && !ctx.release.unproven) ctx.log.warn(`The release of ${ctx.release.releasing} was interrupted; the next \`mlci build\` or \`mlci rollback\` recovers it.`)
     } finally {
       outerSignal?.removeEventListener('abort', onOuterAbort)
       stopRecordingEvents()
@@ -488,12 +488,17 @@ export class Mlci extends EventEmitter<RunEvents> {
     } else if (transient) {
       ctx.log.warn(`${doc!.version} stays ready: deploying a released version failed, which says nothing against the version itself.`)
     }
-    if (!this.hooks.rollback.taps.length) {
-      await ctx.release.closeRelease('failed', { rollback: 'no rollback plugin' })
+    const rollbackError = this.hooks.rollback.taps.length ? await this.rollbackRow({ error, failedPhase: row.name, candidate }, ctx, record, `${row.name} failed`) : undefined
+    if (analysis && !analysis.markFailed && !ctx.data.rollback?.ok && ctx.release.releasing) {
+      // The candidate serves, unproven, while live names the last proven version: the release
+      // stays open (noted unproven), so `mlci versions`/`registry verify` say what serves and the
+      // next build, monitor or rollback resolves it (release/recover.ts).
+      const live = (await ctx.registry.aliases().catch(() => ({} as Record<string, string>))).live
+      await ctx.release.releaseUnproven(`its analysis ended ${analysis.outcome}`, live)
+      ctx.log.warn(`${ctx.release.releasing} serves but is unproven (its analysis ended ${analysis.outcome}); live ${live ? `still names ${live}` : 'names nothing'}. The next \`mlci build\`, \`mlci monitor\` or \`mlci rollback\` resolves it.`)
       return
     }
-    const rollbackError = await this.rollbackRow({ error, failedPhase: row.name, candidate }, ctx, record, `${row.name} failed`)
-    await ctx.release.closeRelease(rollbackError ? 'rollback-failed' : ctx.data.rollback?.ok ? 'rolled-back' : 'unproven')
+    await ctx.release.closeRelease(rollbackError ? 'rollback-failed' : ctx.data.rollback?.ok ? 'rolled-back' : 'failed', this.hooks.rollback.taps.length ? {} : { rollback: 'no rollback plugin' })
     if (rollbackError) {
       record.rollbackError = toErrorRecord(rollbackError)
       if (MlciError.is(error)) {
@@ -547,7 +552,7 @@ export class Mlci extends EventEmitter<RunEvents> {
       })
     })
     if (failure) throw failure
-    return result?.outcome === 'rolled-back' ? result.version : undefined
+    return result?.outcome === 'rolled-back' || result?.outcome === 'withdrawn' ? result.version : undefined
   }
 
   /** The rollback hook, journaled as a transaction (one killed midway is finished by the next run). */

@@ -89,14 +89,7 @@ export abstract class JournalLog {
 
   /** Intents that have no commit/abort, oldest first, each with its run's later entries. */
   async pending(filter?: (intent: JournalEntry) => boolean): Promise<PendingStep[]> {
-    const entries = await this.read()
-    const closed = new Set(entries.filter((e) => e.type === 'commit' || e.type === 'abort').map((e) => e.ref))
-    const out: PendingStep[] = []
-    entries.forEach((entry, index) => {
-      if (entry.type !== 'intent' || closed.has(entry.id) || (filter && !filter(entry))) return
-      out.push({ intent: entry, after: entries.slice(index + 1).filter((e) => e.runId === entry.runId) })
-    })
-    return out
+    return pendingSteps(await this.read(), filter)
   }
 
   protected entry(fields: Omit<JournalEntry, 'v' | 'runId' | 'pid' | 'time'>): JournalEntry {
@@ -261,6 +254,33 @@ export class Journal extends JournalLog {
       }
     })
   }
+}
+
+/** Intents among `entries` that have no commit/abort, oldest first, each with its run's later entries. */
+export function pendingSteps(entries: JournalEntry[], filter?: (intent: JournalEntry) => boolean): PendingStep[] {
+  const closed = new Set(entries.filter((e) => e.type === 'commit' || e.type === 'abort').map((e) => e.ref))
+  const out: PendingStep[] = []
+  entries.forEach((entry, index) => {
+    if (entry.type !== 'intent' || closed.has(entry.id) || (filter && !filter(entry))) return
+    out.push({ intent: entry, after: entries.slice(index + 1).filter((e) => e.runId === entry.runId) })
+  })
+  return out
+}
+
+/** A release the journal holds open and what it says about it (`mlci versions`, `mlci registry verify`). */
+export interface OpenRelease {
+  candidate: string
+  runId: string
+  pid: number
+  /** Set when the candidate was left serving unproven (its analysis could not decide): why, and what live named. */
+  unproven?: { why?: string; live?: string }
+}
+
+export function openReleases(steps: PendingStep[]): OpenRelease[] {
+  return steps.filter((p) => p.intent.step === 'release').map((p) => {
+    const unproven = p.after.find((e) => e.step === 'release.unproven')?.data as OpenRelease['unproven'] | undefined
+    return { candidate: String(p.intent.data?.candidate ?? ''), runId: p.intent.runId, pid: p.intent.pid, ...(unproven ? { unproven } : {}) }
+  })
 }
 
 export interface JournalProblem {

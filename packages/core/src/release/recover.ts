@@ -6,7 +6,7 @@ import type { DeployRequest, RollbackRequest } from '../hooks.js'
 import type { JournalLog, PendingStep } from '../journal/journal.js'
 import { isProcessAlive } from '../process-alive.js'
 
-export type RecoveryOutcome = 'completed' | 'rolled-back' | 'abandoned' | 'superseded'
+export type RecoveryOutcome = 'completed' | 'rolled-back' | 'abandoned' | 'superseded' | 'withdrawn'
 
 /** What recovery needs from the run: the deploy hook, and the rollback row (the policy lives in a plugin). */
 export interface RecoveryActions {
@@ -54,7 +54,8 @@ export async function recover(ctx: PhaseContext, journal: JournalLog, pending: P
   const releases = pending.filter((p) => p.intent.step === 'release')
   const newest = releases.at(-1)
   for (const old of releases.slice(0, -1)) {
-    await failCandidate(ctx, String(old.intent.data?.candidate ?? ''), `release interrupted (run ${old.intent.runId}) and superseded`)
+    // An unproven candidate got no verdict: superseded, never failed for it.
+    if (!old.after.some((e) => e.step === 'release.unproven')) await failCandidate(ctx, String(old.intent.data?.candidate ?? ''), `release interrupted (run ${old.intent.runId}) and superseded`)
     await journal.commit(old.intent.id, 'release', { outcome: 'superseded', recoveredBy: ctx.runId })
   }
   let result: { outcome: RecoveryOutcome; version: string } | undefined
@@ -66,10 +67,12 @@ export async function recover(ctx: PhaseContext, journal: JournalLog, pending: P
   return result
 }
 
-async function recoverRelease(ctx: PhaseContext, journal: JournalLog, step: PendingStep, actions: RecoveryActions): Promise<{ outcome: RecoveryOutcome; version: string }> {
+async function recoverRelease(ctx: PhaseContext, journal: JournalLog, step: PendingStep, actions: RecoveryActions): Promise<{ outcome: RecoveryOutcome; version: string } | undefined> {
   const { intent, after } = step
   const data = intent.data as { candidate: string; from?: string; monitor?: boolean }
   const deployed = after.some((e) => e.step === 'release.deployed')
+  const unproven = after.find((e) => e.step === 'release.unproven')?.data as { why?: string; live?: string } | undefined
+  if (unproven) return withdrawUnproven(ctx, journal, step, unproven, actions)
   const rollbackIntent = after.find((e) => e.type === 'intent' && e.step === 'rollback')
   const pickedTarget = after.filter((e) => e.step === 'rollback.target').at(-1)?.data?.to as string | undefined
   const where = intent.data?.host && intent.data.host !== hostname() ? ` on ${String(intent.data.host)}` : ''
@@ -105,6 +108,28 @@ async function recoverRelease(ctx: PhaseContext, journal: JournalLog, step: Pend
   if (rollbackIntent) await journal.commit(rollbackIntent.id, 'rollback', { outcome: 'recovered', recoveredBy: ctx.runId })
   await journal.commit(intent.id, 'release', { outcome, version, recoveredBy: ctx.runId })
   return { outcome, version }
+}
+
+/**
+ * A release a run left serving unproven (its analysis could not decide, nothing rolled it back):
+ * serve what `live` names again (the last proven version), without a verdict on the candidate —
+ * it stays pending, and a build with the same inputs resumes and re-proves it. With nothing
+ * proven to return to (a first release), the candidate keeps serving and the release stays open
+ * until a later release settles it.
+ */
+async function withdrawUnproven(ctx: PhaseContext, journal: JournalLog, step: PendingStep, unproven: { why?: string; live?: string }, actions: RecoveryActions): Promise<{ outcome: RecoveryOutcome; version: string } | undefined> {
+  const data = step.intent.data as { candidate: string; from?: string }
+  const why = `${data.candidate} was left serving unproven by run ${step.intent.runId} (${unproven.why ?? 'its analysis could not decide'})`
+  const target = (await ctx.registry.aliases()).live ?? unproven.live ?? data.from
+  if (!target) {
+    ctx.log.warn(`${why}; nothing proven to return to, so it keeps serving until a release settles it.`)
+    return undefined
+  }
+  ctx.log.warn(`${why}. Serving ${target} (live) again; ${data.candidate} stays pending, not failed.`)
+  const to = await rollBack(ctx, actions, { error: undefined, failedPhase: 'recovery', candidate: data.candidate, prefer: target, reason: why })
+  if (!to) return undefined
+  await journal.commit(step.intent.id, 'release', { outcome: 'withdrawn', version: to, recoveredBy: ctx.runId })
+  return { outcome: 'withdrawn', version: to }
 }
 
 async function recoverRollback(ctx: PhaseContext, journal: JournalLog, step: PendingStep, actions: RecoveryActions): Promise<{ outcome: RecoveryOutcome; version: string } | undefined> {

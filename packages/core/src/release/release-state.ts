@@ -60,10 +60,18 @@ export class ReleaseState {
     if (this.release) await this.journal?.note('release.deployed', { version: this.release.version, deployment })
   }
 
-  /** The candidate serves but its analysis could not decide (Error/Inconclusive) and nothing rolled it back. */
-  async releaseUnproven(why: string): Promise<void> {
-    if (this.release) await this.journal?.note('release.unproven', { version: this.release.version, why })
+  /**
+   * The candidate serves but its analysis could not decide (Error/Inconclusive) and nothing
+   * rolled it back: the release stays open, noted unproven, for the next run to resolve.
+   */
+  async releaseUnproven(why: string, live: string | undefined): Promise<void> {
+    if (!this.release) return
+    await this.journal?.note('release.unproven', { version: this.release.version, why, live })
+    this.unproven = true
   }
+
+  /** This run's release ended unproven (left open on purpose). */
+  unproven = false
 
   /** This run's release ended (released, rolled back, …): commit it with its outcome. */
   async closeRelease(outcome: string, data: Record<string, unknown> = {}): Promise<void> {
