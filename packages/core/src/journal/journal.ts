@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto'
-import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs'
 import { appendFile, mkdir, open, readFile, rename, stat, type FileHandle } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { writeFileAtomic } from '../atomic.js'
-import { diskError, namingPath } from '../disk-error.js'
+import { namingPath } from '../disk-error.js'
 import { ErrorCode, MlciError, errorMessage } from '../errors.js'
 
 /** Bump when a field changes meaning. */
@@ -118,20 +117,6 @@ export class Journal extends JournalLog {
     return new Journal(join(stateDir, 'journal.jsonl'), owner)
   }
 
-  /**
-   * Synchronous variants, for places that cannot await (tapable `call`/`done` interceptors,
-   * which run before the first tap and after the last one).
-   */
-  intentSync(step: string, data?: Record<string, unknown>): string {
-    const id = `${this.owner.runId}:${randomBytes(4).toString('hex')}`
-    this.appendSync(this.entry({ id, type: 'intent', step, data }))
-    return id
-  }
-
-  noteSync(step: string, data?: Record<string, unknown>): void {
-    this.appendSync(this.entry({ id: `${this.owner.runId}:${randomBytes(4).toString('hex')}`, type: 'note', step, data }))
-  }
-
   async read(): Promise<JournalEntry[]> {
     const scan = await this.scan()
     const damaged = scan.problems.find((p) => p.kind === 'damaged')
@@ -211,28 +196,6 @@ export class Journal extends JournalLog {
 
   protected write(entry: JournalEntry): Promise<void> {
     return this.append(entry)
-  }
-
-  private appendSync(entry: JournalEntry): void {
-    try {
-      mkdirSync(dirname(this.file), { recursive: true })
-      const fd = openSync(this.file, 'a+')
-      try {
-        const size = cutTornTailSync(fd)
-        try {
-          writeSync(fd, JSON.stringify(entry) + '\n')
-          fdatasyncSync(fd)
-        } catch (error) {
-          // Disk full mid-line: cut the partial line at once, so no torn tail is left behind.
-          try { ftruncateSync(fd, size) } catch { /* the next append cuts it */ }
-          throw error
-        }
-      } finally {
-        closeSync(fd)
-      }
-    } catch (error) {
-      throw diskError(error, this.file)
-    }
   }
 
   private async append(entry: JournalEntry): Promise<void> {
@@ -330,17 +293,5 @@ async function cutTornTail(handle: FileHandle): Promise<number> {
   if (buffer[buffer.length - 1] === 0x0a) return size
   const keep = start + buffer.lastIndexOf(0x0a) + 1
   await handle.truncate(keep)
-  return keep
-}
-
-function cutTornTailSync(fd: number): number {
-  const { size } = fstatSync(fd)
-  if (size === 0) return 0
-  const start = Math.max(0, size - TAIL_WINDOW)
-  const buffer = Buffer.alloc(size - start)
-  readSync(fd, buffer, 0, buffer.length, start)
-  if (buffer[buffer.length - 1] === 0x0a) return size
-  const keep = start + buffer.lastIndexOf(0x0a) + 1
-  ftruncateSync(fd, keep)
   return keep
 }
