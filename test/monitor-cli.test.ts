@@ -46,7 +46,7 @@ async function project(url: string, extra = ''): Promise<string> {
   let live: string | undefined
   for (const version of ['1.0.0', '2.0.0']) {
     await registry.create({ version, fingerprint: `f-${version}`, runId: 'setup' })
-    await registry.update(version, { status: 'ready' })
+    await registry.setStatus(version, 'ready', { reason: 'setup', by: 'test' })
     // One write: previous and live never name the same version, even for a moment.
     await registry.moveAliases([...(live ? [{ alias: 'previous', to: live, expected: undefined }] : []), { alias: 'live', to: version, expected: live }], { reason: 'setup', by: 'test' })
     live = version

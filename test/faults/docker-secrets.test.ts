@@ -14,7 +14,7 @@ const SECRET = `s3cr3t-${randomBytes(6).toString('hex')}`
 const names: string[] = []
 afterAll(() => names.forEach((n) => cleanupDeployment(n)))
 
-// Records the next version as ready with the trained model's digest (the version phase).
+// Records the next version (pending until core releases it) with the trained model's digest (the version phase).
 const VERSION_PLUGIN = `
 import { definePlugin } from '@mlci/core'
 import { join } from 'node:path'
@@ -22,7 +22,6 @@ export default definePlugin(() => ({ name: 'test-version', apply(mlci) {
   mlci.hooks.version.tapPromise('test-version', async (proposal, ctx) => {
     const { digest, size } = await ctx.store.put(join(ctx.cwd, 'out', 'model.json'))
     await ctx.registry.create({ version: '1.0.0', runId: ctx.runId, fingerprint: 'fp', artifacts: [{ path: 'out/model.json', digest, size }] })
-    await ctx.registry.update('1.0.0', { status: 'ready' })
     return { version: '1.0.0', bump: 'major', reason: 'test' }
   })
   mlci.hooks.test.tapPromise('test-version', async (ctx) => { (await import('node:fs')).writeFileSync(join(ctx.cwd, 'tests-ran'), '1') })

@@ -81,7 +81,7 @@ describe('paths from config and records stay inside the project', () => {
       const { digest, size } = await new ContentStore(state + '/objects').put(${JSON.stringify(join(dir, 'out', 'model.json'))})
       const registry = createEmbeddedRegistry(state)
       await registry.create({ version: '1.0.0', runId: 'r', fingerprint: 'fp', artifacts: [{ path: ${JSON.stringify(hostile)}, digest, size }] })
-      await registry.update('1.0.0', { status: 'ready' })`], { cwd: dir })
+      await registry.setStatus('1.0.0', 'ready', { reason: 'setup', by: 'test' })`], { cwd: dir })
     const rollback = await runCli(['rollback', '--to', '1.0.0'], { cwd: dir, timeoutMs: 120_000 })
     expect(rollback.code, rollback.output).toBe(1)
     expect(rollback.output).toContain(`The registry record of version 1.0.0 names an artifact path ${JSON.stringify(hostile)}`)

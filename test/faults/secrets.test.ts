@@ -19,7 +19,6 @@ export default definePlugin(() => ({ name: 'leaky', apply(mlci) {
     ctx.log.info('json ' + [...s].map((c) => '\\\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')).join(''))
     ctx.data.metrics = { ['acc_' + s]: 0.9 }
     await ctx.registry.create({ version: '1.0.0', runId: ctx.runId, fingerprint: 'fp', artifacts: [], params: { endpoint: 'https://x/?t=' + s }, metrics: { ['acc_' + s]: 0.9 } })
-    await ctx.registry.update('1.0.0', { status: 'ready' })
     return { version: '1.0.0', bump: 'major', reason: 'test' }
   })
 } }))

@@ -37,8 +37,10 @@ export interface DeployRequest {
  * - `failure`: a build's deploy or monitor phase failed; `error` is that failure (it stays the
  *   run's headline error) and `candidate` the version that failed.
  * - `manual`: a person ran `mlci rollback [--to v]`; `candidate` is the live version being left.
+ * - `recovery`: core is finishing a release (or rollback) a dead run left open; `prefer` is the
+ *   target to try first and `reason` says why.
  */
-export type RollbackRequest = FailureRollbackRequest | ManualRollbackRequest
+export type RollbackRequest = FailureRollbackRequest | ManualRollbackRequest | RecoveryRollbackRequest
 
 export interface FailureRollbackRequest {
   trigger: 'failure'
@@ -50,6 +52,8 @@ export interface FailureRollbackRequest {
   candidate?: string
   to?: undefined
   allowSignatureChange?: undefined
+  prefer?: undefined
+  reason?: undefined
 }
 
 export interface ManualRollbackRequest {
@@ -64,6 +68,26 @@ export interface ManualRollbackRequest {
   error?: undefined
   /** Always `manual`; kept so plugins written before `trigger` existed still tell the cases apart. Prefer `trigger`. */
   failedPhase: 'manual'
+  /** Set when core finishes a manual rollback a dead run left open: the target that run chose. */
+  prefer?: string
+  /** Set with `prefer`: one line saying why, for the ledger. */
+  reason?: string
+}
+
+export interface RecoveryRollbackRequest {
+  trigger: 'recovery'
+  /** Nothing failed in this run: a dead run left a release open and core is finishing it. */
+  error?: undefined
+  /** Always `recovery`, for plugins that read `failedPhase`. Prefer `trigger`. */
+  failedPhase: 'recovery'
+  /** The version the dead run was releasing. */
+  candidate?: string
+  /** Try this target first (the one the dead run's rollback picked, else what was live before it). */
+  prefer?: string
+  /** One line saying why, for the ledger and the candidate's failure reason. */
+  reason?: string
+  to?: undefined
+  allowSignatureChange?: undefined
 }
 
 export interface WatchCycle {

@@ -14,8 +14,9 @@ import { createLogger, type LogEntry, type Logger } from './logger.js'
 import { BoundedLog } from './bounded-log.js'
 import { PHASES, PHASE_NAMES, phaseRow, selectPhases, type PhaseName, type PhaseRow } from './phases.js'
 import { Redactor, secretsFromEnv } from './redact.js'
-import type { Registry } from './registry/types.js'
-import { createContentStore, createRegistry } from './shared/select.js'
+import type { Registry, VersionPatch, VersionStatus } from './registry/types.js'
+import { statusThroughUpdate } from './registry/registry.js'
+import { createContentStore, createRegistry, releaseJournal } from './shared/select.js'
 import { sharedStateSecrets } from './shared/settings.js'
 import { ReleaseGate } from './shared/release-lock.js'
 import type { RunData } from './data.js'
@@ -28,6 +29,7 @@ import { recordRunEvents } from './run-log.js'
 import type { ContentStore } from './store/content-store.js'
 import { Journal } from './journal/journal.js'
 import { ReleaseState } from './release/release-state.js'
+import { recover, unfinished } from './release/recover.js'
 import type { RollbackRequest } from './hooks.js'
 
 export type { TapInfo } from './tap-interceptor.js'
@@ -172,6 +174,7 @@ export class Mlci extends EventEmitter<RunEvents> {
       plugin,
       log,
       signal,
+      registry: pluginRegistry(base.registry, plugin),
       exec: createExec({ cwd: base.cwd, env: base.env, signal, logger: log, redact: (t) => this.redact(t) }),
     }
   }
@@ -202,7 +205,7 @@ export class Mlci extends EventEmitter<RunEvents> {
       runId,
       registry,
       store: this.store,
-      release: new ReleaseState(registry, this.store, Journal.at(this.stateDir, { runId }), { by: options.command ?? 'mlci build', runId }),
+      release: new ReleaseState(registry, this.store, releaseJournal(registry, this.stateDir, { runId }), { by: options.command ?? 'mlci build', runId }),
       redact: (t) => this.redact(t),
       addSecrets: (values) => this.redactor.add(values),
     }
@@ -260,16 +263,20 @@ export class Mlci extends EventEmitter<RunEvents> {
       }
       this.emit('run:start', { runId, phases: selected.map((row) => ({ name: row.name, taps: this.tapsOf(row.name) })) })
       await this.hooks.initialize.promise(ctx)
+      const recovered = await this.recoverDeadRuns(ctx, record, releaseGate)
       if (options.rollback) {
         // A manual rollback moves live like a release does: serialised with other runners' releases.
         await releaseGate.enter('rollback', ctx)
-        await this.runManualRollback(ctx, record)
+        const to = (options.rollback as { to?: string }).to
+        if (recovered && (!to || sameKey(to.replace(/^v(?=\d)/, ''), recovered))) ctx.log.info(`Recovery already rolled back to ${recovered}; nothing more to do.`)
+        else await this.runManualRollback(ctx, record)
       } else {
         await this.runPhases(selected, ctx, record, releaseGate)
         await this.settleRelease(ctx, record)
       }
     } catch (caught) {
       error = caught
+      if (ctx.release.releasing && !ctx.release.unproven) ctx.log.warn(`The release of ${ctx.release.releasing} was interrupted; the next \`mlci build\` or \`mlci rollback\` recovers it.`)
     } finally {
       outerSignal?.removeEventListener('abort', onOuterAbort)
       stopRecordingEvents()
@@ -452,6 +459,7 @@ export class Mlci extends EventEmitter<RunEvents> {
     const deployed = record.phases.some((p) => p.name === 'deploy' && p.status === 'ok') && sameKey(ctx.data.deployment?.version, candidate)
     if (deployed) {
       await ctx.release.released(candidate, ctx.data.candidate?.reused ? `release ${candidate} again` : `release ${candidate}`)
+      await ctx.release.closeRelease('released')
       return
     }
     if (this.hooks.deploy.taps.length || !record.phases.some((p) => p.name === 'version' && p.status === 'ok')) return
@@ -486,8 +494,17 @@ export class Mlci extends EventEmitter<RunEvents> {
     } else if (transient) {
       ctx.log.warn(`${doc!.version} stays ready: deploying a released version failed, which says nothing against the version itself.`)
     }
-    if (!this.hooks.rollback.taps.length) return
-    const rollbackError = await this.rollbackRow({ trigger: 'failure', error, failedPhase: row.name, candidate }, ctx, record, `${row.name} failed`)
+    const rollbackError = this.hooks.rollback.taps.length ? await this.rollbackRow({ trigger: 'failure', error, failedPhase: row.name, candidate }, ctx, record, `${row.name} failed`) : undefined
+    if (analysis && !analysis.markFailed && !ctx.data.rollback?.ok && ctx.release.releasing) {
+      // The candidate serves, unproven, while live names the last proven version: the release
+      // stays open (noted unproven), so `mlci versions`/`registry verify` say what serves and the
+      // next build, monitor or rollback resolves it (release/recover.ts).
+      const live = (await ctx.registry.aliases().catch(() => ({} as Record<string, string>))).live
+      await ctx.release.releaseUnproven(`its analysis ended ${analysis.outcome}`, live)
+      ctx.log.warn(`${ctx.release.releasing} serves but is unproven (its analysis ended ${analysis.outcome}); live ${live ? `still names ${live}` : 'names nothing'}. The next \`mlci build\`, \`mlci monitor\` or \`mlci rollback\` resolves it.`)
+      return
+    }
+    await ctx.release.closeRelease(rollbackError ? 'rollback-failed' : ctx.data.rollback?.ok ? 'rolled-back' : 'failed', this.hooks.rollback.taps.length ? {} : { rollback: 'no rollback plugin' })
     if (rollbackError) {
       record.rollbackError = toErrorRecord(rollbackError)
       if (MlciError.is(error)) {
@@ -511,9 +528,59 @@ export class Mlci extends EventEmitter<RunEvents> {
     if (failure) throw failure
   }
 
+  /**
+   * Finish what runs that died left half done (release/recover.ts), before any phase of a build,
+   * rollback or monitor: under the repo lock, and under the model's release lock with a shared
+   * registry (taken only when something is open, so test and train of other runners go on).
+   * Shown as a rollback phase when it acts. Returns the version it rolled back to, if any.
+   */
+  private async recoverDeadRuns(ctx: RunContext, record: RunRecord, releaseGate: ReleaseGate): Promise<string | undefined> {
+    const journal = ctx.release.journal
+    if (!journal || !ctx.release.recoverAtStart || ctx.options.check) return undefined
+    const pctx: PhaseContext = { ...ctx, phase: 'rollback', log: ctx.log.child({ phase: 'rollback' }) }
+    if (!(await unfinished(pctx, journal)).length) {
+      if (journal instanceof Journal) await journal.rotate().catch(() => undefined)
+      return undefined
+    }
+    if (ctx.dryRun) {
+      ctx.log.warn('An interrupted release is waiting to be recovered; a dry run leaves it. Run `mlci build` or `mlci rollback`.')
+      return undefined
+    }
+    await releaseGate.enter('rollback', ctx)
+    // Read again under the release lock: another runner may have recovered it meanwhile.
+    const pending = await unfinished(pctx, journal)
+    if (!pending.length) return undefined
+    let result: Awaited<ReturnType<typeof recover>>
+    const failure = await this.asRollbackPhase(ctx, record, 'recovering an interrupted release', async (phaseCtx) => {
+      result = await recover(phaseCtx, journal, pending, {
+        deploy: (request) => this.hooks.deploy.promise(request, phaseCtx),
+        rollback: this.hooks.rollback.taps.length ? (request) => this.callRollback(request, phaseCtx) : undefined,
+      })
+    })
+    if (failure) throw failure
+    return result?.outcome === 'rolled-back' || result?.outcome === 'withdrawn' ? result.version : undefined
+  }
+
+  /** The rollback hook, journaled as a transaction (one killed midway is finished by the next run). */
+  private async callRollback(request: RollbackRequest, pctx: PhaseContext): Promise<void> {
+    const id = await pctx.release.beginRollback({ mode: request.trigger === 'failure' ? 'auto' : request.trigger, from: request.candidate, reason: request.reason ?? `${request.failedPhase} failed` })
+    try {
+      await this.hooks.rollback.promise(request, pctx)
+    } catch (error) {
+      await pctx.release.endRollback(id, { to: null, error: errorMessage(error) }).catch(() => undefined)
+      throw error
+    }
+    await pctx.release.endRollback(id, { to: pctx.data.rollback?.to ?? null })
+  }
+
   /** Run the rollback hook as a phase (events, record); returns its error instead of throwing. */
   private async rollbackRow(request: RollbackRequest, ctx: RunContext, record: RunRecord, reason: string): Promise<unknown> {
-    const pctx: PhaseContext = { ...ctx, phase: 'rollback', signal: new AbortController().signal }
+    return this.asRollbackPhase(ctx, record, reason, (pctx) => this.callRollback(request, pctx))
+  }
+
+  /** Work shown and recorded as the rollback phase (events, taps, record); returns its error instead of throwing. */
+  private async asRollbackPhase(ctx: RunContext, record: RunRecord, reason: string, fn: (pctx: PhaseContext) => Promise<void>): Promise<unknown> {
+    const pctx: PhaseContext = { ...ctx, phase: 'rollback', log: ctx.log.child({ phase: 'rollback' }), signal: new AbortController().signal }
     const started = performance.now()
     this.emit('phase:start', { phase: 'rollback' })
     const phaseRecord: PhaseRecord = { name: 'rollback', status: 'ok', durationMs: 0, taps: [], reason }
@@ -523,7 +590,7 @@ export class Mlci extends EventEmitter<RunEvents> {
     this.on('tap:end', tapListener)
     let failure: unknown
     try {
-      await this.hooks.rollback.promise(request, pctx)
+      await fn(pctx)
     } catch (rollbackError) {
       failure = rollbackError
       phaseRecord.status = 'failed'
@@ -547,6 +614,27 @@ function redactingRegistry(registry: Registry, redactor: Redactor): Registry {
     get(target, key) {
       if (key === 'create') return (input: Parameters<Registry['create']>[0]) => target.create(redactor.redactDeep(input))
       if (key === 'update') return (version: string, patch: Parameters<Registry['update']>[1]) => target.update(version, redactor.redactDeep(patch))
+      const value = Reflect.get(target, key, target)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
+}
+
+/**
+ * The registry as one plugin's tap sees it: a status change through `update()` is refused naming
+ * the plugin (statuses are the release state's: ctx.release), before anything is written.
+ */
+function pluginRegistry(registry: Registry, plugin: string): Registry {
+  return new Proxy(registry, {
+    get(target, key) {
+      if (key === 'update') {
+        return async (version: string, patch: VersionPatch) => {
+          const asked = (patch as { status?: VersionStatus }).status
+          const current = asked === undefined ? undefined : await target.get(version)
+          if (current && asked !== undefined && current.status !== asked) throw statusThroughUpdate(current.version, current.status, asked, plugin)
+          return target.update(version, patch)
+        }
+      }
       const value = Reflect.get(target, key, target)
       return typeof value === 'function' ? value.bind(target) : value
     },

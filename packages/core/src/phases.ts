@@ -78,7 +78,12 @@ export const PHASES: readonly PhaseRow[] = Object.freeze([
         if (h.deploy.taps.length) ctx.log.warn('No candidate version to deploy (the version phase did not run or recorded nothing).')
         return
       }
+      // Journaled as the run's release transaction: a run that dies before it is settled leaves
+      // it open, and the next run on any runner finishes it (release/recover.ts).
+      const monitored = h.monitor.taps.length > 0 && selectPhases(ctx.options.only, ctx.options.skip).some((p) => p.name === 'monitor')
+      await ctx.release.openRelease(version, monitored)
       await h.deploy.promise({ version, reason: 'release', record: await ctx.registry.get(version) }, ctx)
+      await ctx.release.releaseDeployed(ctx.data.deployment)
     },
   },
   {

@@ -134,6 +134,8 @@ async function start(spec: LaunchSpec, state: LocalState, options: LocalOptions,
   // Recorded before anything else can fail, so no later run loses track of this process.
   await state.setCurrent(started.proc)
   await journal.note('local.started', { version: spec.version, pid: started.proc.pid, startTime: started.proc.startTime })
+  // Fault injection for tests: killed mid-deploy, the new server started and not yet proven healthy.
+  if (process.env.MLCI_TEST_CRASH_AT === 'local-started') process.kill(process.pid, 'SIGKILL')
   return started
 }
 

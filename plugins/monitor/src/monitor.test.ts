@@ -42,7 +42,7 @@ async function analyse(options: Partial<MonitorOptions> & Pick<MonitorOptions, '
   const mlci = new Mlci({ config: { root: dir, plugins: [{ plugin: monitor({ interval: 50, count: 4, ...options }), source: 'config' }, { plugin: harness(), source: 'config' }] } })
   if (setup.live) {
     await mlci.registry.create({ version: setup.live, fingerprint: 'f', runId: 'r' })
-    await mlci.registry.update(setup.live, { status: 'ready' })
+    await mlci.registry.setStatus(setup.live, 'ready', { reason: 'test', by: 'test' })
     await mlci.registry.moveAlias('live', setup.live, { expected: undefined, reason: 'test', by: 'test' })
   }
   const logs: string[] = []

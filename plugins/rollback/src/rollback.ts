@@ -1,5 +1,5 @@
 import {
-  ErrorCode, Journal, MlciError, errorMessage, ineligibleTarget,
+  ErrorCode, MlciError, errorMessage, ineligibleTarget,
   type Mlci, type ModelVersion, type PhaseContext, type RollbackReport,
 } from '@mlci/core'
 import { brokenArtifacts, orderTargets, type RollbackMode } from './targets.js'
@@ -29,15 +29,13 @@ export interface RollbackArgs {
  * none is left, it throws MLCI_ROLLBACK_FAILED and whatever runs stays.
  */
 export async function rollBack(mlci: Mlci, ctx: PhaseContext, args: RollbackArgs): Promise<RollbackReport> {
-  const journal = Journal.at(ctx.stateDir, { runId: ctx.runId })
   const registry = ctx.registry
   const [aliases, versions] = await Promise.all([registry.aliases(), registry.list()])
   const from = args.candidate ?? aliases.live
   const report: RollbackReport = { from, ok: false, reason: args.reason }
   ctx.data.rollback = report
 
-  // Core marks a failed release's candidate failed before this runs; recovery does it here.
-  if (args.mode === 'recovery' && args.candidate) await markFailed(ctx, args.candidate, args.reason)
+  // Core marks a failed candidate failed before the rollback row runs (also in recovery).
   // Signatures are compared with what clients talk to: the live version (a release never moves
   // `live` before it is proven), else — when a failure unset it — the last version it named.
   const clientsUse = aliases.live ?? (await registry.ledger()).filter((m) => m.alias === 'live' && !m.kind).map((m) => m.to ?? m.from).at(-1) ?? from
@@ -65,7 +63,6 @@ export async function rollBack(mlci: Mlci, ctx: PhaseContext, args: RollbackArgs
     }
   }
 
-  const intent = await journal.intent('rollback', { mode: args.mode, from, candidates: targets.map((t) => t.version), reason: args.reason })
   const skipped: string[] = []
   for (const target of targets) {
     const broken = await brokenArtifacts(ctx.store, target)
@@ -78,7 +75,7 @@ export async function rollBack(mlci: Mlci, ctx: PhaseContext, args: RollbackArgs
     const note = args.mode === 'manual' ? `manual rollback${from ? ` from ${from}` : ''}` : `rollback: ${args.reason}`
     try {
       ctx.log.info(`Rolling back to ${target.version}${from && from !== target.version ? ` (from ${from})` : ''}…`)
-      await journal.note('rollback.target', { to: target.version })
+      await ctx.release.rollingBackTo(target.version)
       if (mlci.hooks.deploy.taps.length) {
         await mlci.hooks.deploy.promise({ version: target.version, reason: 'rollback', record: target, note }, ctx)
       } else {
@@ -90,7 +87,6 @@ export async function rollBack(mlci: Mlci, ctx: PhaseContext, args: RollbackArgs
       continue
     }
     await ctx.release.goLive(target.version, note)
-    await journal.commit(intent, 'rollback', { to: target.version, skipped })
     Object.assign(report, { to: target.version, ok: true })
     ctx.log.info(liveBefore === target.version
       ? `${target.version} stays live and answers (live never left it).`
@@ -105,17 +101,5 @@ export async function rollBack(mlci: Mlci, ctx: PhaseContext, args: RollbackArgs
     hint: 'Whatever was running was left alone. Fix the broken versions or release a good one with `mlci build`; `mlci rollback --to <version>` picks one by hand.',
   })
   report.error = error.message
-  await journal.commit(intent, 'rollback', { to: null, skipped, error: error.message })
   throw error
-}
-
-async function markFailed(ctx: PhaseContext, version: string, reason: string): Promise<void> {
-  try {
-    const record = await ctx.registry.get(version)
-    if (!record || record.status === 'failed') return
-    await ctx.release.markFailed(version, reason)
-    ctx.log.info(`Marked ${version} failed: ${reason}`)
-  } catch (error) {
-    ctx.log.warn(`Could not mark ${version} failed: ${errorMessage(error)}`)
-  }
 }

@@ -41,13 +41,23 @@ export async function recordVersion(options: SemverOptions, state: RunState, pro
     if (!ctx.dryRun) await healStore(ctx, same, artifacts)
     return { version: same.version, bump: 'none', reused: true, reason: `same inputs as ${same.version} (ready): no new version`, previous: same.version, fingerprint }
   }
-  if (!ctx.dryRun) {
-    const resumed = await settleAbandoned(ctx, versions, fingerprint)
-    if (resumed) {
-      state.owned.set(ctx.runId, resumed.version)
-      const semverExtra = resumed.extra?.semver as { bump?: string; previous?: string } | undefined
-      return { version: resumed.version, bump: semverExtra?.bump ?? 'none', reason: `resumed ${resumed.version}, left pending by run ${resumed.runId}`, previous: semverExtra?.previous, fingerprint }
+  // A dry run decides exactly as the real build would (the same resume), and only writes nothing.
+  const { resumed, abandoned } = await findAbandoned(ctx, versions, fingerprint)
+  if (ctx.dryRun) {
+    for (const version of abandoned) ctx.log.info(`Dry run: would mark ${version.version} failed (left pending by run ${version.runId}, whose process is gone).`)
+  } else {
+    await failAbandoned(ctx, abandoned)
+  }
+  if (resumed) {
+    const semverExtra = resumed.extra?.semver as { bump?: string; previous?: string } | undefined
+    const result: VersionProposal = { version: resumed.version, bump: semverExtra?.bump ?? 'none', reason: `resumed ${resumed.version}, left pending by run ${resumed.runId}`, previous: semverExtra?.previous, fingerprint }
+    if (ctx.dryRun) {
+      ctx.log.info(`Dry run: would resume ${resumed.version} (left pending by run ${resumed.runId}; same inputs); nothing written.`)
+      return result
     }
+    ctx.log.warn(`Resuming ${resumed.version}: run ${resumed.runId} recorded it and then stopped (process ${resumed.createdBy?.pid} on ${resumed.createdBy?.host} is gone); same inputs.`)
+    state.owned.set(ctx.runId, resumed.version)
+    return result
   }
 
   // A version proposed by a tap before this one is recorded as given. A proposal carrying a
@@ -97,21 +107,25 @@ export async function recordVersion(options: SemverOptions, state: RunState, pro
 
 /**
  * Versions left `pending` by a crashed run: one with exactly these inputs (and its artifacts
- * stored) is resumed; the others are marked failed, so the registry needs no manual cleanup.
+ * stored) is to be resumed; the others are to be marked failed, so the registry needs no manual
+ * cleanup. Reads only: the dry run makes the same decision.
  */
-async function settleAbandoned(ctx: PhaseContext, versions: ModelVersion[], fingerprint: string): Promise<ModelVersion | undefined> {
+async function findAbandoned(ctx: PhaseContext, versions: ModelVersion[], fingerprint: string): Promise<{ resumed?: ModelVersion; abandoned: ModelVersion[] }> {
   let resumed: ModelVersion | undefined
+  const abandoned: ModelVersion[] = []
   for (const version of versions.filter((v) => isAbandoned(v, ctx.runId, ctx.releaseLock?.held))) {
-    if (!resumed && version.fingerprint === fingerprint && sameDeployable(version, ctx.data.deployable) && (await artifactsStored(ctx, version.artifacts)).length === 0) {
-      resumed = version
-      ctx.log.warn(`Resuming ${version.version}: run ${version.runId} recorded it and then stopped (process ${version.createdBy?.pid} on ${version.createdBy?.host} is gone); same inputs.`)
-      continue
-    }
+    if (!resumed && version.fingerprint === fingerprint && sameDeployable(version, ctx.data.deployable) && (await artifactsStored(ctx, version.artifacts)).length === 0) resumed = version
+    else abandoned.push(version)
+  }
+  return { resumed, abandoned }
+}
+
+async function failAbandoned(ctx: PhaseContext, abandoned: ModelVersion[]): Promise<void> {
+  for (const version of abandoned) {
     const reason = `abandoned: run ${version.runId} stopped before releasing it (process ${version.createdBy?.pid} on ${version.createdBy?.host} is gone)`
     await ctx.release.markFailed(version.version, reason)
     ctx.log.warn(`${version.version} marked failed — ${reason}.`)
   }
-  return resumed
 }
 
 /** Whether a version was released with this deployable (versions recorded without one match none). */

@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import {
-  ErrorCode, ExitCode, Journal, MlciError, ReleaseState, acquireLock, newRunId, repairState, verifyState,
+  ErrorCode, ExitCode, Journal, MlciError, ReleaseState, acquireLock, newRunId, releaseJournal, repairState, verifyState,
   type Mlci, type StateProblem, type VersionStatus,
 } from '@mlci/core'
 import type { ParsedArgs } from '../options.js'
@@ -32,7 +32,7 @@ export async function runStateAction(args: ParsedArgs, io: CommandIo): Promise<n
 }
 
 function parts(mlci: Mlci, runId: string) {
-  return { registry: mlci.registry, store: mlci.store, journal: Journal.at(mlci.stateDir, { runId }) }
+  return { registry: mlci.registry, store: mlci.store, journal: Journal.at(mlci.stateDir, { runId }), releaseLog: releaseJournal(mlci.registry, mlci.stateDir, { runId }) }
 }
 
 async function verify(mlci: Mlci, args: ParsedArgs, io: CommandIo): Promise<number> {
@@ -54,7 +54,7 @@ function line(p: StateProblem): string {
 
 async function repair(mlci: Mlci, args: ParsedArgs, io: CommandIo): Promise<number> {
   const runId = newRunId()
-  const release = new ReleaseState(mlci.registry, mlci.store, Journal.at(mlci.stateDir, { runId }), { by: io.commandLine, runId })
+  const release = new ReleaseState(mlci.registry, mlci.store, releaseJournal(mlci.registry, mlci.stateDir, { runId }), { by: io.commandLine, runId })
   const done = await repairState({ ...parts(mlci, runId), release })
   const left = (await verifyState(parts(mlci, 'verify'))).filter((p) => !p.note)
   if (args.flags.json) io.stdout.write(JSON.stringify({ repaired: done, remaining: left }, null, 2) + '\n')
@@ -74,7 +74,7 @@ async function mark(mlci: Mlci, rest: string[], args: ParsedArgs, io: CommandIo)
   }
   if (!reason) throw new MlciError(ErrorCode.USAGE, 'mlci registry mark needs --reason: the ledger records why a person changed a status.', { hint: `For example: mlci registry mark ${version} ${status} --reason "…"` })
   const runId = newRunId()
-  const release = new ReleaseState(mlci.registry, mlci.store, Journal.at(mlci.stateDir, { runId }), { by: io.commandLine, runId })
+  const release = new ReleaseState(mlci.registry, mlci.store, releaseJournal(mlci.registry, mlci.stateDir, { runId }), { by: io.commandLine, runId })
   const before = (await mlci.registry.get(version))?.status
   const doc = await release.mark(version, status as VersionStatus, reason)
   if (args.flags.json) io.stdout.write(JSON.stringify(doc, null, 2) + '\n')

@@ -1,4 +1,4 @@
-import { ExitCode, num } from '@mlci/core'
+import { ExitCode, num, openReleases, releaseJournal } from '@mlci/core'
 import { openProject } from '../session.js'
 import type { Command } from './index.js'
 import { aliasesByVersion, mainMetrics, textTable, time } from './registry-view.js'
@@ -8,11 +8,11 @@ const command: Command = {
   flags: ['json'],
   async run(args, io) {
     const mlci = await openProject(args, io.env)
-    const [versions, aliases] = await Promise.all([mlci.registry.list(), mlci.registry.aliases()])
+    const [versions, aliases, unproven] = await Promise.all([mlci.registry.list(), mlci.registry.aliases(), servingUnproven(mlci)])
     const byVersion = aliasesByVersion(aliases)
     if (args.flags.json) {
       const out = versions.map((v) => ({ ...v, aliases: byVersion.get(v.version.split('+')[0]) ?? [] }))
-      io.stdout.write(JSON.stringify({ versions: out, aliases }, null, 2) + '\n')
+      io.stdout.write(JSON.stringify({ versions: out, aliases, ...(unproven ? { serving: { version: unproven.candidate, unproven: true, why: unproven.unproven?.why } } : {}) }, null, 2) + '\n')
       return ExitCode.OK
     }
     if (!versions.length) {
@@ -24,13 +24,22 @@ const command: Command = {
       v.version, v.status, time(v.createdAt),
       ...metrics.map((m) => (v.metrics?.[m] === undefined ? '—' : num(v.metrics[m]))),
       (byVersion.get(v.version.split('+')[0]) ?? []).join(', '),
-      v.status === 'failed' ? truncate(v.reason ?? '', 60) : '',
+      v.status === 'failed' ? truncate(v.reason ?? '', 60) : v.version === unproven?.candidate ? 'serving, unproven' : '',
     ])
     io.stdout.write(textTable(['version', 'status', 'created', ...metrics, 'aliases', 'note'], rows) + '\n')
+    if (unproven) {
+      io.stdout.write(`\nServing: ${unproven.candidate}, unproven (${unproven.unproven?.why ?? 'its analysis could not decide'}); live names ${aliases.live ?? 'nothing'}. The next \`mlci build\`, \`mlci monitor\` or \`mlci rollback\` resolves it.\n`)
+    }
     return ExitCode.OK
   },
 }
 export default command
+
+/** The release a run left serving unproven (open in the release journal), if any: what actually serves. */
+async function servingUnproven(mlci: Awaited<ReturnType<typeof openProject>>) {
+  const journal = releaseJournal(mlci.registry, mlci.stateDir, { runId: 'versions' })
+  return openReleases(await journal.pending((e) => e.step === 'release')).filter((r) => r.unproven).at(-1)
+}
 
 function truncate(text: string, max: number): string {
   const line = text.split('\n')[0]

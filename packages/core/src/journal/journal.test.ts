@@ -52,10 +52,10 @@ describe('Journal', () => {
     appendFileSync(file, '{"v":1,"id":"r:x","type":"inte')
     expect((await j.scan()).problems).toMatchObject([{ kind: 'torn', line: 2 }])
     await j.note('after', {})
-    j.noteSync('after.sync', {})
+    await j.note('after.again', {})
     const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean)
     expect(lines).toHaveLength(3)
-    expect(lines.map((l) => JSON.parse(l).step)).toEqual(['release', 'after', 'after.sync'])
+    expect(lines.map((l) => JSON.parse(l).step)).toEqual(['release', 'after', 'after.again'])
     expect((await j.scan()).problems).toEqual([])
   })
 

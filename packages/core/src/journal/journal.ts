@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto'
-import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs'
 import { appendFile, mkdir, open, readFile, rename, stat, type FileHandle } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { writeFileAtomic } from '../atomic.js'
-import { diskError, namingPath } from '../disk-error.js'
+import { namingPath } from '../disk-error.js'
 import { ErrorCode, MlciError, errorMessage } from '../errors.js'
 
 /** Bump when a field changes meaning. */
@@ -39,52 +38,38 @@ export interface PendingStep {
 const ROTATE_BYTES = 512 * 1024
 
 /**
- * Append-only, fsync'd journal of irreversible steps. Lines are appended with O_APPEND (one
- * write each, so concurrent appenders never interleave inside a line) and fsync'd before the
- * step proceeds. Each entry is framed by its newline: a torn last line (killed mid-write, disk
- * full) is ignored on read and cut off by the next append, and a write that fails midway is
- * cut back at once, so a torn line never gets another entry glued to it. A bad line anywhere
- * else means the file was damaged: reported with its line number (`mlci registry repair`).
+ * The release journal's entries and rules, whatever stores them: the embedded registry keeps
+ * them in `.mlci/journal.jsonl` (Journal below), the shared registry in a PostgreSQL table
+ * (registry/pg/journal.ts), so a run on another runner finds what a dead run left open.
+ * A subclass only appends one entry durably and reads them all back in order.
  */
-export class Journal {
-  constructor(readonly file: string, private readonly owner: { runId: string; pid?: number }) {}
+export abstract class JournalLog {
+  constructor(protected readonly owner: { runId: string; pid?: number }) {}
 
-  /** The journal of a project state folder (`.mlci/journal.jsonl`). */
-  static at(stateDir: string, owner: { runId: string; pid?: number }): Journal {
-    return new Journal(join(stateDir, 'journal.jsonl'), owner)
-  }
+  /** Where the entries live, for messages (a file, a database table). */
+  abstract readonly location: string
+  /** Append one entry durably: it is stored before the step it announces starts. */
+  protected abstract write(entry: JournalEntry): Promise<void>
+  /** Every entry, oldest first; throws MLCI_STATE_CORRUPT on damage. */
+  abstract read(): Promise<JournalEntry[]>
 
   /** Record that `step` is about to happen; returns the intent's id for commit/abort. */
   async intent(step: string, data?: Record<string, unknown>): Promise<string> {
     const id = `${this.owner.runId}:${randomBytes(4).toString('hex')}`
-    await this.append({ id, type: 'intent', step, data })
+    await this.write(this.entry({ id, type: 'intent', step, data }))
     return id
   }
 
   async commit(ref: string, step: string, data?: Record<string, unknown>): Promise<void> {
-    await this.append({ id: `${ref}:c`, type: 'commit', step, ref, data })
+    await this.write(this.entry({ id: `${ref}:c`, type: 'commit', step, ref, data }))
   }
 
   async abort(ref: string, step: string, data?: Record<string, unknown>): Promise<void> {
-    await this.append({ id: `${ref}:a`, type: 'abort', step, ref, data })
+    await this.write(this.entry({ id: `${ref}:a`, type: 'abort', step, ref, data }))
   }
 
   async note(step: string, data?: Record<string, unknown>): Promise<void> {
-    await this.append({ id: `${this.owner.runId}:${randomBytes(4).toString('hex')}`, type: 'note', step, data })
-  }
-
-  /**
-   * Synchronous variants, for places that cannot await (tapable `call`/`done` interceptors,
-   * which run before the first tap and after the last one).
-   */
-  intentSync(step: string, data?: Record<string, unknown>): string {
-    const id = `${this.owner.runId}:${randomBytes(4).toString('hex')}`
-    this.appendSync({ id, type: 'intent', step, data })
-    return id
-  }
-
-  noteSync(step: string, data?: Record<string, unknown>): void {
-    this.appendSync({ id: `${this.owner.runId}:${randomBytes(4).toString('hex')}`, type: 'note', step, data })
+    await this.write(this.entry({ id: `${this.owner.runId}:${randomBytes(4).toString('hex')}`, type: 'note', step, data }))
   }
 
   /** intent → fn → commit (with fn's journal data), or abort with the error, which is rethrown. */
@@ -99,6 +84,37 @@ export class Journal {
     }
     await this.commit(id, step, result?.(value))
     return value
+  }
+
+  /** Intents that have no commit/abort, oldest first, each with its run's later entries. */
+  async pending(filter?: (intent: JournalEntry) => boolean): Promise<PendingStep[]> {
+    return pendingSteps(await this.read(), filter)
+  }
+
+  protected entry(fields: Omit<JournalEntry, 'v' | 'runId' | 'pid' | 'time'>): JournalEntry {
+    return { v: JOURNAL_SCHEMA, ...fields, runId: this.owner.runId, pid: this.owner.pid ?? process.pid, time: new Date().toISOString() }
+  }
+}
+
+/**
+ * Append-only, fsync'd journal of irreversible steps. Lines are appended with O_APPEND (one
+ * write each, so concurrent appenders never interleave inside a line) and fsync'd before the
+ * step proceeds. Each entry is framed by its newline: a torn last line (killed mid-write, disk
+ * full) is ignored on read and cut off by the next append, and a write that fails midway is
+ * cut back at once, so a torn line never gets another entry glued to it. A bad line anywhere
+ * else means the file was damaged: reported with its line number (`mlci registry repair`).
+ */
+export class Journal extends JournalLog {
+  readonly location: string
+
+  constructor(readonly file: string, owner: { runId: string; pid?: number }) {
+    super(owner)
+    this.location = file
+  }
+
+  /** The journal of a project state folder (`.mlci/journal.jsonl`). */
+  static at(stateDir: string, owner: { runId: string; pid?: number }): Journal {
+    return new Journal(join(stateDir, 'journal.jsonl'), owner)
   }
 
   async read(): Promise<JournalEntry[]> {
@@ -170,18 +186,6 @@ export class Journal {
     return scan.problems
   }
 
-  /** Intents that have no commit/abort, oldest first, each with its run's later entries. */
-  async pending(filter?: (intent: JournalEntry) => boolean): Promise<PendingStep[]> {
-    const entries = await this.read()
-    const closed = new Set(entries.filter((e) => e.type === 'commit' || e.type === 'abort').map((e) => e.ref))
-    const out: PendingStep[] = []
-    entries.forEach((entry, index) => {
-      if (entry.type !== 'intent' || closed.has(entry.id) || (filter && !filter(entry))) return
-      out.push({ intent: entry, after: entries.slice(index + 1).filter((e) => e.runId === entry.runId) })
-    })
-    return out
-  }
-
   /** Move a large journal aside when nothing in it is pending (keeps reads fast). */
   async rotate(): Promise<boolean> {
     const size = await stat(this.file).then((s) => s.size, () => 0)
@@ -190,43 +194,18 @@ export class Journal {
     return true
   }
 
-  private line(fields: Omit<JournalEntry, 'v' | 'runId' | 'pid' | 'time'>): string {
-    const entry: JournalEntry = {
-      v: JOURNAL_SCHEMA, ...fields, runId: this.owner.runId, pid: this.owner.pid ?? process.pid, time: new Date().toISOString(),
-    }
-    return JSON.stringify(entry) + '\n'
+  protected write(entry: JournalEntry): Promise<void> {
+    return this.append(entry)
   }
 
-  private appendSync(fields: Omit<JournalEntry, 'v' | 'runId' | 'pid' | 'time'>): void {
-    try {
-      mkdirSync(dirname(this.file), { recursive: true })
-      const fd = openSync(this.file, 'a+')
-      try {
-        const size = cutTornTailSync(fd)
-        try {
-          writeSync(fd, this.line(fields))
-          fdatasyncSync(fd)
-        } catch (error) {
-          // Disk full mid-line: cut the partial line at once, so no torn tail is left behind.
-          try { ftruncateSync(fd, size) } catch { /* the next append cuts it */ }
-          throw error
-        }
-      } finally {
-        closeSync(fd)
-      }
-    } catch (error) {
-      throw diskError(error, this.file)
-    }
-  }
-
-  private async append(fields: Omit<JournalEntry, 'v' | 'runId' | 'pid' | 'time'>): Promise<void> {
+  private async append(entry: JournalEntry): Promise<void> {
     await namingPath(this.file, async () => {
       await mkdir(dirname(this.file), { recursive: true })
       const handle = await open(this.file, 'a+')
       try {
         const size = await cutTornTail(handle)
         try {
-          await handle.write(this.line(fields))
+          await handle.write(JSON.stringify(entry) + '\n')
           // The step that follows is irreversible: the intent must be on disk before it starts.
           await handle.datasync()
         } catch (error) {
@@ -238,6 +217,33 @@ export class Journal {
       }
     })
   }
+}
+
+/** Intents among `entries` that have no commit/abort, oldest first, each with its run's later entries. */
+export function pendingSteps(entries: JournalEntry[], filter?: (intent: JournalEntry) => boolean): PendingStep[] {
+  const closed = new Set(entries.filter((e) => e.type === 'commit' || e.type === 'abort').map((e) => e.ref))
+  const out: PendingStep[] = []
+  entries.forEach((entry, index) => {
+    if (entry.type !== 'intent' || closed.has(entry.id) || (filter && !filter(entry))) return
+    out.push({ intent: entry, after: entries.slice(index + 1).filter((e) => e.runId === entry.runId) })
+  })
+  return out
+}
+
+/** A release the journal holds open and what it says about it (`mlci versions`, `mlci registry verify`). */
+export interface OpenRelease {
+  candidate: string
+  runId: string
+  pid: number
+  /** Set when the candidate was left serving unproven (its analysis could not decide): why, and what live named. */
+  unproven?: { why?: string; live?: string }
+}
+
+export function openReleases(steps: PendingStep[]): OpenRelease[] {
+  return steps.filter((p) => p.intent.step === 'release').map((p) => {
+    const unproven = p.after.find((e) => e.step === 'release.unproven')?.data as OpenRelease['unproven'] | undefined
+    return { candidate: String(p.intent.data?.candidate ?? ''), runId: p.intent.runId, pid: p.intent.pid, ...(unproven ? { unproven } : {}) }
+  })
 }
 
 export interface JournalProblem {
@@ -287,17 +293,5 @@ async function cutTornTail(handle: FileHandle): Promise<number> {
   if (buffer[buffer.length - 1] === 0x0a) return size
   const keep = start + buffer.lastIndexOf(0x0a) + 1
   await handle.truncate(keep)
-  return keep
-}
-
-function cutTornTailSync(fd: number): number {
-  const { size } = fstatSync(fd)
-  if (size === 0) return 0
-  const start = Math.max(0, size - TAIL_WINDOW)
-  const buffer = Buffer.alloc(size - start)
-  readSync(fd, buffer, 0, buffer.length, start)
-  if (buffer[buffer.length - 1] === 0x0a) return size
-  const keep = start + buffer.lastIndexOf(0x0a) + 1
-  ftruncateSync(fd, keep)
   return keep
 }

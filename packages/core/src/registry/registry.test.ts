@@ -36,16 +36,20 @@ describe('embedded registry', () => {
     await expect(registry.create(lineage('0.1.0+data.def5678'))).rejects.toMatchObject({ code: 'MLCI_STATE_CONFLICT', message: expect.stringContaining('0.1.0 already exists (pending') })
 
     await expect(registry.update('0.1.0', { metrics: { accuracy: 0.1 } })).rejects.toMatchObject({ code: 'MLCI_STATE_CONFLICT', message: expect.stringContaining('"metrics" is lineage') })
-    const ready = await registry.update('0.1.0', { status: 'ready', image: { name: 'm', digest: 'sha256:1' }, metrics: { accuracy: 0.9 } })
+    // Metadata through update(); a status change through it is refused (the release state's job).
+    const withImage = await registry.update('0.1.0', { image: { name: 'm', digest: 'sha256:1' }, metrics: { accuracy: 0.9 } })
+    expect(withImage).toMatchObject({ status: 'pending', image: { name: 'm' }, createdAt: created.createdAt })
+    await expect(registry.update('0.1.0', { status: 'ready' } as never)).rejects.toMatchObject({ code: 'MLCI_STATE_CONFLICT', message: expect.stringContaining('only the release state changes statuses') })
+    expect((await registry.update('0.1.0', { status: 'pending' } as never)).status).toBe('pending') // the same status is no change
+    const ready = await registry.setStatus('0.1.0', 'ready', { reason: 'test', by: 'test' })
     expect(ready).toMatchObject({ status: 'ready', image: { name: 'm' }, createdAt: created.createdAt })
-    await expect(registry.update('0.1.0', { status: 'pending' })).rejects.toMatchObject({ code: 'MLCI_STATE_CONFLICT' })
-    const failed = await registry.update('0.1.0', { status: 'failed', reason: 'rollback: unhealthy' })
+    await expect(registry.setStatus('0.1.0', 'pending', { reason: 'test', by: 'test' })).rejects.toMatchObject({ code: 'MLCI_STATE_CONFLICT' })
+    const failed = await registry.setStatus('0.1.0', 'failed', { reason: 'rollback: unhealthy', by: 'test' })
     expect(failed).toMatchObject({ status: 'failed', reason: 'rollback: unhealthy' })
-    await expect(registry.update('0.1.0', { status: 'ready' })).rejects.toThrow(/cannot go from failed to ready/)
+    await expect(registry.setStatus('0.1.0', 'ready', { reason: 'test', by: 'test' })).rejects.toThrow(/cannot go from failed to ready/)
 
     await registry.create(lineage('0.2.0'))
-    expect((await registry.update('0.2.0', { status: 'failed' })).reason).toBe('failed (no reason given)')
-    await expect(registry.update('9.9.9', { status: 'ready' })).rejects.toMatchObject({ code: 'MLCI_NOT_FOUND' })
+    await expect(registry.update('9.9.9', { image: { name: 'm', digest: 'sha256:1' } })).rejects.toMatchObject({ code: 'MLCI_NOT_FOUND' })
     await expect(registry.create(lineage('../escape'))).rejects.toMatchObject({ code: 'MLCI_USAGE' })
     expect((await registry.list()).map((v) => v.version)).toEqual(['0.1.0+data.abc1234', '0.2.0'])
   })
@@ -55,7 +59,7 @@ describe('embedded registry', () => {
     await registry.create(lineage('1.0.0+data.aaaaaaa'))
     await registry.create(lineage('1.1.0'))
     await registry.create(lineage('1.2.0'))
-    for (const v of ['1.0.0', '1.1.0']) await registry.update(v, { status: 'ready' })
+    for (const v of ['1.0.0', '1.1.0']) await registry.setStatus(v, 'ready', { reason: 'test', by: 'test' })
     // live and previous name only ready versions, and never the same one.
     await expect(registry.moveAlias('live', '1.2.0', { expected: undefined, reason: 'x', by: 'b' })).rejects.toThrow(/it is pending, and "live" only names ready versions/)
     await registry.moveAlias('live', '1.0.0', { expected: undefined, reason: 'first release', by: 'mlci build', runId: 'r1' })
@@ -65,11 +69,11 @@ describe('embedded registry', () => {
     await registry.moveAlias('live', '1.1.0', { expected: '1.0.0', reason: 'release', by: 'mlci build' })
     await registry.moveAlias('live', '1.1.0', { expected: '1.1.0', reason: 'again', by: 'mlci build' }) // no-op
     await expect(registry.moveAlias('live', '7.0.0', { expected: '1.1.0', reason: 'x', by: 'b' })).rejects.toMatchObject({ code: 'MLCI_NOT_FOUND' })
-    await registry.update('1.0.0', { status: 'failed', reason: 'broken' })
+    await registry.setStatus('1.0.0', 'failed', { reason: 'broken', by: 'test' })
     await expect(registry.moveAlias('champion', '1.0.0', { expected: undefined, reason: 'x', by: 'b' })).rejects.toThrow(/it is failed/)
     await expect(registry.moveAlias('bad alias', '1.1.0', { expected: undefined, reason: 'x', by: 'b' })).rejects.toMatchObject({ code: 'MLCI_USAGE' })
     await registry.moveAlias('live', undefined, { expected: '1.1.0', reason: 'retired', by: 'me' })
-    const ledger = await registry.ledger()
+    const ledger = (await registry.ledger()).filter((m) => !m.kind) // alias moves (setStatus ledgers status changes too)
     expect(ledger.map((m) => [m.alias, m.from, m.to, m.reason])).toEqual([
       ['live', undefined, '1.0.0+data.aaaaaaa', 'first release'],
       ['live', '1.0.0+data.aaaaaaa', '1.1.0', 'release'],
@@ -114,13 +118,13 @@ describe('embedded registry', () => {
     const registry = createEmbeddedRegistry(dir)
     await registry.create(lineage('0.1.0'))
     await registry.create(lineage('0.2.0'))
-    await registry.update('0.1.0', { status: 'ready' })
+    await registry.setStatus('0.1.0', 'ready', { reason: 'test', by: 'test' })
     await registry.moveAlias('live', '0.1.0', { expected: undefined, reason: 'r', by: 'b' })
     const versionFile = join(dir, 'registry/versions/0.1.0.json')
     const truncated = readFileSync(versionFile, 'utf8').slice(0, 57)
     writeFileSync(versionFile, truncated)
     const fresh = createEmbeddedRegistry(dir)
-    for (const attempt of [() => fresh.list(), () => fresh.get('0.1.0'), () => fresh.update('0.1.0', { status: 'ready' }), () => fresh.moveAlias('live', '0.1.0', { expected: '0.1.0', reason: 'r', by: 'b' })]) {
+    for (const attempt of [() => fresh.list(), () => fresh.get('0.1.0'), () => fresh.setStatus('0.1.0', 'ready', { reason: 'test', by: 'test' }), () => fresh.moveAlias('live', '0.1.0', { expected: '0.1.0', reason: 'r', by: 'b' })]) {
       await expect(attempt()).rejects.toMatchObject({ code: 'MLCI_STATE_CORRUPT', message: expect.stringMatching(new RegExp(`${versionFile.replace(/[.]/g, '\\.')} is damaged: .* at \\d+:\\d+`)) })
     }
     expect(readFileSync(versionFile, 'utf8')).toBe(truncated)
@@ -153,11 +157,11 @@ describe('embedded registry', () => {
     const registry = createEmbeddedRegistry(dir)
     await registry.create(lineage('0.1.0'))
     // A process killed while holding the lock (inside update) leaves the lock file behind.
-    const crashed = await node(`const { createEmbeddedRegistry } = await import(${JSON.stringify(CORE_DIST)}); await createEmbeddedRegistry(process.argv[1]).update('0.1.0', { status: 'ready' })`, [dir], { MLCI_TEST_CRASH_AT: 'registry-lock-held' })
+    const crashed = await node(`const { createEmbeddedRegistry } = await import(${JSON.stringify(CORE_DIST)}); await createEmbeddedRegistry(process.argv[1]).setStatus('0.1.0', 'ready', { reason: 'test', by: 'test' })`, [dir], { MLCI_TEST_CRASH_AT: 'registry-lock-held' })
     expect(crashed.signal).toBe('SIGKILL')
     expect(existsSync(join(dir, 'registry/write.lock'))).toBe(true)
     expect((await registry.get('0.1.0'))?.status).toBe('pending')
-    expect((await registry.update('0.1.0', { status: 'ready' })).status).toBe('ready')
+    expect((await registry.setStatus('0.1.0', 'ready', { reason: 'test', by: 'test' })).status).toBe('ready')
     expect(existsSync(join(dir, 'registry/write.lock'))).toBe(false)
 
     // A live holder (this process's parent, PID 1 is always alive): wait, then a clear error.
@@ -170,7 +174,7 @@ describe('embedded registry', () => {
     const dir = testdir()
     const registry = createEmbeddedRegistry(dir)
     await registry.create(lineage('0.1.0'))
-    await registry.update('0.1.0', { status: 'ready' })
+    await registry.setStatus('0.1.0', 'ready', { reason: 'test', by: 'test' })
     const script = `const { createEmbeddedRegistry } = await import(${JSON.stringify(CORE_DIST)}); const r = createEmbeddedRegistry(process.argv[1]);
       if (process.argv[2] === 'create') await r.create({ version: '0.2.0', runId: 'x', fingerprint: 'y' })
       else await r.moveAlias('live', '0.1.0', { expected: undefined, reason: 'r', by: 'b' })`
@@ -180,7 +184,7 @@ describe('embedded registry', () => {
     expect((await node(script, [dir, 'alias'], { MLCI_TEST_CRASH_AT: 'aliases-write' })).signal).toBe('SIGKILL')
     expect(await registry.aliases()).toEqual({})
     await registry.create(lineage('0.2.0'))
-    await registry.update('0.2.0', { status: 'ready' })
+    await registry.setStatus('0.2.0', 'ready', { reason: 'test', by: 'test' })
     await registry.moveAlias('live', '0.2.0', { expected: undefined, reason: 'r', by: 'b' })
     expect(await registry.aliases()).toEqual({ live: '0.2.0' })
   })
@@ -200,7 +204,7 @@ describe('embedded registry', () => {
           try { await registry.create({ version, runId: 'p' + id + '-' + k, fingerprint: 'fp-' + id + '-' + k, params: { id, k } }); break }
           catch (e) { if (e.code !== 'MLCI_STATE_CONFLICT') throw e }
         }
-        await registry.update(version, { status: 'ready' })
+        await registry.setStatus(version, 'ready', { reason: 'test', by: 'test' })
         for (;;) {
           const live = (await registry.aliases()).live
           try { await registry.moveAlias('live', version, { expected: live, reason: 'p' + id, by: 'test', runId: 'p' + id + '-' + k }); break }
@@ -230,7 +234,7 @@ describe('embedded registry', () => {
       expect(v.status).toBe('ready')
       expect(v.fingerprint).toBe(`fp-${(v.params as { id: string }).id}-${(v.params as { k: number }).k}`)
     }
-    const ledger = await registry.ledger()
+    const ledger = (await registry.ledger()).filter((m) => !m.kind) // alias moves only
     expect(ledger).toHaveLength(8 * PER_PROCESS)
     ledger.forEach((move, i) => expect(move.from).toBe(i === 0 ? undefined : ledger[i - 1].to))
     expect((await registry.aliases()).live).toBe(ledger.at(-1)!.to)

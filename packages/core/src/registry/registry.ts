@@ -4,7 +4,7 @@ import { ErrorCode, MlciError } from '../errors.js'
 import type { RegistryBackend } from './backend.js'
 import { checkAliasName, versionKey } from './documents.js'
 import { FileRegistryBackend } from './file-backend.js'
-import type { AliasChange, AliasMove, ModelVersion, MoveAliasOptions, NewModelVersion, Registry, VersionStatus } from './types.js'
+import type { AliasChange, AliasMove, ModelVersion, MoveAliasOptions, NewModelVersion, Registry, VersionPatch, VersionStatus } from './types.js'
 
 /** Lineage is written once: an update may fill a field that is still empty, never change one. */
 const WRITE_ONCE: readonly (keyof ModelVersion)[] = [
@@ -66,17 +66,16 @@ export class ModelRegistry implements Registry {
     })
   }
 
-  async update(version: string, patch: Partial<Omit<ModelVersion, 'version' | 'createdAt'>>): Promise<ModelVersion> {
+  async update(version: string, patch: VersionPatch): Promise<ModelVersion> {
     const key = versionKey(version)
     return this.backend.exclusive(async () => {
       const current = await this.backend.readVersion(key)
       if (!current) throw new MlciError(ErrorCode.NOT_FOUND, `No model version ${version} in ${this.backend.location}.`)
-      const status = patch.status ?? current.status
-      if (!TRANSITIONS[current.status].includes(status)) {
-        throw new MlciError(ErrorCode.STATE_CONFLICT, `Model version ${current.version} cannot go from ${current.status} to ${status}.`, {
-          hint: 'Status moves pending → ready | failed, and ready → failed; a failed version stays failed.',
-        })
-      }
+      // Statuses are the release state's (setStatus, through ReleaseState): a status in a patch is
+      // refused even from JavaScript, which the type cannot stop. The same status is no change.
+      const asked = (patch as { status?: VersionStatus }).status
+      if (asked !== undefined && asked !== current.status) throw statusThroughUpdate(current.version, current.status, asked)
+      const status = current.status
       for (const field of WRITE_ONCE) {
         if (patch[field as keyof typeof patch] === undefined || current[field] === undefined) continue
         if (stableJson(patch[field as keyof typeof patch]) !== stableJson(current[field])) {
@@ -86,7 +85,6 @@ export class ModelRegistry implements Registry {
       const next: ModelVersion = {
         ...current, ...patch, version: current.version, createdAt: current.createdAt, status, updatedAt: new Date().toISOString(),
       }
-      if (status === 'failed') next.reason = patch.reason ?? (current.status === 'failed' ? current.reason : undefined) ?? 'failed (no reason given)'
       await this.backend.replaceVersion(key, next)
       return next
     })
@@ -225,4 +223,12 @@ function dropUndefined<T extends object>(value: T): T {
 function stableJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v)
+}
+
+/** The error for a status change attempted through `update()`; `plugin` names who tried (ctx.registry of a tap). */
+export function statusThroughUpdate(version: string, from: VersionStatus, to: VersionStatus, plugin?: string): MlciError {
+  return new MlciError(ErrorCode.STATE_CONFLICT, `${plugin ? `Plugin ${plugin}` : 'registry.update()'} tried to change the status of ${version} (${from} → ${to}) through registry.update(); only the release state changes statuses.`, {
+    hint: 'Update metadata with ctx.registry.update(); report release facts to ctx.release (released, markReady, markFailed) — core decides the status. A person repairs one with `mlci registry mark <version> ready|failed --reason …`.',
+    ...(plugin ? { plugin } : {}),
+  })
 }

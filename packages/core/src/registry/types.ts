@@ -79,11 +79,12 @@ export interface Registry {
    */
   create(version: NewModelVersion): Promise<ModelVersion>
   /**
-   * Status transitions pending→ready|failed (and ready→failed for a broken release), lineage additions.
-   * Lineage already recorded (params, metrics, artifacts, fingerprint, …) cannot change: MLCI_STATE_CONFLICT.
-   * `failed` without a reason gets "failed (no reason given)". MLCI_NOT_FOUND when the version is absent.
+   * Metadata additions (image, analysis reports, lineage not recorded yet). Lineage already
+   * recorded (params, metrics, artifacts, fingerprint, …) cannot change: MLCI_STATE_CONFLICT.
+   * A status change is refused (MLCI_STATE_CONFLICT): statuses belong to the release state
+   * (ctx.release / setStatus). MLCI_NOT_FOUND when the version is absent.
    */
-  update(version: string, patch: Partial<Omit<ModelVersion, 'version' | 'createdAt'>>): Promise<ModelVersion>
+  update(version: string, patch: VersionPatch): Promise<ModelVersion>
   aliases(): Promise<Record<string, string>>
   /**
    * Move (or with `to` undefined, remove) an alias by compare-and-swap; the alias and its ledger entry
@@ -105,3 +106,6 @@ export interface Registry {
   setStatus(version: string, status: VersionStatus, options: { reason: string; by: string; runId?: string; force?: boolean }): Promise<ModelVersion>
   ledger(): Promise<AliasMove[]>
 }
+
+/** What `Registry.update` may change: anything but identity and status (the release state's). */
+export type VersionPatch = Partial<Omit<ModelVersion, 'version' | 'createdAt' | 'status'>>

@@ -1,5 +1,6 @@
 import { ErrorCode, MlciError, errorMessage } from '../errors.js'
-import type { Journal } from '../journal/journal.js'
+import { hostname } from 'node:os'
+import type { JournalLog } from '../journal/journal.js'
 import type { AliasChange, ModelVersion, Registry, VersionStatus } from '../registry/types.js'
 import type { ContentStore } from '../store/content-store.js'
 import { brokenArtifacts } from './eligibility.js'
@@ -21,15 +22,78 @@ export interface ReleaseActor {
  *      and with its artifacts verified in the store                      — `markReady`
  *   4. a failed version loses the aliases that named it                 — ModelRegistry.setStatus
  *
- * Each change is journaled (intent → commit) and ledgered (who, when, from, to, why).
+ * Each change is journaled (intent → commit) and ledgered (who, when, from, to, why). The run's
+ * release and rollback are journaled as transactions too (`openRelease`…`closeRelease`,
+ * `beginRollback`…`endRollback`): one a run leaves open is what recovery (recover.ts) finishes.
+ * The journal lives with the registry (shared/select.ts: a file, or a PostgreSQL table).
  */
 export class ReleaseState {
+  /** A plugin's policy may turn off recovery at the start of its runs (rollback({ recover: false })). */
+  recoverAtStart = true
+  private release: { id: string; version: string } | undefined
+
   constructor(
     private readonly registry: Registry,
     private readonly store: ContentStore,
-    private readonly journal: Journal | undefined,
+    readonly journal: JournalLog | undefined,
     private readonly actor: ReleaseActor,
   ) {}
+
+  /**
+   * This run starts deploying `candidate` as a release: journaled with what was live before and
+   * whether a monitor will judge it, so a run that dies from here on is recovered by the next.
+   */
+  async openRelease(candidate: string, monitor: boolean): Promise<void> {
+    if (!this.journal || this.release) return
+    const from = (await this.registry.aliases()).live
+    const id = await this.journal.intent('release', { candidate, from, monitor, host: hostname() })
+    this.release = { id, version: candidate }
+  }
+
+  /** The candidate of this run's open release, if any. */
+  get releasing(): string | undefined {
+    return this.release?.version
+  }
+
+  /** The release's deploy succeeded (recovery completes a release that got this far and had no monitor). */
+  async releaseDeployed(deployment: unknown): Promise<void> {
+    if (this.release) await this.journal?.note('release.deployed', { version: this.release.version, deployment })
+  }
+
+  /**
+   * The candidate serves but its analysis could not decide (Error/Inconclusive) and nothing
+   * rolled it back: the release stays open, noted unproven, for the next run to resolve.
+   */
+  async releaseUnproven(why: string, live: string | undefined): Promise<void> {
+    if (!this.release) return
+    await this.journal?.note('release.unproven', { version: this.release.version, why, live })
+    this.unproven = true
+  }
+
+  /** This run's release ended unproven (left open on purpose). */
+  unproven = false
+
+  /** This run's release ended (released, rolled back, …): commit it with its outcome. */
+  async closeRelease(outcome: string, data: Record<string, unknown> = {}): Promise<void> {
+    const open = this.release
+    if (!open) return
+    this.release = undefined
+    await this.journal?.commit(open.id, 'release', { outcome, version: open.version, ...data })
+  }
+
+  /** A rollback starts (journaled: one killed midway is run again toward the same target). */
+  async beginRollback(data: { mode: string; from?: string; reason: string }): Promise<string | undefined> {
+    return this.journal?.intent('rollback', { ...data, host: hostname() })
+  }
+
+  /** The rollback policy is about to bring up `version` (journaled before the deployer acts). */
+  async rollingBackTo(version: string): Promise<void> {
+    await this.journal?.note('rollback.target', { to: version })
+  }
+
+  async endRollback(id: string | undefined, data: Record<string, unknown>): Promise<void> {
+    if (id) await this.journal?.commit(id, 'rollback', data)
+  }
 
   /**
    * A version was deployed and passed its monitor (or no monitor was configured): it becomes

@@ -1,5 +1,5 @@
 import { errorMessage } from '../errors.js'
-import type { Journal } from '../journal/journal.js'
+import { openReleases, pendingSteps, type Journal, type JournalEntry, type JournalLog } from '../journal/journal.js'
 import { isProcessAlive } from '../process-alive.js'
 import { RELEASE_ALIASES } from '../registry/registry.js'
 import type { ModelVersion, Registry } from '../registry/types.js'
@@ -20,6 +20,8 @@ interface StateParts {
   registry: Registry
   store: ContentStore
   journal: Journal
+  /** The registry's release journal when it is not `journal` (a shared registry's table). */
+  releaseLog?: JournalLog
 }
 
 /**
@@ -27,7 +29,7 @@ interface StateParts {
  * (hashed, not just present), the release aliases (existing, ready, previous ≠ live), and the
  * journal (torn, glued or damaged lines; unfinished steps of dead runs, as notes).
  */
-export async function verifyState({ registry, store, journal }: StateParts): Promise<StateProblem[]> {
+export async function verifyState({ registry, store, journal, releaseLog }: StateParts): Promise<StateProblem[]> {
   const problems: StateProblem[] = []
   let versions: ModelVersion[] = []
   try {
@@ -69,13 +71,17 @@ export async function verifyState({ registry, store, journal }: StateParts): Pro
   try {
     const scan = await journal.scan()
     for (const p of scan.problems) problems.push({ subject: `${journal.file}:${p.line}`, problem: `${p.kind}: ${p.detail}`, repairable: true })
-    const closed = new Set(scan.entries.filter((e) => e.type !== 'intent' && e.ref).map((e) => e.ref))
-    for (const e of scan.entries) {
-      if (e.type !== 'intent' || closed.has(e.id) || (e.step !== 'release' && e.step !== 'rollback')) continue
+    const entries: JournalEntry[] = releaseLog && releaseLog !== journal ? await releaseLog.read() : scan.entries
+    const open = pendingSteps(entries, (e) => e.step === 'release' || e.step === 'rollback')
+    const unproven = new Map(openReleases(open).filter((r) => r.unproven).map((r) => [r.runId, r]))
+    for (const { intent: e } of open) {
+      const serving = e.step === 'release' ? unproven.get(e.runId) : undefined
       const alive = isProcessAlive(e.pid)
       problems.push({
         subject: `${e.step} ${String(e.data?.candidate ?? e.data?.from ?? '')}`.trim(),
-        problem: alive ? `in progress (run ${e.runId}, pid ${e.pid})` : `left unfinished by run ${e.runId} (pid ${e.pid} is gone); the next \`mlci build\` or \`mlci rollback\` recovers it`,
+        problem: serving
+          ? `${serving.candidate} serves, unproven (${serving.unproven?.why ?? 'its analysis could not decide'}); live names ${serving.unproven?.live ?? 'nothing'}; the next \`mlci build\`, \`mlci monitor\` or \`mlci rollback\` resolves it`
+          : alive ? `in progress (run ${e.runId}, pid ${e.pid})` : `left unfinished by run ${e.runId} (pid ${e.pid} is gone); the next \`mlci build\` or \`mlci rollback\` recovers it`,
         repairable: false,
         note: true,
       })

@@ -103,6 +103,18 @@ export class PgRegistryBackend implements RegistryBackend {
     })
   }
 
+  /** Append one release-journal entry (pg/journal.ts); outside any transaction, so it is durable at once. */
+  async journalAppend(entry: object): Promise<void> {
+    await this.ensureReady()
+    await withClient(this.target, (c) => c.query('INSERT INTO mlci_release_journal (model, entry) VALUES ($1, $2)', [this.model, JSON.stringify(entry)]))
+  }
+
+  /** The model's release journal, oldest first. */
+  async journalEntries(): Promise<unknown[]> {
+    const { rows } = await this.query<{ entry: unknown }>('SELECT entry FROM mlci_release_journal WHERE model = $1 ORDER BY seq', [this.model])
+    return rows.map((r) => r.entry)
+  }
+
   /** Inside exclusive(): its transaction; otherwise a pooled client (after the schema check). */
   private async query<R extends QueryResultRow = QueryResultRow>(sql: string, params: unknown[]): Promise<{ rows: R[]; rowCount: number | null }> {
     const client = this.tx.getStore()

@@ -62,6 +62,19 @@ export const MIGRATIONS: readonly Migration[] = [
         since timestamptz NOT NULL DEFAULT now()
       );`,
   },
+  {
+    version: 3,
+    description: 'release journal',
+    sql: `
+      -- The release journal of a model (intents, notes, commits of releases and rollbacks), so a
+      -- run on any runner finds and finishes what a runner that died left half done.
+      CREATE TABLE mlci_release_journal (
+        model text NOT NULL REFERENCES mlci_models (name),
+        seq bigserial,
+        entry jsonb NOT NULL,
+        PRIMARY KEY (model, seq)
+      );`,
+  },
 ]
 
 export const LATEST_SCHEMA = MIGRATIONS[MIGRATIONS.length - 1].version

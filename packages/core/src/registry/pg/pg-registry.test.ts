@@ -9,6 +9,7 @@ import { ModelRegistry } from '../registry.js'
 import type { NewModelVersion } from '../types.js'
 import { PgRegistryBackend } from './backend.js'
 import { closePools, parsePgUrl } from './connection.js'
+import { PgJournal } from './journal.js'
 import { migrate } from './migrate.js'
 import { acquireReleaseLock } from './release-lock.js'
 
@@ -42,7 +43,7 @@ describe('PostgreSQL registry backend (real server)', () => {
     const r = registryOn(url)
     for (const v of ['1.0.0', '1.1.0', '1.2.0']) {
       await r.create(version(v))
-      await r.update(v, { status: 'ready' })
+      await r.setStatus(v, 'ready', { reason: 'test', by: 'test' })
     }
     // Ten runners all believe live is unset and move it: exactly one may win.
     const racers = Array.from({ length: 10 }, (_, i) => registryOn(url).moveAlias('live', i % 2 ? '1.0.0' : '1.1.0', { expected: undefined, reason: `racer ${i}`, by: 'test' }))
@@ -57,7 +58,7 @@ describe('PostgreSQL registry backend (real server)', () => {
     const ledger = await r.ledger()
     expect(ledger.map((m) => [m.from, m.to])).toEqual([[undefined, live], [live, '1.2.0']])
     // A failed version can never be pointed at (the rule lives in ModelRegistry, the read in the transaction).
-    await r.update('1.0.0', { status: 'failed', reason: 'broken' })
+    await r.setStatus('1.0.0', 'failed', { reason: 'broken', by: 'test' })
     await expect(r.moveAlias('live', '1.0.0', { expected: '1.2.0', reason: 'x', by: 'test' })).rejects.toMatchObject({ code: 'MLCI_STATE_CONFLICT' })
     expect(await r.ledger()).toHaveLength(2)
   })
@@ -67,7 +68,7 @@ describe('PostgreSQL registry backend (real server)', () => {
     const backend = new PgRegistryBackend(parsePgUrl(url, 'test'), 'churn')
     const r = new ModelRegistry(backend)
     await r.create(version('1.0.0'))
-    await r.update('1.0.0', { status: 'ready' })
+    await r.setStatus('1.0.0', 'ready', { reason: 'test', by: 'test' })
     const stale = await backend.readAliases()
     await r.moveAlias('live', '1.0.0', { expected: undefined, reason: 'first', by: 'test' })
     await expect(backend.exclusive(() => backend.writeAliases({ revision: stale.revision + 1, aliases: { live: 'x' }, ledger: [] })))
@@ -101,12 +102,12 @@ describe('PostgreSQL registry backend (real server)', () => {
       await client.query(`INSERT INTO mlci_aliases VALUES ('churn', 'live', '1.0.0')`)
       await client.query(`INSERT INTO mlci_alias_ledger VALUES ('churn', 1, $1)`, [JSON.stringify({ time: '2026-01-01T00:00:00.000Z', alias: 'live', to: '1.0.0', by: 'mlci build', reason: 'release' })])
 
-      // An mlci that needs schema 2 refuses to touch it and says how to upgrade.
-      await expect(registryOn(url).list()).rejects.toThrow(/schema 1; this mlci needs 2[\s\S]*/)
+      // An mlci that needs a newer schema refuses to touch it and says how to upgrade.
+      await expect(registryOn(url).list()).rejects.toThrow(/schema 1; this mlci needs 3[\s\S]*/)
       await expect(registryOn(url).list()).rejects.toMatchObject({ hint: expect.stringContaining('mlci registry migrate') })
 
       const report = await migrate(client, 'test')
-      expect(report).toMatchObject({ from: 1, to: 2, applied: [{ version: 2 }] })
+      expect(report).toMatchObject({ from: 1, to: 3, applied: [{ version: 2 }, { version: 3, description: 'release journal' }] })
       expect((await migrate(client, 'test')).applied).toEqual([]) // idempotent
       const { rows } = await client.query(`SELECT revision FROM mlci_models WHERE name = 'churn'`)
       expect(Number(rows[0].revision)).toBe(1)
@@ -116,9 +117,18 @@ describe('PostgreSQL registry backend (real server)', () => {
     const r = registryOn(url)
     expect((await r.list()).map((v) => [v.version, v.status])).toEqual([['1.0.0', 'ready'], ['1.1.0', 'failed']])
     await r.create(version('1.2.0'))
-    await r.update('1.2.0', { status: 'ready' })
+    await r.setStatus('1.2.0', 'ready', { reason: 'test', by: 'test' })
     await r.moveAlias('live', '1.2.0', { expected: '1.0.0', reason: 'after upgrade', by: 'test' })
     expect((await r.ledger()).map((m) => m.to)).toEqual(['1.0.0', '1.2.0'])
+    // Schema 3: the model's release journal, shared by every runner, in write order.
+    const a = new PgJournal(r.backend as PgRegistryBackend, { runId: 'run-a', pid: 11 })
+    const b = new PgJournal(r.backend as PgRegistryBackend, { runId: 'run-b', pid: 12 })
+    const open = await a.intent('release', { candidate: '1.3.0' })
+    await a.note('release.deployed', { version: '1.3.0' })
+    const done = await b.intent('release', { candidate: '1.4.0' })
+    await b.commit(done, 'release', { outcome: 'released' })
+    const pending = await b.pending((e) => e.step === 'release')
+    expect(pending.map((p) => [p.intent.id, p.intent.runId, p.after.map((e) => e.step)])).toEqual([[open, 'run-a', ['release.deployed']]])
   })
 
   it('frees a release lock when its holder is killed with SIGKILL, and names the holder meanwhile', async () => {

@@ -1,0 +1,95 @@
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { runCli } from '../helpers/cli.js'
+import { freePort } from '../helpers/net.mjs'
+import { copyFixture } from '../helpers/testdir.js'
+import { killServers, predict, registryState, serverPids } from '../rollback/project.js'
+
+// An analysis that cannot measure (Error) is no verdict, and with the default rollbackOn
+// (["Failed"]) nothing rolls the candidate back: it keeps serving while `live` names the last
+// proven version. The state must say so (the release stays open, noted unproven; `mlci versions`
+// and `mlci registry verify` name what serves) and the next build resolves it.
+
+const config = (port: number) => `
+import local from '@mlci/plugin-local'
+import monitor from '@mlci/plugin-monitor'
+import rollback from '@mlci/plugin-rollback'
+import semver from '@mlci/plugin-semver'
+import trainer from '@mlci/plugin-trainer'
+// UNMEASURABLE: the metric's endpoint does not exist on the server (HTTP 404: a measurement error).
+const metric = process.env.UNMEASURABLE
+  ? { name: 'queue', json: { url: '/stats', path: 'queue.depth' }, successCondition: 'result < 100' }
+  : { name: 'error_rate', probe: { csv: 'probe.csv', value: 'error_rate', batchSize: 5 }, successCondition: 'result < 0.1' }
+export default {
+  plugins: [
+    trainer({ command: ['python3', 'train.py', '--out', 'out'], params: 'params.json', paramsMode: 'file',
+      inputs: ['train.py', 'params.json', 'data/train.csv'], outputs: ['out/model.json'], metrics: 'out/metrics.json', signature: 'out/signature.json' }),
+    semver(),
+    local({ port: ${port}, health: { intervalMs: 50, timeoutMs: 20000, successes: 2 }, stopTimeoutMs: 2000 }),
+    monitor({ interval: '50ms', count: 3, metrics: [metric] }),
+    rollback(),
+  ],
+}
+`
+
+const dirs: string[] = []
+afterAll(() => {
+  for (const dir of dirs) killServers(dir)
+  for (const dir of dirs) expect(serverPids(dir)).toEqual([])
+})
+
+function openReleases(dir: string): string[] {
+  const lines = readFileSync(join(dir, '.mlci', 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+  const closed = new Set(lines.filter((l) => l.type === 'commit' || l.type === 'abort').map((l) => l.ref))
+  return lines.filter((l) => l.type === 'intent' && l.step === 'release' && !closed.has(l.id)).map((l) => l.data.candidate.split('+')[0])
+}
+
+describe('a release whose analysis ends Error, without rollback', { timeout: 300_000 }, () => {
+  it('stays open as "serving, unproven", shown by versions and verify; the next build resolves it', async () => {
+    const port = await freePort()
+    const dir = copyFixture('classifier', { 'mlci.config.ts': config(port) })
+    dirs.push(dir)
+    const first = await runCli(['build'], { cwd: dir, timeoutMs: 120_000 })
+    expect(first.code, first.output).toBe(0)
+
+    const params = JSON.parse(readFileSync(join(dir, 'params.json'), 'utf8'))
+    writeFileSync(join(dir, 'params.json'), JSON.stringify({ ...params, epochs: 150 }))
+    const unmeasured = await runCli(['build'], { cwd: dir, env: { UNMEASURABLE: '1' }, timeoutMs: 120_000 })
+    expect(unmeasured.code, unmeasured.output).toBe(1)
+    expect(unmeasured.output).toContain('[MLCI_ANALYSIS_ERROR]')
+    const reg = registryState(dir)
+    const candidate = Object.keys(reg.versions).find((v) => !v.startsWith('0.1.0'))!
+    const key = candidate.split('+')[0]
+    expect(unmeasured.output).toContain(`${candidate} serves but is unproven (its analysis ended Error); live still names 0.1.0`)
+    // The true state: the candidate answers, it is pending (no verdict), live names the proven one,
+    // and the journal keeps the release open.
+    expect(await predict(port)).toMatchObject({ status: 200, version: candidate })
+    expect(reg.versions[candidate].status).toBe('pending')
+    expect(reg.aliases.live).toMatch(/^0\.1\.0/)
+    expect(openReleases(dir)).toEqual([key])
+
+    const versions = await runCli(['versions'], { cwd: dir })
+    expect(versions.stdout).toContain('serving, unproven')
+    expect(versions.stdout).toMatch(new RegExp(`Serving: ${candidate.replace(/[.+]/g, '\\$&')}, unproven \\(its analysis ended Error\\); live names 0\\.1\\.0`))
+    const json = JSON.parse((await runCli(['versions', '--json'], { cwd: dir })).stdout)
+    expect(json.serving).toMatchObject({ version: candidate, unproven: true })
+    const verify = await runCli(['registry', 'verify'], { cwd: dir })
+    expect(verify.code, verify.output).toBe(0)
+    expect(verify.stdout).toContain(`note: release ${candidate}: ${candidate} serves, unproven (its analysis ended Error); live names 0.1.0`)
+
+    // The next build (measurable again) resolves it: live serves again, then the same inputs
+    // resume the pending candidate, which is deployed, proven and released.
+    const next = await runCli(['build'], { cwd: dir, timeoutMs: 120_000 })
+    expect(next.code, next.output).toBe(0)
+    expect(next.output).toContain(`${candidate} was left serving unproven by run `)
+    expect(next.output).toMatch(new RegExp(`Serving 0\\.1\\.0\\S* \\(live\\) again; ${candidate.replace(/[.+]/g, '\\$&')} stays pending, not failed`))
+    expect(next.output).toContain(`Resuming ${candidate}`)
+    const after = registryState(dir)
+    expect(after.versions[candidate].status).toBe('ready')
+    expect(after.aliases.live).toBe(candidate)
+    expect(openReleases(dir)).toEqual([])
+    expect(await predict(port)).toMatchObject({ status: 200, version: candidate })
+    expect((await runCli(['versions'], { cwd: dir })).stdout).not.toContain('unproven')
+  })
+})
