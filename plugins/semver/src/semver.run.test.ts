@@ -145,7 +145,7 @@ describe('semver plugin in a run', () => {
     expect(again.record.data.candidate).toMatchObject({ version: v.version, reused: true, bump: 'none' })
     expect(existsSync(blob)).toBe(true)
     model.content = 'm2'
-    expect((await run(dir, plugins())).error).toMatchObject({ code: 'MLCI_VETOED', message: expect.stringContaining('accuracy gained 0 (< 0.01)') })
+    expect((await run(dir, plugins())).error).toMatchObject({ code: 'MLCI_VETOED', message: expect.stringContaining('accuracy unchanged at 0.9, not the 0.01 better required') })
   })
 
   it('records a version proposed by an earlier tap as given; ignores a stale candidate carried over from an earlier run', async () => {
@@ -172,12 +172,9 @@ describe('semver plugin in a run', () => {
     expect(() => semver({ gate: { accuracy: { min: 0.9, max: 0.5 } } })).toThrow(/min \(0\.9\) is above max \(0\.5\)/)
     expect(() => semver({ gate: { accuracy: { higherIsBetter: true } } })).toThrow(/has no threshold/)
     expect(() => semver({ gate: { accuracy: { minimum: 1 } } } as unknown as SemverOptions)).toThrow(/gate\.accuracy\.minimum is not a known option/)
-    let error: unknown
-    try {
-      semver({ minorOn: -1 })
-    } catch (caught) {
-      error = caught
-    }
-    expect(error).toMatchObject({ code: 'MLCI_PLUGIN_OPTIONS', message: expect.stringContaining('minorOn must be ≥ 0') })
+    expect(() => semver({ minorOn: -1 })).toThrow(expect.objectContaining({ code: 'MLCI_PLUGIN_OPTIONS', message: expect.stringContaining("minorOn must be a number ≥ 0 (absolute, in the metric's units) or a percentage string like '2%' (relative), got -1") }))
+    expect(() => semver({ gate: { rmse: { maxDrop: '5 percent' as '5%' } } })).toThrow(/gate\.rmse\.maxDrop must be a number ≥ 0 .* got "5 percent"/)
+    expect(() => semver({ gate: { rmse: { maxDrop: '5%', direction: 'higher', higherIsBetter: false } } })).toThrow(/keep only direction/)
+    expect(() => semver({ minorOn: { ranking_quality: '1%' } })).toThrow(/minorOn\.ranking_quality: mlci cannot tell/)
   })
 })
