@@ -67,7 +67,7 @@ export interface SemverOptions {
   minorOn?: Amount | Record<string, Amount>
   /** Decide the bump yourself; return undefined to keep the suggested one. */
   bump?: (info: BumpInfo) => BumpKind | undefined | Promise<BumpKind | undefined>
-  /** Append `+data.<7 hex of the input fingerprint>` (default true). */
+  /** Append `+data.<7 hex of the training data's content digest>` when the trainer declared data (default true). */
   buildMetadata?: boolean
   /** Create an annotated tag `model-vX.Y.Z` on the model's commit once the version is ready (default false; never pushed). */
   gitTag?: boolean

@@ -1,4 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { existsSync, rmSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { hostname } from 'node:os'
@@ -11,7 +12,7 @@ import semver, { type SemverOptions } from './index.js'
 // In-process runs with small inline trainer/deployer plugins: the paths the fixture test does
 // not reach (deployers, dry runs, tags, abandoned records). The fixture test covers the real thing.
 
-interface Model { content: string; metrics: Record<string, number>; features?: string[]; tamper?: boolean }
+interface Model { content: string; metrics: Record<string, number>; features?: string[]; tamper?: boolean; data?: string }
 
 const trainer = (model: Model, phase: 'train' | 'verify' = 'train') => definePlugin(() => ({
   name: 'inline-trainer',
@@ -26,6 +27,8 @@ const trainer = (model: Model, phase: 'train' | 'verify' = 'train') => definePlu
       ctx.data.params = { content: model.content }
       ctx.data.signature = { inputs: (model.features ?? ['x', 'y']).map((name) => ({ name, type: 'float' })), outputs: { classes: ['a', 'b'] } }
       ctx.data.metrics = model.metrics
+      // As the real trainer does for its declared data files: their content digest (the +data.<hash>).
+      ctx.data.dataset = { digest: `sha256:${createHash('sha256').update(model.data ?? 'rows').digest('hex')}`, files: 1, patterns: ['data.csv'] }
     })
   },
 }))()
