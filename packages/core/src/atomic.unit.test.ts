@@ -38,6 +38,20 @@ describe('atomic writes', () => {
     })
   }
 
+  for (const [name, write] of [
+    ['durable', (f: string, d: never) => writeFileAtomic(f, d)],
+    ['not durable', (f: string, d: never) => writeFileAtomic(f, d, { durable: false })],
+    ['sync', async (f: string, d: never) => writeFileAtomicSync(f, d)],
+  ] as const) {
+    it(`${name}: a write that fails (data of the wrong type, a too long name) throws its own error and leaves no temp file`, async () => {
+      const dir = fresh()
+      await expect(write(join(dir, 'state.json'), 42 as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' })
+      // The temp name (file + pid + random + .tmp) is too long while the file's own name fits.
+      await expect(write(join(dir, 'n'.repeat(240)), 'x' as never)).rejects.toMatchObject({ code: 'ENAMETOOLONG' })
+      expect(readdirSync(dir)).toEqual([])
+    })
+  }
+
   it('writes bytes as given', async () => {
     const file = join(fresh(), 'blob')
     const bytes = Uint8Array.from([0, 255, 10, 13, 128])
