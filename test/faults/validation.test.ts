@@ -42,7 +42,7 @@ describe('a gate on a metric the training never records', () => {
         export default { plugins: [
           trainer({ command: ['python3', 'train.py', '--out', 'out'], params: 'params.json', paramsMode: 'file',
                     outputs: ['out/model.json'], metrics: 'out/metrics.json', signature: 'out/signature.json' }),
-          semver({ gate: { acuracy: { min: 0.5 } } }),
+          semver({ gate: { acuracy: { min: 0.5, direction: 'higher' } } }),
         ] }`,
     })
     const { rmSync } = await import('node:fs')

@@ -1,3 +1,5 @@
+import type { DatasetRef } from './hash/data-digest.js'
+
 /**
  * Typed run data that plugins share through the context (`ctx.data`). Plugins never import each
  * other: a producer writes a field, a consumer reads it. Third-party plugins add their own fields
@@ -20,6 +22,8 @@ export interface RunData {
   artifacts?: ArtifactRef[]
   /** The model's input/output signature (trainer). */
   signature?: ModelSignature
+  /** The content of the declared training data files only (trainer); versions carry it as `+data.<hash>`. */
+  dataset?: DatasetRef
   /** Gate outcome (semver plugin's gate, or any gate plugin). */
   gate?: GateReport
   /** The version this run proposes/records (semver plugin's version tap). */

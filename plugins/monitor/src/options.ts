@@ -50,7 +50,12 @@ export interface MetricOptions {
   probe?: {
     /** CSV file of rows to send: a header of feature names plus the label column. */
     csv: string
-    /** What the sample's value is: `accuracy` (over answered rows), `error_rate` (failed requests / requests), `p50`/`p95`/`p99` (latency in seconds) or `requests`. */
+    /**
+     * What the sample's value is: `accuracy` (predictions equal to the labels, over answered rows),
+     * `rmse`/`mae`/`mape` for a regression (numeric labels and predictions; mape as a fraction, over
+     * rows whose label is not 0), `error_rate` (failed requests / requests), `p50`/`p95`/`p99`
+     * (latency in seconds) or `requests`.
+     */
     value: ProbeValue
     /** Prediction endpoint on the base URL (default `/predict`). */
     path?: string
@@ -62,7 +67,7 @@ export interface MetricOptions {
     rowsPerSample?: number
     /** How each row is sent in `{"rows": [...]}`: `object` (`{"feature": value}`, default) or `array` (values in header order). */
     rowFormat?: 'object' | 'array'
-    /** Key of the answer's predictions array (default `classes`). */
+    /** Key of the answer's predictions array (default `classes`; e.g. `predictions` for a regression server). */
     responseKey?: string
   }
   /** Condition for a successful sample, e.g. `'result < 0.05'`, or `(result) => boolean` in a .ts/.mjs config. */

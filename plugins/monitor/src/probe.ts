@@ -3,11 +3,13 @@ import { parseCsv } from './csv.js'
 
 /**
  * A probe: labelled rows (a CSV whose header is the feature names plus a label column) POSTed to
- * the prediction endpoint as `{"rows": [...]}`; the answer's `classes` are compared with the
- * labels. One run gives live accuracy, the request error rate and request latency percentiles.
+ * the prediction endpoint as `{"rows": [...]}`; the answer's predictions (`classes` by default,
+ * `responseKey`) are compared with the labels. One run gives live accuracy for a classifier, live
+ * rmse/mae/mape for a regression (numeric labels and predictions), the request error rate and
+ * request latency percentiles.
  */
 
-export const PROBE_VALUES = ['accuracy', 'error_rate', 'p50', 'p95', 'p99', 'requests'] as const
+export const PROBE_VALUES = ['accuracy', 'rmse', 'mae', 'mape', 'error_rate', 'p50', 'p95', 'p99', 'requests'] as const
 export type ProbeValue = (typeof PROBE_VALUES)[number]
 
 export interface ProbeDataset {
@@ -42,6 +44,8 @@ export interface ProbeResult {
    */
   rejected?: string
   firstError?: string
+  /** Why rmse/mae/mape could not be computed for some answered row (a label or prediction that is not a number). */
+  unscored?: string
 }
 
 export async function loadProbeDataset(file: string, labelColumn: string): Promise<ProbeDataset> {
@@ -72,6 +76,7 @@ export async function runProbe(url: string, dataset: ProbeDataset, settings: Pro
   const latencies: number[] = []
   let requests = 0, failed = 0, answered = 0, correct = 0, gotResponse = false
   let firstError: string | undefined, rejected: string | undefined
+  const errors = new RegressionErrors()
   for (let start = 0; start < rows.length; start += settings.batchSize) {
     if (signal?.aborted) throw signal.reason ?? new Error('aborted')
     const batch = rows.slice(start, start + settings.batchSize)
@@ -96,7 +101,10 @@ export async function runProbe(url: string, dataset: ProbeDataset, settings: Pro
         throw new Error(`the answer has no "${settings.responseKey}" list of ${batch.length} predictions`)
       }
       answered += batch.length
-      predicted.forEach((p, i) => { if (String(p) === batch[i].label) correct++ })
+      predicted.forEach((p, i) => {
+        if (String(p) === batch[i].label) correct++
+        errors.add(p, batch[i].label, start + i)
+      })
     } catch (error) {
       if (signal?.aborted) throw signal.reason ?? error
       failed++
@@ -104,15 +112,57 @@ export async function runProbe(url: string, dataset: ProbeDataset, settings: Pro
     }
   }
   return {
-    requests, failed, firstError, unreachable: !gotResponse, rejected,
+    requests, failed, firstError, unreachable: !gotResponse, rejected, unscored: errors.problem,
     values: {
       accuracy: answered ? correct / answered : Number.NaN,
+      ...errors.values(),
       error_rate: requests ? failed / requests : Number.NaN,
       p50: percentile(latencies, 0.5),
       p95: percentile(latencies, 0.95),
       p99: percentile(latencies, 0.99),
       requests,
     },
+  }
+}
+
+/**
+ * Regression errors over the answered rows: rmse, mae, and mape (mean |error| / |label|, as a
+ * fraction, over rows whose label is not 0). A row whose label or prediction is not a number is
+ * not scored, and the first such row is named; no scored row gives NaN (no data).
+ */
+class RegressionErrors {
+  private n = 0
+  private squared = 0
+  private absolute = 0
+  private relative = 0
+  private relativeRows = 0
+  problem?: string
+
+  add(prediction: unknown, label: string, row: number): void {
+    const y = label.trim() === '' ? Number.NaN : Number(label)
+    const p = typeof prediction === 'number' ? prediction : typeof prediction === 'string' && prediction.trim() !== '' ? Number(prediction) : Number.NaN
+    if (!Number.isFinite(y) || !Number.isFinite(p)) {
+      this.problem ??= !Number.isFinite(y)
+        ? `the label ${JSON.stringify(label)} of probe row ${row + 1} is not a number`
+        : `the prediction ${JSON.stringify(prediction)} for probe row ${row + 1} is not a number`
+      return
+    }
+    const e = p - y
+    this.n++
+    this.squared += e * e
+    this.absolute += Math.abs(e)
+    if (y !== 0) {
+      this.relative += Math.abs(e) / Math.abs(y)
+      this.relativeRows++
+    }
+  }
+
+  values(): { rmse: number; mae: number; mape: number } {
+    return {
+      rmse: this.n ? Math.sqrt(this.squared / this.n) : Number.NaN,
+      mae: this.n ? this.absolute / this.n : Number.NaN,
+      mape: this.relativeRows ? this.relative / this.relativeRows : Number.NaN,
+    }
   }
 }
 

@@ -165,11 +165,15 @@ function rank(source: SourceSpec): number {
   return source.kind === 'probe' ? 0 : 1
 }
 
+const REGRESSION = new Set<ProbeValue>(['rmse', 'mae', 'mape'])
+
 function fromProbe(result: ProbeResult | { error: string }, value: ProbeValue): Measurement {
   if ('error' in result) return { value: Number.NaN, error: result.error }
   if (result.unreachable) return { value: Number.NaN, error: `no probe request got an answer (${result.firstError})` }
   if (result.rejected) return { value: Number.NaN, error: `the server rejected the probe rows (${result.rejected}); check the probe CSV matches the model's inputs` }
   const v = result.values[value]
+  // A classifier's labels probed for rmse (or answers that are not numbers): the probe is set up wrong.
+  if (Number.isNaN(v) && REGRESSION.has(value) && result.unscored) return { value: v, error: `${value} needs numeric labels and predictions: ${result.unscored}; check the probe's label column and responseKey` }
   if (Number.isNaN(v)) return { value: v, noData: `all ${result.requests} probe requests failed (first: ${result.firstError})` }
   return { value: v }
 }

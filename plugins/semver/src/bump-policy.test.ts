@@ -16,11 +16,27 @@ describe('bump policy', () => {
     expect(await decideBump({ gate }, previous, { metrics: { accuracy: 0.9, loss: 0.15 }, signature: { ...signature('x', 'y'), outputs: { classes: ['a'] } }, artifacts: [] }))
       .toMatchObject({ bump: 'major', reason: expect.stringContaining('outputs') })
     expect(await decideBump({ gate }, previous, { metrics: { accuracy: 0.9, loss: 0.15 }, signature: signature('x', 'y'), artifacts: [] }))
-      .toEqual({ bump: 'minor', reason: 'loss improved 0.2 → 0.15 (≥ 0.01)' })
+      .toEqual({ bump: 'minor', reason: 'loss fell 0.2 → 0.15 (−0.05, −25 %, better; ≥ 1 % for minor)' })
     expect(await decideBump({ gate, minorOn: 0.1 }, previous, { metrics: { accuracy: 0.95, loss: 0.15 }, signature: signature('x', 'y'), artifacts: [] }))
       .toMatchObject({ bump: 'patch' })
     expect(await decideBump({ gate, minorOn: { f1: 0.01 } }, previous, { metrics: { accuracy: 0.99, loss: 0.01 }, artifacts: [] }))
       .toMatchObject({ bump: 'patch' })
+  })
+
+  it('minor needs a relative 1 % by default, or the absolute or relative amount given; the reason says rose/fell and better/worse', async () => {
+    const rmse = (v: number): ModelVersion => ({ ...previous, metrics: { rmse: v }, signature: undefined })
+    const gated = { rmse: { max: 1e6 } }
+    // 2003.1 → 2000: better by 3.1 in rmse units (≥ 0.01 absolute) but only 0.155 %: a patch by default.
+    expect(await decideBump({ gate: gated }, rmse(2003.1), { metrics: { rmse: 2000 }, artifacts: [] })).toEqual({
+      bump: 'patch', reason: 'no signature change, no metric improved enough vs 0.1.0: rmse fell 2003.1 → 2000 (−3.1, −0.155 %, better; needs ≥ 1 % for minor)',
+    })
+    expect(await decideBump({ gate: gated, minorOn: 0.01 }, rmse(2003.1), { metrics: { rmse: 2000 }, artifacts: [] })).toMatchObject({ bump: 'minor', reason: 'rmse fell 2003.1 → 2000 (−3.1, −0.155 %, better; ≥ 0.01 for minor)' })
+    expect(await decideBump({ gate: gated, minorOn: { rmse: '0.1%' } }, rmse(2003.1), { metrics: { rmse: 2000 }, artifacts: [] })).toMatchObject({ bump: 'minor' })
+    expect(await decideBump({ gate: gated }, rmse(2003.1), { metrics: { rmse: 1900 }, artifacts: [] })).toMatchObject({ bump: 'minor' })
+    // Worse is never a minor bump, however large the change.
+    expect(await decideBump({ gate: gated, minorOn: 0 }, rmse(2003.1), { metrics: { rmse: 3999.45 }, artifacts: [] })).toEqual({
+      bump: 'patch', reason: 'no signature change, no metric improved enough vs 0.1.0: rmse rose 2003.1 → 3999.45 (+1996.35, +99.7 %, worse; needs ≥ 0 for minor)',
+    })
   })
 
   it('a user function decides with the facts, or keeps the suggestion', async () => {

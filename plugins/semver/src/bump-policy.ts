@@ -1,7 +1,14 @@
 import { ErrorCode, MlciError, num, type ArtifactRef, type ModelSignature, type ModelVersion } from '@mlci/core'
-import { higherIsBetter, type BumpInfo, type BumpKind, type MetricChange, type SemverOptions } from './options.js'
+import { betterBy, formatAmount, parseAmount, type ParsedAmount } from './amount.js'
+import { directionOf } from './direction.js'
+import { movement } from './movement.js'
+import type { BumpInfo, BumpKind, MetricChange, SemverOptions } from './options.js'
 
-const DEFAULT_MINOR_ON = 0.01
+/**
+ * Relative by default: metrics live on very different scales (an rmse of 2000 on prices, an
+ * accuracy of 0.9), and a fixed 0.01 made every tiny rmse gain a minor bump.
+ */
+const DEFAULT_MINOR_ON = '1%'
 
 export interface Candidate {
   metrics: Record<string, number>
@@ -21,20 +28,34 @@ export function signatureChange(before?: ModelSignature, after?: ModelSignature)
   return undefined
 }
 
-/** The metrics `minorOn` watches, with how much each improved over `previous`. */
-export function metricChanges(options: SemverOptions, previous: Record<string, number> | undefined, candidate: Record<string, number>): (MetricChange & { needed: number })[] {
+/** The metrics `minorOn` watches, with how much each improved over `previous` and how much a minor bump needs. */
+export function metricChanges(options: SemverOptions, previous: Record<string, number> | undefined, candidate: Record<string, number>): (MetricChange & { needed: ParsedAmount })[] {
   if (!previous) return []
   const minorOn = options.minorOn ?? DEFAULT_MINOR_ON
-  const watched: [string, number][] = typeof minorOn === 'number'
-    ? Object.keys(options.gate ?? {}).map((m) => [m, minorOn])
-    : Object.entries(minorOn)
-  return watched.flatMap(([metric, needed]) => {
+  const watched: [string, unknown][] = typeof minorOn === 'object'
+    ? Object.entries(minorOn)
+    : Object.keys(options.gate ?? {}).map((m) => [m, minorOn])
+  return watched.flatMap(([metric, amount]) => {
     const before = previous[metric]
     const after = candidate[metric]
-    if (before === undefined || after === undefined) return []
-    const improvement = higherIsBetter(metric, options.gate?.[metric]) ? after - before : before - after
-    return [{ metric, previous: before, candidate: after, improvement, needed }]
+    const needed = parseAmount(amount)
+    const direction = directionOf(metric, options.gate?.[metric])
+    // Options are checked before the run (amount and direction); a metric either side lacks is not compared.
+    if (before === undefined || after === undefined || !needed || !direction) return []
+    const higher = direction === 'higher'
+    return [{ metric, previous: before, candidate: after, direction, improvement: betterBy(before, after, higher, false), relativeImprovement: betterBy(before, after, higher, true), needed }]
   })
+}
+
+/** Whether a change meets its minor-bump threshold (with a tolerance for float noise at the boundary). */
+function enough(c: MetricChange & { needed: ParsedAmount }): boolean {
+  const by = c.needed.relative ? c.relativeImprovement : c.improvement
+  return c.improvement > 0 && by >= c.needed.value - 1e-12
+}
+
+/** "rmse fell 2003.1 → 1990.2 (−12.9, −0.644 %, better; ≥ 0.5 % needed)". */
+function describeChange(c: MetricChange & { needed: ParsedAmount }): string {
+  return `${c.metric} ${movement(c.previous, c.candidate, c.direction === 'higher').text.replace(/\)$/, `; ${enough(c) ? '≥' : 'needs ≥'} ${formatAmount(c.needed, num)} for minor)`)}`
 }
 
 /**
@@ -46,17 +67,18 @@ export async function decideBump(options: SemverOptions, previous: ModelVersion 
   const changedSignature = signatureChange(previous?.signature, candidate.signature)
   const changes = metricChanges(options, previous?.metrics, candidate.metrics)
   let suggested: BumpKind = 'patch'
-  let reason = previous ? `no signature change, no metric improved enough vs ${previous.version}` : 'first version'
-  const improved = changes.filter((c) => c.improvement >= c.needed - 1e-12 && c.improvement > 0)
+  const watched = changes.length ? `: ${changes.map(describeChange).join('; ')}` : ''
+  let reason = previous ? `no signature change, no metric improved enough vs ${previous.version}${watched}` : 'first version'
+  const improved = changes.filter(enough)
   if (changedSignature) {
     suggested = 'major'
     reason = `signature changed: ${changedSignature}`
   } else if (improved.length) {
     suggested = 'minor'
-    reason = improved.map((c) => `${c.metric} improved ${num(c.previous)} → ${num(c.candidate)} (≥ ${num(c.needed)})`).join('; ')
+    reason = improved.map(describeChange).join('; ')
   }
   if (!options.bump) return { bump: suggested, reason }
-  const info: BumpInfo = { previous, candidate, signatureChanged: Boolean(changedSignature), changes, suggested, reason }
+  const info: BumpInfo = { previous, candidate, signatureChanged: Boolean(changedSignature), changes: changes.map(({ needed: _, ...c }) => c), suggested, reason }
   const chosen = await options.bump(info)
   if (chosen === undefined || chosen === suggested) return { bump: suggested, reason }
   if (!['major', 'minor', 'patch'].includes(chosen)) {

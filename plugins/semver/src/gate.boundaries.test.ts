@@ -51,9 +51,9 @@ describe('gate boundaries', () => {
   it('thresholds read as written, with the direction only for relative rules', () => {
     const live = { version: '1.0.0', metrics: { f1: 0.9 } }
     const v = evaluateGate({ f1: { min: 0.5, max: 1, maxDrop: 0.1, minImprovement: 0.01 }, loss: { max: 0.3 } }, { f1: 0.95, loss: 0.2 }, live).verdicts
-    expect(v[0].threshold).toBe('≥ 0.5, ≤ 1, drop ≤ 0.1 vs live, gain ≥ 0.01 vs live (higher is better)')
+    expect(v[0].threshold).toBe('≥ 0.5, ≤ 1, worse by ≤ 0.1 vs live, better by ≥ 0.01 vs live (higher is better)')
     expect(v[1].threshold).toBe('≤ 0.3')
-    expect(evaluateGate({ loss: { maxDrop: 0.1 } }, { loss: 0.2 }).verdicts[0].threshold).toBe('drop ≤ 0.1 vs live (lower is better)')
+    expect(evaluateGate({ loss: { maxDrop: 0.1 } }, { loss: 0.2 }).verdicts[0].threshold).toBe('worse by ≤ 0.1 vs live (lower is better)')
   })
 
   it('the veto counts failures over all gated metrics (singular for one)', () => {
@@ -62,8 +62,8 @@ describe('gate boundaries', () => {
   })
 
   it('the table shows — for values nobody has, and pass notes in brackets', () => {
-    const table = gateTable(evaluateGate({ a: { min: 0, maxDrop: 0.1 }, b: { min: 1 } }, { a: 1 }))
-    expect(table).toContain('| a | 1 | — | ≥ 0, drop ≤ 0.1 vs live (higher is better) | pass (no live version: relative check skipped) |')
+    const table = gateTable(evaluateGate({ a: { min: 0, maxDrop: 0.1, direction: 'higher' }, b: { min: 1 } }, { a: 1 }))
+    expect(table).toContain('| a | 1 | — | ≥ 0, worse by ≤ 0.1 vs live (higher is better) | pass (no live version: relative check skipped) |')
     expect(table).toContain('| b | — | — | ≥ 1 | FAIL: missing from the candidate |')
     expect(table.split('\n')[0]).toBe('| metric | candidate | live | threshold | verdict |')
   })

@@ -1,5 +1,8 @@
-import { markdownTable, num, type GateReport, type GateVerdict, type Veto } from '@mlci/core'
-import { higherIsBetter, type MetricRule } from './options.js'
+import { ErrorCode, MlciError, markdownTable, num, type GateReport, type GateVerdict, type Veto } from '@mlci/core'
+import { betterBy, formatAmount, parseAmount } from './amount.js'
+import { directionHint, directionOf } from './direction.js'
+import { movement } from './movement.js'
+import type { MetricRule } from './options.js'
 
 export interface LiveMetrics {
   version: string
@@ -22,13 +25,19 @@ function judge(metric: string, rule: MetricRule, candidate: number | undefined, 
   const thresholds: string[] = []
   const failures: string[] = []
   const notes: string[] = []
-  const higher = higherIsBetter(metric, rule)
+  const maxWorse = parseAmount(rule.maxDrop)
+  const minBetter = parseAmount(rule.minImprovement)
+  const relative = maxWorse !== undefined || minBetter !== undefined
+  const direction = directionOf(metric, rule)
+  if (relative && !direction) {
+    throw new MlciError(ErrorCode.PLUGIN_OPTIONS, `${directionHint(`gate.${metric}`, metric)}.`, { hint: 'Fix the gate option of @mlci/plugin-semver in your mlci config.' })
+  }
+  const higher = direction === 'higher'
   if (rule.min !== undefined) thresholds.push(`≥ ${num(rule.min)}`)
   if (rule.max !== undefined) thresholds.push(`≤ ${num(rule.max)}`)
-  const relative = rule.maxDrop !== undefined || rule.minImprovement !== undefined
-  if (rule.maxDrop !== undefined) thresholds.push(`drop ≤ ${num(rule.maxDrop)} vs live`)
-  if (rule.minImprovement !== undefined) thresholds.push(`gain ≥ ${num(rule.minImprovement)} vs live`)
-  const threshold = `${thresholds.join(', ')}${relative ? ` (${higher ? 'higher' : 'lower'} is better)` : ''}`
+  if (maxWorse) thresholds.push(`worse by ≤ ${formatAmount(maxWorse, num)} vs live`)
+  if (minBetter) thresholds.push(`better by ≥ ${formatAmount(minBetter, num)} vs live`)
+  const threshold = `${thresholds.join(', ')}${relative ? ` (${direction} is better)` : ''}`
   if (candidate === undefined || !Number.isFinite(candidate)) {
     return { metric, live: liveValue, threshold, pass: false, reason: 'missing from the candidate' }
   }
@@ -39,9 +48,14 @@ function judge(metric: string, rule: MetricRule, candidate: number | undefined, 
     else if (live.sameInputs) notes.push(`same inputs as ${live.version}: relative check skipped`)
     else if (liveValue === undefined) notes.push(`not recorded for ${live.version}: relative check skipped`)
     else {
-      const gain = higher ? candidate - liveValue : liveValue - candidate
-      if (rule.maxDrop !== undefined && -gain > rule.maxDrop + 1e-12) failures.push(`dropped ${num(-gain)} (> ${num(rule.maxDrop)})`)
-      if (rule.minImprovement !== undefined && gain < rule.minImprovement - 1e-12) failures.push(`gained ${num(gain)} (< ${num(rule.minImprovement)})`)
+      const moved = movement(liveValue, candidate, higher)
+      // Compared with a small tolerance, so a difference of exactly the threshold passes despite float noise.
+      if (maxWorse && -betterBy(liveValue, candidate, higher, maxWorse.relative) > maxWorse.value + 1e-12) {
+        failures.push(`${moved.text}, more than the ${formatAmount(maxWorse, num)} worse allowed`)
+      }
+      if (minBetter && betterBy(liveValue, candidate, higher, minBetter.relative) < minBetter.value - 1e-12) {
+        failures.push(`${moved.text}, ${moved.better ? 'less than' : 'not'} the ${formatAmount(minBetter, num)} better required`)
+      }
     }
   }
   const reason = failures.length ? failures.join('; ') : notes.join('; ') || undefined

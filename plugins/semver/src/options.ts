@@ -1,5 +1,10 @@
-import { ErrorCode, MlciError, validateOptions, type ArtifactRef, type ModelSignature, type ModelVersion, type Shape } from '@mlci/core'
+import { ErrorCode, MlciError, validateOptions, type ArtifactRef, type ModelSignature, type ModelVersion, type Shape, type Spec } from '@mlci/core'
 import semver from 'semver'
+import { amountProblem, type Amount } from './amount.js'
+import { directionHint, directionOf, type Direction } from './direction.js'
+
+export type { Amount } from './amount.js'
+export type { Direction } from './direction.js'
 
 export type BumpKind = 'major' | 'minor' | 'patch'
 
@@ -9,11 +14,17 @@ export interface MetricRule {
   min?: number
   /** The candidate must stay at or below this. */
   max?: number
-  /** The candidate may be worse than live by at most this much (in the metric's own units). */
-  maxDrop?: number
-  /** The candidate must be better than live by at least this much. */
-  minImprovement?: number
-  /** Default: false for names with loss/latency/error/mse/mae/rmse/duration/perplexity or ending in _ms/_s, else true. */
+  /** The candidate may be worse than live by at most this much: a number in the metric's units, or a percentage of the live value like '5%'. */
+  maxDrop?: Amount
+  /** The candidate must be better than live by at least this much: a number in the metric's units, or a percentage of the live value like '1%'. */
+  minImprovement?: Amount
+  /**
+   * Which way is better: 'lower' or 'higher'. Default from a word in the name: 'lower' for
+   * rmse/mae/mape/mse/loss/error/latency/duration/perplexity or a _ms/_s suffix, 'higher' for
+   * accuracy/acc/f1/auc/r2/precision/recall/ndcg/map/bleu/rouge/iou; any other name needs it (config error otherwise).
+   */
+  direction?: Direction
+  /** The older spelling of `direction` (true = 'higher'); use `direction`. */
   higherIsBetter?: boolean
 }
 
@@ -21,8 +32,11 @@ export interface MetricChange {
   metric: string
   previous: number
   candidate: number
-  /** Positive = better, in the metric's direction. */
+  /** Positive = better, in the metric's direction, in its own units. */
   improvement: number
+  /** The improvement as a fraction of |previous| (±Infinity when previous is 0). */
+  relativeImprovement: number
+  direction: Direction
 }
 
 /** What a custom `bump` function is told. */
@@ -46,13 +60,14 @@ export interface SemverOptions {
   /** The alias whose recorded metrics relative gates compare with (default `live`). */
   against?: string
   /**
-   * How much a metric must improve (in its own units) for a minor bump: one number for every gated
-   * metric, or per metric. Default 0.01 for every gated metric.
+   * How much a metric must improve for a minor bump: a percentage of the previous value like
+   * '1%' (relative) or a number in the metric's units (absolute); one amount for every gated
+   * metric, or per metric. Default '1%' on every gated metric.
    */
-  minorOn?: number | Record<string, number>
+  minorOn?: Amount | Record<string, Amount>
   /** Decide the bump yourself; return undefined to keep the suggested one. */
   bump?: (info: BumpInfo) => BumpKind | undefined | Promise<BumpKind | undefined>
-  /** Append `+data.<7 hex of the input fingerprint>` (default true). */
+  /** Append `+data.<7 hex of the training data's content digest>` when the trainer declared data (default true). */
   buildMetadata?: boolean
   /** Create an annotated tag `model-vX.Y.Z` on the model's commit once the version is ready (default false; never pushed). */
   gitTag?: boolean
@@ -62,13 +77,14 @@ export interface SemverOptions {
   promote?: boolean
 }
 
-const RULE: Shape = { min: 'number', max: 'number', maxDrop: 'number', minImprovement: 'number', higherIsBetter: 'boolean' }
+const AMOUNT: Spec = ['number', 'string']
+const RULE: Shape = { min: 'number', max: 'number', maxDrop: AMOUNT, minImprovement: AMOUNT, direction: { oneOf: ['lower', 'higher'] }, higherIsBetter: 'boolean' }
 
 export const OPTIONS_SHAPE: Shape = {
   first: 'string',
   gate: { record: { shape: RULE } },
   against: 'string',
-  minorOn: ['number', { record: 'number' }],
+  minorOn: [...AMOUNT, { record: AMOUNT }],
   bump: 'function',
   buildMetadata: 'boolean',
   gitTag: 'boolean',
@@ -84,13 +100,26 @@ export function checkOptions(name: string, options: SemverOptions): SemverOption
   for (const [metric, rule] of Object.entries(options.gate ?? {})) {
     if (rule.min !== undefined && rule.max !== undefined && rule.min > rule.max) problems.push(`gate.${metric}: min (${rule.min}) is above max (${rule.max})`)
     for (const key of ['maxDrop', 'minImprovement'] as const) {
-      if (rule[key] !== undefined && rule[key]! < 0) problems.push(`gate.${metric}.${key} must be ≥ 0, got ${rule[key]}`)
+      const problem = amountProblem(`gate.${metric}.${key}`, rule[key])
+      if (problem) problems.push(problem)
     }
-    if (Object.keys(rule).filter((k) => k !== 'higherIsBetter').length === 0) problems.push(`gate.${metric} has no threshold (min, max, maxDrop or minImprovement)`)
+    if (rule.direction && rule.higherIsBetter !== undefined && (rule.direction === 'higher') !== rule.higherIsBetter) {
+      problems.push(`gate.${metric} says direction: '${rule.direction}' and higherIsBetter: ${rule.higherIsBetter}; keep only direction`)
+    }
+    if (!directionOf(metric, rule)) problems.push(directionHint(`gate.${metric}`, metric))
+    if (Object.keys(rule).filter((k) => k !== 'higherIsBetter' && k !== 'direction').length === 0) problems.push(`gate.${metric} has no threshold (min, max, maxDrop or minImprovement)`)
   }
   const minorOn = options.minorOn
-  if (typeof minorOn === 'number' && minorOn < 0) problems.push(`minorOn must be ≥ 0, got ${minorOn}`)
-  if (typeof minorOn === 'object') for (const [m, v] of Object.entries(minorOn)) if (v < 0) problems.push(`minorOn.${m} must be ≥ 0, got ${v}`)
+  if (typeof minorOn === 'object') {
+    for (const [m, v] of Object.entries(minorOn)) {
+      const problem = amountProblem(`minorOn.${m}`, v)
+      if (problem) problems.push(problem)
+      if (!directionOf(m, options.gate?.[m])) problems.push(directionHint(`minorOn.${m}`, m))
+    }
+  } else {
+    const problem = amountProblem('minorOn', minorOn)
+    if (problem) problems.push(problem)
+  }
   if (options.tagPrefix !== undefined && !/^[A-Za-z0-9._/-]*$/.test(options.tagPrefix)) problems.push(`tagPrefix "${options.tagPrefix}" is not usable in a git tag name`)
   if (problems.length) {
     throw new MlciError(ErrorCode.PLUGIN_OPTIONS, problems.length === 1 ? `Invalid option: ${name} ${problems[0]}.` : `Invalid options for ${name}:\n  - ${problems.join('\n  - ')}`, {
@@ -98,11 +127,4 @@ export function checkOptions(name: string, options: SemverOptions): SemverOption
     })
   }
   return options
-}
-
-const LOWER_IS_BETTER = /(loss|latency|error|err_|mse|mae|rmse|duration|perplexity|_ms$|_s$|_seconds$)/i
-
-/** The direction of a metric: explicit, else inferred from its name. */
-export function higherIsBetter(metric: string, rule?: MetricRule): boolean {
-  return rule?.higherIsBetter ?? !LOWER_IS_BETTER.test(metric)
 }

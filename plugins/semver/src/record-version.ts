@@ -72,7 +72,10 @@ export async function recordVersion(options: SemverOptions, state: RunState, pro
       : await decideBump(options, base, { metrics, params, signature, artifacts })
   const bump = given?.version ? decided.bump : !base ? 'initial' : channel ? 'prerelease' : decided.bump
   const reason = channel && !given?.version ? `${decided.reason} (channel ${channel})` : decided.reason
-  const build = options.buildMetadata === false ? undefined : `data.${shortFingerprint(fingerprint)}`
+  // `+data.<hash>` names the training data's content only (params and code show in the lineage
+  // and in `mlci diff`); without declared data there is nothing to name, so no build metadata.
+  const dataset = ctx.data.dataset
+  const build = options.buildMetadata === false || !dataset?.files ? undefined : `data.${shortFingerprint(dataset.digest)}`
   const propose = (all: ModelVersion[]) => given?.version
     ?? nextVersion({ versions: all, base: base?.version, bump: decided.bump as 'major' | 'minor' | 'patch', first: options.first ?? '0.1.0', channel, build })
   const result: VersionProposal = { version: propose(versions), bump, reason, previous: base?.version, fingerprint }
@@ -89,7 +92,7 @@ export async function recordVersion(options: SemverOptions, state: RunState, pro
       await ctx.registry.create({
         version: result.version, runId: ctx.runId, git, fingerprint,
         fingerprints: stableFingerprints(state.phaseFingerprints),
-        params, metrics, artifacts, signature, deployable,
+        params, metrics, artifacts, signature, deployable, dataset: dataset?.files ? dataset : undefined,
         // `gated` tells `mlci versions` which metrics matter for this model.
         extra: { semver: { bump, reason, previous: base?.version, channel, gated: Object.keys(options.gate ?? {}) } },
       })

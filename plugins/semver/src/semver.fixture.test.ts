@@ -90,7 +90,7 @@ describe('semver plugin on the classifier fixture', () => {
 
     // 3. Better params (loss 0.147 → 0.107, ≥ minorOn 0.02) → minor.
     params({ learning_rate: 0.3 })
-    expect((await ok(['build'])).output).toMatch(/Recorded 0\.2\.0\+data\.[0-9a-f]{7} \(pending\): minor — loss improved 0\.146714 → 0\.107499/)
+    expect((await ok(['build'])).output).toMatch(/Recorded 0\.2\.0\+data\.[0-9a-f]{7} \(pending\): minor — loss fell 0\.146714 → 0\.107499 \(−0\.0392\d*, −26\.\d %, better; ≥ [\d.]+ for minor\)/)
     state = await versions()
     expect(state.aliases).toMatchObject({ live: state.versions[1].version, previous: v010.version })
 
@@ -140,7 +140,7 @@ describe('semver plugin on the classifier fixture', () => {
     expect(vetoed.code, vetoed.output).toBe(3)
     const live = (await latest()).version
     expect(vetoed.stderr).toContain(`| metric | candidate | live (${live}) | threshold | verdict |`)
-    expect(vetoed.stderr).toMatch(/\| accuracy \| 0\.\d+ \| 0\.96\d* \| ≥ 0\.9, drop ≤ 0\.02 vs live \(higher is better\) \| FAIL: 0\.\d+ < 0\.9; dropped/)
+    expect(vetoed.stderr).toMatch(/\| accuracy \| 0\.\d+ \| 0\.96\d* \| ≥ 0\.9, worse by ≤ 0\.02 vs live \(higher is better\) \| FAIL: 0\.\d+ < 0\.9; fell 0\.96\d* → 0\.\d+ \(−0\.\d+, −\d+(\.\d+)? %, worse\), more than the 0\.02 worse allowed/)
     expect(vetoed.stderr).toMatch(/\| loss \| 1\.\d+ \| 0\.\d+ \| ≤ 0\.5 \| FAIL: 1\.\d+ > 0\.5 \|/)
     expect(snapshot(dir)).toEqual(before)
 

@@ -1,4 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { existsSync, rmSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { hostname } from 'node:os'
@@ -11,7 +12,7 @@ import semver, { type SemverOptions } from './index.js'
 // In-process runs with small inline trainer/deployer plugins: the paths the fixture test does
 // not reach (deployers, dry runs, tags, abandoned records). The fixture test covers the real thing.
 
-interface Model { content: string; metrics: Record<string, number>; features?: string[]; tamper?: boolean }
+interface Model { content: string; metrics: Record<string, number>; features?: string[]; tamper?: boolean; data?: string }
 
 const trainer = (model: Model, phase: 'train' | 'verify' = 'train') => definePlugin(() => ({
   name: 'inline-trainer',
@@ -26,6 +27,8 @@ const trainer = (model: Model, phase: 'train' | 'verify' = 'train') => definePlu
       ctx.data.params = { content: model.content }
       ctx.data.signature = { inputs: (model.features ?? ['x', 'y']).map((name) => ({ name, type: 'float' })), outputs: { classes: ['a', 'b'] } }
       ctx.data.metrics = model.metrics
+      // As the real trainer does for its declared data files: their content digest (the +data.<hash>).
+      ctx.data.dataset = { digest: `sha256:${createHash('sha256').update(model.data ?? 'rows').digest('hex')}`, files: 1, patterns: ['data.csv'] }
     })
   },
 }))()
@@ -145,7 +148,7 @@ describe('semver plugin in a run', () => {
     expect(again.record.data.candidate).toMatchObject({ version: v.version, reused: true, bump: 'none' })
     expect(existsSync(blob)).toBe(true)
     model.content = 'm2'
-    expect((await run(dir, plugins())).error).toMatchObject({ code: 'MLCI_VETOED', message: expect.stringContaining('accuracy gained 0 (< 0.01)') })
+    expect((await run(dir, plugins())).error).toMatchObject({ code: 'MLCI_VETOED', message: expect.stringContaining('accuracy unchanged at 0.9, not the 0.01 better required') })
   })
 
   it('records a version proposed by an earlier tap as given; ignores a stale candidate carried over from an earlier run', async () => {
@@ -172,12 +175,9 @@ describe('semver plugin in a run', () => {
     expect(() => semver({ gate: { accuracy: { min: 0.9, max: 0.5 } } })).toThrow(/min \(0\.9\) is above max \(0\.5\)/)
     expect(() => semver({ gate: { accuracy: { higherIsBetter: true } } })).toThrow(/has no threshold/)
     expect(() => semver({ gate: { accuracy: { minimum: 1 } } } as unknown as SemverOptions)).toThrow(/gate\.accuracy\.minimum is not a known option/)
-    let error: unknown
-    try {
-      semver({ minorOn: -1 })
-    } catch (caught) {
-      error = caught
-    }
-    expect(error).toMatchObject({ code: 'MLCI_PLUGIN_OPTIONS', message: expect.stringContaining('minorOn must be ≥ 0') })
+    expect(() => semver({ minorOn: -1 })).toThrow(expect.objectContaining({ code: 'MLCI_PLUGIN_OPTIONS', message: expect.stringContaining("minorOn must be a number ≥ 0 (absolute, in the metric's units) or a percentage string like '2%' (relative), got -1") }))
+    expect(() => semver({ gate: { rmse: { maxDrop: '5 percent' as '5%' } } })).toThrow(/gate\.rmse\.maxDrop must be a number ≥ 0 .* got "5 percent"/)
+    expect(() => semver({ gate: { rmse: { maxDrop: '5%', direction: 'higher', higherIsBetter: false } } })).toThrow(/keep only direction/)
+    expect(() => semver({ minorOn: { ranking_quality: '1%' } })).toThrow(/minorOn\.ranking_quality: mlci cannot tell/)
   })
 })

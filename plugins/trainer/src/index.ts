@@ -27,7 +27,8 @@ export default definePlugin((options: TrainerOptions) => {
       mlci.declare({
         phase: 'train',
         cwd: options.cwd,
-        inputs: options.inputs ?? defaultInputs(options),
+        // Declared data files are inputs too (an explicit `inputs` list may not name them).
+        inputs: options.inputs ? [...new Set([...options.inputs, ...(options.data ?? [])])] : defaultInputs(options),
         outputs: writtenPaths(options),
         // env values only as a digest: they may hold secrets.
         params: {

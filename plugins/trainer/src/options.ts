@@ -18,6 +18,12 @@ export interface TrainerOptions {
   paramsFile?: string
   /** Globs the training result depends on (default: every file except outputs, VCS, venvs and mlci state). */
   inputs?: string[]
+  /**
+   * Globs of the training data; their content alone gives the version's `+data.<hash>` (params
+   * and code changes do not change it). They are inputs too. Default: the `inputs` entries that are
+   * not code (.py, .ipynb, .R, .sh, .js, .ts, .jl) and not the params file.
+   */
+  data?: string[]
   /** Files or folders the command must write (the model). */
   outputs?: string[]
   /** JSON or YAML file of metrics the command writes; read in the evaluate phase. */
@@ -30,7 +36,7 @@ export interface TrainerOptions {
 
 export const OPTIONS_SHAPE: Shape = {
   command: 'string[]', cwd: 'string', env: { record: 'string' }, params: ['object', 'string'],
-  paramsMode: { oneOf: ['argv', 'env', 'file'] }, paramsFile: 'string', inputs: 'string[]',
+  paramsMode: { oneOf: ['argv', 'env', 'file'] }, paramsFile: 'string', inputs: 'string[]', data: 'string[]',
   outputs: 'string[]', metrics: 'string', signature: 'string', timeout: 'number',
 }
 
@@ -39,6 +45,19 @@ const NEVER_INPUTS = ['!.git/**', '!.mlci/**', '!**/node_modules/**', '!**/.venv
 /** Everything but what training writes and tool state: over-invalidating beats a stale model. */
 export function defaultInputs(options: TrainerOptions): string[] {
   return ['**/*', ...NEVER_INPUTS, ...writtenPaths(options).flatMap((p) => [`!${p}`, `!${p.replace(/\/+$/, '')}/**`])]
+}
+
+const CODE = /\.(py|pyi|ipynb|r|sh|js|mjs|cjs|ts|jl|scala|java|go|rs|c|cpp|h)$/i
+
+/**
+ * The data globs: `data`, else the `inputs` that are not code, not the params file and not
+ * catch-alls like `*` (exclusions kept). None declared → no data digest.
+ */
+export function dataPatterns(options: TrainerOptions): string[] {
+  if (options.data) return options.data
+  const paramsFile = typeof options.params === 'string' ? options.params.replace(/^\.\//, '') : undefined
+  const positive = (options.inputs ?? []).filter((p) => !p.startsWith('!') && !CODE.test(p) && p.replace(/^\.\//, '') !== paramsFile && !/^(\*\*\/?)?\*(\.\*)?$/.test(p))
+  return positive.length ? [...positive, ...(options.inputs ?? []).filter((p) => p.startsWith('!'))] : []
 }
 
 /** Every path the command is expected to write. */

@@ -1,7 +1,7 @@
 import { relative, resolve } from 'node:path'
-import { writeFileAtomic, type PhaseContext } from '@mlci/core'
+import { datasetDigest, writeFileAtomic, type PhaseContext } from '@mlci/core'
 import type { TrainerOptions } from './options.js'
-import { writtenPaths } from './options.js'
+import { dataPatterns, writtenPaths } from './options.js'
 import { artifactRefs, checkWritten, readSignature, snapshot } from './outputs.js'
 import { loadParams, planParams, secretParamValues, trainedParams } from './params.js'
 import { parseProgress } from './progress.js'
@@ -56,6 +56,11 @@ export async function runTraining(ctx: PhaseContext, options: TrainerOptions): P
     ctx.data.params = trained.values
     ctx.data.paramSources = trained.sources
   }
+  const patterns = dataPatterns(options)
+  if (patterns.length) {
+    ctx.data.dataset = await datasetDigest(ctx.cwd, cwd, patterns)
+    if (!ctx.data.dataset.files) ctx.log.warn(`The training data (${patterns.join(', ')}) matched no file: the version gets no +data.<hash>. Fix the trainer's data (or inputs) option.`)
+  } else delete ctx.data.dataset
   const outputs = (options.outputs ?? []).map((p) => resolve(cwd, p))
   ctx.data.artifacts = await artifactRefs(outputs, ctx.cwd)
   if (options.signature) {

@@ -11,6 +11,9 @@ class Deferred<T> {
 
 type AnyTask = ListrTaskWrapper<unknown, never, never>
 
+/** A monitor sample line (`sample 2/4 accuracy=0.96 ✔ …`). */
+const SAMPLE = /^(⚠ )?sample \d+\/\d+ /
+
 function bar(fraction: number, width = 20): string {
   const filled = Math.round(fraction * width)
   return `${'█'.repeat(filled)}${'░'.repeat(width - filled)} ${Math.round(fraction * 100)}%`
@@ -27,8 +30,12 @@ export class ListrRenderer implements Renderer {
   private phaseDone = new Map<string, Deferred<PhaseRecord | undefined>>()
   private tapDone = new Map<string, Deferred<TapRecord | undefined>>()
   private tapTasks = new Map<string, AnyTask>()
-  /** Output that arrived before listr2 started the subtask (it starts a tick after the tap). */
-  private pendingOutput = new Map<string, string>()
+  /**
+   * Per phase/plugin, the facts the plain renderer prints (info, warn and error lines: the gate's
+   * verdicts, the recorded version and its reason, the deploy URL, monitor samples), kept under
+   * the tap after it ends. Lines can arrive before listr2 starts the subtask (a tick after the tap).
+   */
+  private facts = new Map<string, string[]>()
   private listr: Promise<unknown> | undefined
   /** Phases whose hook is a bail hook: a tap may stop them by returning a value (a gate veto). */
   private bail = new Set<string>()
@@ -76,10 +83,19 @@ export class ListrRenderer implements Renderer {
     mlci.on('log', (entry) => {
       if (entry.level === 'debug' && !this.options.verbose) return
       const key = `${entry.phase}/${entry.plugin}`
-      const text = entry.level === 'warn' ? `⚠ ${entry.message}` : entry.message
+      const text = entry.level === 'warn' ? `⚠ ${entry.message}` : entry.level === 'error' ? `✖ ${entry.message}` : entry.message
       const task = this.tapTasks.get(key)
-      if (task) task.output = text
-      else this.pendingOutput.set(key, text)
+      // A child's output lines are shown live (the latest only) and not kept: they are not facts.
+      if (entry.level === 'output') {
+        if (task) task.output = [...(this.facts.get(key) ?? []), text].join('\n')
+        return
+      }
+      const lines = this.facts.get(key) ?? []
+      // Monitor samples are one live line: each replaces the previous one.
+      if (SAMPLE.test(entry.message) && SAMPLE.test(lines.at(-1) ?? '')) lines.pop()
+      lines.push(text)
+      this.facts.set(key, lines)
+      if (task) task.output = lines.join('\n')
     })
     mlci.on('progress', (u) => {
       const task = this.tapTasks.get(`${u.phase}/${u.plugin}`)
@@ -95,6 +111,12 @@ export class ListrRenderer implements Renderer {
     const started = await Promise.race([this.phaseStarted.get(phase)!.promise.then(() => true), done.then(() => false)])
     if (!started) {
       const record = await done
+      // Rollback runs only after a failure: a run that did not need it does not show it (the plain
+      // renderer says nothing either; "↓ rollback not run" on every watch cycle read as a problem).
+      if (!record && phase === 'rollback') {
+        (task as unknown as { task: { enabled: boolean } }).task.enabled = false
+        return
+      }
       if (!record) return task.skip(`${phase} ${this.c.dim('not run')}`)
       if (record.status === 'cached') return task.skip(`${phase} ${this.c.green('↺ cached')}`)
       return task.skip(`${phase} ${this.c.dim(`${record.status}${record.reason ? `: ${record.reason}` : ''}`)}`)
@@ -104,11 +126,13 @@ export class ListrRenderer implements Renderer {
       task: async (_: unknown, subtask: AnyTask) => {
         const key = `${phase}/${tap.plugin}`
         this.tapTasks.set(key, subtask)
-        const early = this.pendingOutput.get(key)
-        if (early) subtask.output = early
+        const early = this.facts.get(key)
+        if (early?.length) subtask.output = early.join('\n')
         const record = await Promise.race([this.tapDone.get(`${phase}/${tap.name}`)!.promise, done.then(() => undefined)])
         if (!record) return subtask.skip(`${tap.plugin} ${this.c.dim('not run')}`)
         subtask.title = tap.plugin
+        // The live output line of a child process goes; the facts stay.
+        subtask.output = (this.facts.get(key) ?? []).join('\n')
         if (record.status === 'failed') throw new Error(record.error?.message ?? 'failed')
         // A bail hook's tap that returned a value (a veto) ends ok but stops the phase: it is the
         // tap after which no other tap started before the phase failed. Show it as ✖, not ✔.
@@ -117,8 +141,9 @@ export class ListrRenderer implements Renderer {
           if (end?.status === 'failed' && end.error?.code === ErrorCode.VETOED) throw new Error(end.error.message)
         }
       },
+      rendererOptions: { persistentOutput: true, outputBar: true },
     // A failed parent keeps listr2's red pointer (its convention for "a subtask failed").
-    })), { concurrent: true, exitOnError: true } as never)
+    })) as never, { concurrent: true, exitOnError: true } as never)
   }
 
   async finish(result: RunResult): Promise<void> {

@@ -1,4 +1,4 @@
-import { PHASE_NAMES, type Mlci, type RunResult } from '@mlci/core'
+import { ErrorCode, PHASE_NAMES, type Mlci, type RunResult } from '@mlci/core'
 import { formatDuration, palette, type Palette } from './color.js'
 import type { Renderer, RendererOptions } from './renderer.js'
 import { summaryLine } from './summary.js'
@@ -36,19 +36,35 @@ export class PlainRenderer implements Renderer {
 
   attach(mlci: Mlci): void {
     const { c } = this
+    // A bail hook's tap (the gate) that returns a veto ends "ok" and then fails the phase: its ✓
+    // line waits until the next tap starts or the phase ends, so a veto is written as ✖.
+    const bail = new Set<string>()
+    let held: { phase: string; plugin: string; durationMs: number } | undefined
+    const flush = (vetoed = false) => {
+      if (!held) return
+      this.write(`${c.cyan(`[${held.phase}]`)} ${vetoed ? c.red('✖') : c.green('✓')} ${held.plugin} ${c.dim(formatDuration(held.durationMs))}`)
+      held = undefined
+    }
     mlci.on('run:start', ({ phases }) => {
+      for (const p of phases) if (/Bail/.test((mlci.hooks as unknown as Record<string, object>)[p.name]?.constructor.name ?? '')) bail.add(p.name)
       this.write(c.dim(`mlci: ${phases.filter((p) => p.taps.length).map((p) => p.name).join(' → ') || 'no phase has a plugin'}`))
     })
     // Run-level hooks (initialize, report, done, …) are bookkeeping: show them only if they fail.
     mlci.on('tap:start', ({ phase, tap }) => {
+      flush()
       if (LIFECYCLE.has(phase)) this.write(`${c.cyan(`[${phase}]`)} ${tap.plugin} …`)
     })
     mlci.on('tap:end', ({ phase, record }) => {
       if (!LIFECYCLE.has(phase) && record.status === 'ok') return
+      if (bail.has(phase) && record.status === 'ok') {
+        held = { phase, plugin: record.plugin, durationMs: record.durationMs }
+        return
+      }
       const mark = record.status === 'ok' ? c.green('✓') : c.red('✖')
       this.write(`${c.cyan(`[${phase}]`)} ${mark} ${record.plugin} ${c.dim(formatDuration(record.durationMs))}`)
     })
     mlci.on('phase:end', (p) => {
+      flush(p.status === 'failed' && p.error?.code === ErrorCode.VETOED)
       if (p.status === 'ok') return // taps already reported
       if (p.status === 'failed') {
         // A gate veto is a return value, not a tap error: the phase fails with every tap ✓.

@@ -51,6 +51,9 @@ describe('toPosix and expandGlob', () => {
     expect(toPosix('a/b')).toBe('a/b')
     expect(expandGlob('data')).toEqual(['data', 'data/**'])
     expect(expandGlob('out/')).toEqual(['out', 'out/**'])
+    expect(expandGlob('out//')).toEqual(['out', 'out/**']) // every trailing slash goes, not just one
+    expect(expandGlob('data/raw/')).toEqual(['data/raw', 'data/raw/**'])
+    expect(expandGlob('*.csv')).toEqual(['*.csv', '*.csv/**'])
     expect(expandGlob('.')).toEqual(['**'])
     expect(expandGlob('/')).toEqual(['**'])
   })

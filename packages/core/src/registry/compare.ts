@@ -35,6 +35,8 @@ export function diffVersions(a: ModelVersion, b: ModelVersion): VersionDiff {
     params.push(row('signature.inputs', inputs(a), inputs(b)))
     params.push(row('signature.outputs', a.signature?.outputs, b.signature?.outputs))
   }
+  // The training data by content: a params-only change leaves this row unchanged.
+  if (a.dataset || b.dataset) params.push(row('data', a.dataset?.digest.slice(0, 19), b.dataset?.digest.slice(0, 19)))
   const artifacts = (v: ModelVersion) => Object.fromEntries((v.artifacts ?? []).map((x) => [x.path, x.digest.slice(0, 19)]))
   const [aa, ba] = [artifacts(a), artifacts(b)]
   for (const path of union(aa, ba)) params.push(row(`artifact ${path}`, aa[path], ba[path]))

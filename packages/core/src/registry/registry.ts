@@ -8,7 +8,7 @@ import type { AliasChange, AliasMove, ModelVersion, MoveAliasOptions, NewModelVe
 
 /** Lineage is written once: an update may fill a field that is still empty, never change one. */
 const WRITE_ONCE: readonly (keyof ModelVersion)[] = [
-  'runId', 'fingerprint', 'fingerprints', 'git', 'params', 'metrics', 'artifacts', 'signature', 'createdBy', 'deployable',
+  'runId', 'fingerprint', 'fingerprints', 'git', 'params', 'metrics', 'artifacts', 'signature', 'createdBy', 'deployable', 'dataset',
 ]
 
 /** Aliases of the release state machine: they name only `ready` versions, and never the same one. */

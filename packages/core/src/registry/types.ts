@@ -1,4 +1,5 @@
 import type { AnalysisReport, ArtifactRef, Deployable, ModelSignature } from '../data.js'
+import type { DatasetRef } from '../hash/data-digest.js'
 
 export type VersionStatus = 'pending' | 'ready' | 'failed'
 
@@ -20,6 +21,8 @@ export interface ModelVersion {
   metrics?: Record<string, number>
   artifacts?: ArtifactRef[]
   signature?: ModelSignature
+  /** The training data's content digest (the `+data.<hash>` of the version), when the trainer declared data. */
+  dataset?: DatasetRef
   /** Server code and deployer options released with the model (see Deployable). */
   deployable?: Deployable
   /** Filled by the deployer. */
