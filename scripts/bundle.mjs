@@ -16,8 +16,11 @@ const native = ['esbuild', '@node-rs/xxhash', 'typescript']
 
 const plugins = readdirSync(join(root, 'plugins')).filter((name) => existsSync(join(root, 'plugins', name, 'src/index.ts')))
 const targets = [
-  { pkg: 'packages/core', entry: 'src/index.ts', external: native },
-  { pkg: 'packages/cli', entry: 'src/main.ts', external: [...native, '@mlci/core'] },
+  // package-version: its own small entry, so `mlci --version` reads the version without core.
+  { pkg: 'packages/core', entry: ['src/index.ts', 'src/package-version.ts'], external: native },
+  // entry.ts answers --help/--version alone and imports main.ts for every command; it keeps
+  // the name main.js (the bin and package.json point there).
+  { pkg: 'packages/cli', entry: [{ in: 'src/entry.ts', out: 'main' }], external: [...native, '@mlci/core'] },
   // First-party plugins share the one @mlci/core the CLI loaded.
   ...plugins.map((name) => ({ pkg: `plugins/${name}`, entry: 'src/index.ts', external: [...native, '@mlci/core'] })),
 ]
@@ -27,7 +30,7 @@ for (const t of targets) {
   rmSync(outdir, { recursive: true, force: true })
   await esbuild.build({
     absWorkingDir: join(root, t.pkg),
-    entryPoints: [t.entry],
+    entryPoints: Array.isArray(t.entry) ? t.entry : [t.entry],
     outdir,
     bundle: true,
     splitting: true,
