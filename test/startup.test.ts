@@ -3,6 +3,7 @@
 // every module the real CLI loaded.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { runCli } from './helpers/cli.js'
 import { REPO, testdir } from './helpers/testdir.js'
@@ -39,5 +40,52 @@ describe('startup loads only what the command uses', () => {
     expect(r.code).toBe(0)
     expect(r.stdout).toContain('--wait-for-lock')
     expect(loaded(r.stderr).some((m) => m.endsWith(CORE_INDEX))).toBe(true)
+  })
+})
+
+/** A config whose one plugin prints which file configured it (`from <label>`) in verify. */
+const configSaying = (label: string, ts = false) => `export default { plugins: [{ name: 'say', apply(mlci${ts ? ': any' : ''}) {
+  mlci.hooks.verify.tapPromise('say', async () => { console.log('from ${label}') })
+} }] }\n`
+
+/** Whether any module the run loaded was bundled from cosmiconfig (esbuild keeps source path comments). */
+function loadedCosmiconfig(stderr: string): boolean {
+  return loaded(stderr).filter((m) => m.includes('/packages/core/dist/bundle/'))
+    .some((m) => readFileSync(fileURLToPath(m), 'utf8').includes('node_modules/cosmiconfig/'))
+}
+
+describe('finding the config without cosmiconfig when the answer is plain', () => {
+  it('a .ts config in the start folder loads without cosmiconfig; --config x.ts too', async () => {
+    const dir = testdir({ 'mlci.config.ts': configSaying('ts', true), 'ci.config.mjs': configSaying('ci') })
+    const r = await runCli(['build', '--only', 'verify'], { cwd: dir, env: { NODE_DEBUG: 'esm' } })
+    expect(r.code, r.stdout).toBe(0)
+    expect(r.stdout).toContain('from ts')
+    expect(loadedCosmiconfig(r.stderr)).toBe(false)
+    const c = await runCli(['build', '--only', 'verify', '-c', 'ci.config.mjs'], { cwd: dir, env: { NODE_DEBUG: 'esm' } })
+    expect(c.code, c.stdout).toBe(0)
+    expect(c.stdout).toContain('from ci')
+    expect(loadedCosmiconfig(c.stderr)).toBe(false)
+  })
+
+  it('finds what cosmiconfig finds otherwise: package.json#mlci first, a blank config skipped, a config in a parent folder', async () => {
+    const pkg = testdir({
+      'package.json': JSON.stringify({ name: 'p', private: true, mlci: { plugins: ['./say.mjs'] } }),
+      'say.mjs': `export default () => (${configSaying('package.json').replace('export default { plugins: [', '').replace(/\] \}\n$/, '')})\n`,
+      'mlci.config.ts': configSaying('ts', true),
+    })
+    const a = await runCli(['build', '--only', 'verify'], { cwd: pkg, env: { NODE_DEBUG: 'esm' } })
+    expect(a.code, a.output).toBe(0)
+    expect(a.stdout).toContain('from package.json')
+    expect(loadedCosmiconfig(a.stderr)).toBe(true)
+
+    const blank = testdir({ 'mlci.config.ts': '\n  \n', 'mlci.config.mjs': configSaying('mjs') })
+    const b = await runCli(['build', '--only', 'verify'], { cwd: blank })
+    expect(b.code, b.output).toBe(0)
+    expect(b.stdout).toContain('from mjs')
+
+    const parent = testdir({ 'mlci.config.mjs': configSaying('parent'), 'sub/readme.txt': 'x' })
+    const c = await runCli(['build', '--only', 'verify'], { cwd: join(parent, 'sub') })
+    expect(c.code, c.output).toBe(0)
+    expect(c.stdout).toContain('from parent')
   })
 })
