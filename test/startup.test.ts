@@ -16,10 +16,18 @@ function loaded(stderr: string): string[] {
 const CORE_INDEX = '/packages/core/dist/bundle/index.js'
 
 describe('startup loads only what the command uses', () => {
-  it('--version prints the CLI package version and loads no core', async () => {
-    const r = await runCli(['--version'], { cwd: testdir(), env: { NODE_DEBUG: 'esm' } })
+  it('--version prints the CLI package version from the bin alone; other forms load no core', async () => {
+    const version = JSON.parse(readFileSync(join(REPO, 'packages/cli/package.json'), 'utf8')).version
+    for (const args of [['--version'], ['-V']]) {
+      const r = await runCli(args, { cwd: testdir(), env: { NODE_DEBUG: 'esm' } })
+      expect(r.code).toBe(0)
+      expect(r.stdout).toBe(`${version}\n`)
+      expect(loaded(r.stderr).map((m) => m.replace(/.*\/packages\//, ''))).toEqual(['cli/bin/mlci.js'])
+    }
+    // With a global flag before it, the bundle's entry answers (still without core).
+    const r = await runCli(['-v', '--version'], { cwd: testdir(), env: { NODE_DEBUG: 'esm' } })
     expect(r.code).toBe(0)
-    expect(r.stdout.trim()).toBe(JSON.parse(readFileSync(join(REPO, 'packages/cli/package.json'), 'utf8')).version)
+    expect(r.stdout).toBe(`${version}\n`)
     const modules = loaded(r.stderr)
     expect(modules.some((m) => m.endsWith('/packages/cli/dist/bundle/main.js'))).toBe(true)
     expect(modules.filter((m) => m.endsWith(CORE_INDEX))).toEqual([])
