@@ -56,11 +56,12 @@ const configSaying = (label: string, ts = false) => `export default { plugins: [
   mlci.hooks.verify.tapPromise('say', async () => { console.log('from ${label}') })
 } }] }\n`
 
-/** Whether any module the run loaded was bundled from cosmiconfig (esbuild keeps source path comments). */
-function loadedCosmiconfig(stderr: string): boolean {
+/** Whether any module the run loaded was bundled from package `name` (esbuild keeps source path comments). */
+function loadedPackage(stderr: string, name: string): boolean {
   return loaded(stderr).filter((m) => m.includes('/packages/core/dist/bundle/'))
-    .some((m) => readFileSync(fileURLToPath(m), 'utf8').includes('node_modules/cosmiconfig/'))
+    .some((m) => readFileSync(fileURLToPath(m), 'utf8').includes(`node_modules/${name}/`))
 }
+const loadedCosmiconfig = (stderr: string) => loadedPackage(stderr, 'cosmiconfig')
 
 describe('finding the config without cosmiconfig when the answer is plain', () => {
   it('a .ts config in the start folder loads without cosmiconfig; --config x.ts too', async () => {
@@ -95,5 +96,31 @@ describe('finding the config without cosmiconfig when the answer is plain', () =
     const c = await runCli(['build', '--only', 'verify'], { cwd: join(parent, 'sub') })
     expect(c.code, c.output).toBe(0)
     expect(c.stdout).toContain('from parent')
+  })
+})
+
+describe('the plugin/core compatibility check', () => {
+  const withCore = (range: string) => `export default { plugins: [{ name: 'ranged', core: '${range}', apply(mlci) {
+  mlci.hooks.verify.tapPromise('ranged', async () => { console.log('ranged ran') })
+} }] }\n`
+
+  it('answers a plain caret range without loading semver, and still refuses a plugin for another core', async () => {
+    const ok = testdir({ 'mlci.config.mjs': withCore('^0.1.0') })
+    const a = await runCli(['build', '--only', 'verify'], { cwd: ok, env: { NODE_DEBUG: 'esm' } })
+    expect(a.code, a.stdout).toBe(0)
+    expect(a.stdout).toContain('ranged ran')
+    expect(loadedPackage(a.stderr, 'semver')).toBe(false)
+
+    const b = await runCli(['build'], { cwd: testdir({ 'mlci.config.mjs': withCore('^9.1.0') }) })
+    expect(b.code).toBe(2)
+    expect(b.stderr).toMatch(/Plugin ranged supports @mlci\/core \^9\.1\.0, but this is @mlci\/core 0\.1\.0/)
+
+    // Any other range shape is semver's to decide.
+    const c = await runCli(['build', '--only', 'verify'], { cwd: testdir({ 'mlci.config.mjs': withCore('>=0.1.0 <1') }), env: { NODE_DEBUG: 'esm' } })
+    expect(c.code, c.stdout).toBe(0)
+    expect(loadedPackage(c.stderr, 'semver')).toBe(true)
+    const d = await runCli(['build'], { cwd: testdir({ 'mlci.config.mjs': withCore('~0.2.0') }) })
+    expect(d.code).toBe(2)
+    expect(d.stderr).toContain('supports @mlci/core ~0.2.0')
   })
 })
