@@ -46,3 +46,34 @@ export function loadServicesEnv(file = process.env.MLCI_CI_STATE_DIR ? `${proces
   }
   return file
 }
+
+/**
+ * The environment startup figures run in: the user's, without NODE_EXTRA_CA_CERTS (this
+ * sandbox sets it; it adds ~40 ms to every Node start and is not what a user has).
+ */
+export function startupEnv(extra = {}) {
+  const env = { ...process.env, ...extra }
+  delete env.NODE_EXTRA_CA_CERTS
+  return env
+}
+
+/**
+ * hyperfine-style: run every command once per round, round after round, so load on a shared
+ * machine falls on all of them alike; returns each command's median wall time (ms).
+ * `commands`: [{ label, argv, cwd?, env? }]. A command that fails is reported, not thrown.
+ */
+export function interleaved(commands, { runs = 30, warmup = 3 } = {}) {
+  const times = commands.map(() => [])
+  const failed = commands.map(() => undefined)
+  for (let i = 0; i < runs + warmup; i++) {
+    commands.forEach((c, k) => {
+      if (failed[k]) return
+      const t0 = process.hrtime.bigint()
+      const r = spawnSync(c.argv[0], c.argv.slice(1), { cwd: c.cwd, env: c.env ?? startupEnv(), stdio: ['ignore', 'ignore', 'pipe'] })
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6
+      if (r.status !== 0) failed[k] = `exit ${r.status ?? r.signal}: ${String(r.stderr ?? r.error ?? '').trim().split('\n').pop()}`
+      else if (i >= warmup) times[k].push(ms)
+    })
+  }
+  return commands.map((c, k) => ({ ...c, ms: failed[k] ? undefined : median(times[k]), error: failed[k] }))
+}

@@ -16,9 +16,12 @@ const native = ['esbuild', '@node-rs/xxhash', 'typescript']
 
 const plugins = readdirSync(join(root, 'plugins')).filter((name) => existsSync(join(root, 'plugins', name, 'src/index.ts')))
 const targets = [
-  { pkg: 'packages/core', entry: 'src/index.ts', external: native },
-  // The default report plugin stays its own package (one copy, whether added by default or listed).
-  { pkg: 'packages/cli', entry: 'src/main.ts', external: [...native, '@mlci/core', '@mlci/plugin-report'] },
+  // package-version: its own small entry, so `mlci --version` reads the version without core.
+  { pkg: 'packages/core', entry: ['src/index.ts', 'src/package-version.ts'], external: native },
+  // entry.ts answers --help/--version alone and imports main.ts for every command; it keeps
+  // the name main.js (the bin and package.json point there). The default report plugin stays
+  // its own package (one copy, whether added by default or listed).
+  { pkg: 'packages/cli', entry: [{ in: 'src/entry.ts', out: 'main' }], external: [...native, '@mlci/core', '@mlci/plugin-report'] },
   // First-party plugins share the one @mlci/core the CLI loaded.
   ...plugins.map((name) => ({ pkg: `plugins/${name}`, entry: 'src/index.ts', external: [...native, '@mlci/core'] })),
 ]
@@ -28,7 +31,7 @@ for (const t of targets) {
   rmSync(outdir, { recursive: true, force: true })
   await esbuild.build({
     absWorkingDir: join(root, t.pkg),
-    entryPoints: [t.entry],
+    entryPoints: Array.isArray(t.entry) ? t.entry : [t.entry],
     outdir,
     bundle: true,
     splitting: true,

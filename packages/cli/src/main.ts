@@ -3,8 +3,9 @@ import { COMMANDS, type CommandIo } from './commands/index.js'
 import { parse } from './options.js'
 import { colorsEnabled, palette } from './ui/color.js'
 import { formatError } from './ui/format-error.js'
-import { commandHelp, mainHelp, version } from './help.js'
+import { commandHelp, quickAnswer } from './help.js'
 import { redactError } from './session.js'
+import { splitCommand } from './command-line.js'
 
 /** The only place that prints errors and exits. */
 export async function main(argv: string[]): Promise<void> {
@@ -56,33 +57,12 @@ export async function main(argv: string[]): Promise<void> {
   setTimeout(() => process.exit(code), 50).unref()
 }
 
-/** Global flags that take a value: they may come before the command (`mlci -c ci.config.ts build`). */
-const GLOBAL_VALUE_FLAGS = new Set(['-c', '--config', '--cwd'])
-const GLOBAL_SWITCHES = new Set(['-v', '--verbose'])
-
-/** The command name and its arguments, with global flags given before the name moved after it. */
-export function splitCommand(argv: string[]): { name: string | undefined; rest: string[] } {
-  const before: string[] = []
-  let i = 0
-  for (; i < argv.length; i++) {
-    const arg = argv[i]
-    if (GLOBAL_SWITCHES.has(arg) || /^--(config|cwd)=/.test(arg)) before.push(arg)
-    else if (GLOBAL_VALUE_FLAGS.has(arg) && i + 1 < argv.length) before.push(arg, argv[++i])
-    else break
-  }
-  if (i >= argv.length) return { name: before.length ? undefined : argv[0], rest: before }
-  return { name: argv[i], rest: [...argv.slice(i + 1), ...before] }
-}
-
 async function dispatch(argv: string[], io: CommandIo): Promise<number> {
   const { name, rest } = splitCommand(argv)
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
-    io.stdout.write(mainHelp())
-    return name ? ExitCode.OK : ExitCode.USAGE
-  }
-  if (name === '--version' || name === '-V') {
-    io.stdout.write(`${version()}\n`)
-    return ExitCode.OK
+  const quick = quickAnswer(name)
+  if (quick || !name) {
+    io.stdout.write(quick?.text ?? '')
+    return quick?.code ?? ExitCode.USAGE
   }
   const entry = COMMANDS[name]
   if (!entry) {

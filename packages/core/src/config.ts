@@ -9,6 +9,7 @@ import type { TimeoutsConfig } from './timeouts.js'
 import { findPackageJson } from './package-version.js'
 import { REGISTRY_SHAPE, STORE_SHAPE, type RegistryConfig, type StoreConfig } from './shared/settings.js'
 import { importWithCore, resolveFromMlciLocation } from './core-resolution.js'
+import { satisfiesCaret } from './caret-range.js'
 
 /** A plugin entry in config: an instance, a specifier, `[specifier, options]`, nested lists, or falsy (ignored). */
 export type PluginEntry = MlciPlugin | string | [string, unknown?] | PluginEntry[] | false | null | undefined | 0 | ''
@@ -121,9 +122,9 @@ async function loadSpecifier(specifier: string, options: unknown, fromDir: strin
 async function checkCompatibility(loaded: LoadedPlugin): Promise<void> {
   const range = loaded.plugin.core
   if (!range) return
-  // Loaded on demand: semver is a large module and most commands never need it.
-  const { default: semver } = await import('semver')
-  if (!semver.satisfies(CORE_VERSION, range, { includePrerelease: true })) {
+  // semver is a large module: loaded only for a range satisfiesCaret cannot answer.
+  const ok = satisfiesCaret(CORE_VERSION, range) ?? (await import('semver')).default.satisfies(CORE_VERSION, range, { includePrerelease: true })
+  if (!ok) {
     throw new MlciError(ErrorCode.PLUGIN_INCOMPATIBLE,
       `Plugin ${loaded.plugin.name}${loaded.version ? `@${loaded.version}` : ''} supports @mlci/core ${range}, but this is @mlci/core ${CORE_VERSION}.`,
       { hint: `Upgrade the plugin (or mlci) so the versions match.`, plugin: loaded.plugin.name })

@@ -7,6 +7,7 @@ import { writeFileAtomic, writeJsonAtomic } from './atomic.js'
 import { resolveConfig, type ResolvedConfig } from './config.js'
 import { ErrorCode, MlciError, errorMessage } from './errors.js'
 import { importWithCore } from './core-resolution.js'
+import { findModuleConfigQuickly, isModuleConfig } from './config-search.js'
 
 export const MODULE_NAME = 'mlci'
 export const SEARCH_PLACES = [
@@ -200,8 +201,8 @@ export interface LoadConfigOptions {
 
 const DEFERRED = Symbol('mlci.deferred-config-module')
 
-/** Find (cosmiconfig) and load the config, then validate it and resolve its plugins. */
-export async function loadConfig(options: LoadConfigOptions = {}): Promise<ResolvedConfig> {
+/** cosmiconfig, for a search the quick look cannot answer (parent folders, JSON, YAML, package.json). */
+async function configExplorer() {
   // A CommonJS package: its named export sits on `default` when bundled into ES modules.
   const mod = (await import('cosmiconfig')) as typeof import('cosmiconfig') & { default?: typeof import('cosmiconfig') }
   const cosmiconfigSync = mod.cosmiconfigSync ?? mod.default!.cosmiconfigSync
@@ -209,24 +210,30 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Resol
   // search avoids a thread-pool round trip per candidate file; modules (.ts/.js) are only marked
   // here and imported below by our async loaders.
   const deferred = (filepath: string) => ({ [DEFERRED]: filepath })
-  const explorer = cosmiconfigSync(MODULE_NAME, {
+  return cosmiconfigSync(MODULE_NAME, {
     searchPlaces: SEARCH_PLACES,
     searchStrategy: 'project',
     cache: false,
     loaders: { '.ts': deferred, '.mts': deferred, '.cts': deferred, '.mjs': deferred, '.js': deferred, '.cjs': deferred },
   })
+}
+
+/** Find (cosmiconfig) and load the config, then validate it and resolve its plugins. */
+export async function loadConfig(options: LoadConfigOptions = {}): Promise<ResolvedConfig> {
   const cwd = resolve(options.cwd ?? process.cwd())
   let discard: (() => void) | undefined
   let found: { config: unknown; filepath: string; isEmpty?: boolean } | null
   try {
-    if (options.file) {
-      const file = resolve(cwd, options.file)
-      if (!existsSync(file)) {
-        throw new MlciError(ErrorCode.CONFIG_NOT_FOUND, `Config file ${options.file} does not exist.`, { hint: 'Check the --config path.' })
-      }
-      found = explorer.load(file)
-    } else {
-      found = explorer.search(cwd)
+    const file = options.file && resolve(cwd, options.file)
+    if (file && !existsSync(file)) {
+      throw new MlciError(ErrorCode.CONFIG_NOT_FOUND, `Config file ${options.file} does not exist.`, { hint: 'Check the --config path.' })
+    }
+    // The common case (a module config right here) needs no cosmiconfig; everything else does.
+    const quick = file ? (isModuleConfig(file) ? file : undefined) : findModuleConfigQuickly(cwd)
+    if (quick) found = { config: { [DEFERRED]: quick }, filepath: quick }
+    else {
+      const explorer = await configExplorer()
+      found = file ? explorer.load(file) : explorer.search(cwd)
     }
     const module = (found?.config as Record<symbol, string> | undefined)?.[DEFERRED]
     if (found && module && /\.[mc]?ts$/.test(module)) ({ module: found.config, discard } = await loadTsConfig(module))

@@ -1,8 +1,10 @@
 // Path containment: what counts as inside a folder. A wrong answer either lets the cache write
 // outside the project or refuses a legitimate file whose name starts with two dots.
+import fc from 'fast-check'
+import picomatch from 'picomatch'
 import { describe, expect, it } from 'vitest'
 import { projectPath } from '../cache/outputs.js'
-import { escapes, expandGlob, isWithin, toPosix } from './paths.js'
+import { MATCH_OPTIONS, compileGlobs, escapes, expandGlob, isWithin, toPosix } from './paths.js'
 
 describe('isWithin', () => {
   it('is true for the folder itself and anything below it', () => {
@@ -56,5 +58,18 @@ describe('toPosix and expandGlob', () => {
     expect(expandGlob('*.csv')).toEqual(['*.csv', '*.csv/**'])
     expect(expandGlob('.')).toEqual(['**'])
     expect(expandGlob('/')).toEqual(['**'])
+  })
+})
+
+describe('compileGlobs answers exactly as picomatch (the walk and watch mode must agree)', () => {
+  const globs = ['**', '**/**', 'data', 'data/**', 'data/**/**', 'data/x.csv', 'src/a b/c.py', '**/*.py', '**/*', '**/*.tar.gz',
+    '*.py', 'data/*.csv', 'd?ta/**', 'data/{a,b}/**', './data/**', 'data/../x/**', '.hidden/**', '**/.*', '[ab]/**', '!(x)/**']
+  const segment = fc.constantFrom('data', 'x.csv', '.py', '..py', 'py', 'a.py', '.hidden', 'a b', 'c.py', 'a', 'b', 'x', 'f.tar.gz', 'datax', '-')
+  it('on every shape of glob and random relative paths', () => {
+    fc.assert(fc.property(fc.subarray(globs, { minLength: 1 }), fc.array(fc.array(segment, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 20 }), (chosen, paths) => {
+      const fast = compileGlobs(chosen.flatMap(expandGlob))
+      const slow = picomatch(chosen.flatMap(expandGlob), MATCH_OPTIONS)
+      for (const rel of paths.map((p) => p.join('/'))) expect(fast(rel), `${chosen.join(' ')} on ${rel}`).toBe(slow(rel))
+    }), { numRuns: 2000 })
   })
 })

@@ -2,7 +2,7 @@ import { readdirSync, statSync, type Stats } from 'node:fs'
 import type { FileStamp } from './stat-cache.js'
 import { relative, resolve, sep } from 'node:path'
 import picomatch from 'picomatch'
-import { MATCH_OPTIONS, SKIPPED_DIRS, expandGlob, isWithin, toPosix } from './paths.js'
+import { SKIPPED_DIRS, compileGlobs, expandGlob, isWithin, toPosix } from './paths.js'
 
 export { SKIPPED_DIRS } from './paths.js'
 
@@ -38,8 +38,8 @@ export function walkFiles(options: FindFilesOptions, onFile: (path: string, stat
   const positive = options.patterns.filter((g) => !g.startsWith('!'))
   const negative = options.patterns.filter((g) => g.startsWith('!')).map((g) => g.slice(1))
   if (!positive.length) return
-  const include = picomatch(positive.flatMap(expandGlob), MATCH_OPTIONS)
-  const excludeGlob = negative.length ? picomatch(negative.flatMap(expandGlob), MATCH_OPTIONS) : undefined
+  const include = compileGlobs(positive.flatMap(expandGlob))
+  const excludeGlob = negative.length ? compileGlobs(negative.flatMap(expandGlob)) : undefined
   // Prefix checks: this runs for every file and folder of the tree, and path.relative() per
   // call costs about 10× a string comparison.
   const excluded = (options.exclude ?? []).map((p) => resolve(p))
