@@ -7,6 +7,7 @@ import { writeFileAtomic, writeJsonAtomic } from './atomic.js'
 import { resolveConfig, type ResolvedConfig } from './config.js'
 import { ErrorCode, MlciError, errorMessage } from './errors.js'
 import { importWithCore } from './core-resolution.js'
+import { collectingOptionProblems } from './plugin.js'
 
 export const MODULE_NAME = 'mlci'
 export const SEARCH_PLACES = [
@@ -201,7 +202,12 @@ export interface LoadConfigOptions {
 const DEFERRED = Symbol('mlci.deferred-config-module')
 
 /** Find (cosmiconfig) and load the config, then validate it and resolve its plugins. */
-export async function loadConfig(options: LoadConfigOptions = {}): Promise<ResolvedConfig> {
+export function loadConfig(options: LoadConfigOptions = {}): Promise<ResolvedConfig> {
+  // Plugin factories called while the config loads report option problems instead of throwing the first.
+  return collectingOptionProblems(() => load(options))
+}
+
+async function load(options: LoadConfigOptions): Promise<ResolvedConfig> {
   // A CommonJS package: its named export sits on `default` when bundled into ES modules.
   const mod = (await import('cosmiconfig')) as typeof import('cosmiconfig') & { default?: typeof import('cosmiconfig') }
   const cosmiconfigSync = mod.cosmiconfigSync ?? mod.default!.cosmiconfigSync

@@ -1,4 +1,4 @@
-import { analysisDecision, definePlugin, errorMessage, selectPhases, validateOptions, type Mlci, type PhaseContext, type RunContext, packageVersion } from '@mlci/core'
+import { analysisDecision, definePlugin, errorMessage, optionsSchema, selectPhases, type Mlci, type PhaseContext, type RunContext, packageVersion } from '@mlci/core'
 import { asRollbackPhase, pendingPhases } from './phase-events.js'
 import { recover } from './recover.js'
 import { ReleaseJournal } from './release-journal.js'
@@ -23,8 +23,7 @@ export interface ManualRollback {
  * release state (`ctx.release.goLive`); recover releases a dead run left unfinished
  * (recover.ts). `mlci rollback` is core's rollback row calling the same tap.
  */
-export default definePlugin((input?: RollbackOptions) => {
-  const options = validateOptions<RollbackOptions>(NAME, input, { recover: 'boolean' })
+export default definePlugin({ name: NAME, options: optionsSchema<RollbackOptions>({ recover: 'boolean' }) }, (options) => {
   const releases = new ReleaseJournal()
   /** Runs whose recovery already rolled back (a `mlci rollback` then has nothing more to do). */
   const recoveredTo = new Map<string, string>()
