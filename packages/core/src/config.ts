@@ -100,7 +100,12 @@ async function loadSpecifier(specifier: string, options: unknown, fromDir: strin
   const file = resolveSpecifier(specifier, fromDir, configFile)
   let mod: Record<string, unknown>
   try {
-    mod = await importWithCore(pathToFileURL(file).href)
+    if (/\.[mc]?tsx?$/.test(file)) {
+      // A TypeScript plugin by path: compiled the way TS configs are (load-config.ts), cached beside it.
+      const { loadTsConfigModule } = await import('./load-config.js')
+      const loaded = await loadTsConfigModule(file)
+      mod = typeof loaded === 'function' || isPlugin(loaded) ? { default: loaded } : loaded as Record<string, unknown>
+    } else mod = await importWithCore(pathToFileURL(file).href)
   } catch (error) {
     throw new MlciError(ErrorCode.PLUGIN_INVALID, `Plugin "${specifier}" failed to load: ${errorMessage(error)}`, {
       hint: `Check that ${specifier} is built and is an ES module or CommonJS module exporting a plugin factory.`, cause: error,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs'
-import { mkdir, stat } from 'node:fs/promises'
+import { mkdir, readFile, stat } from 'node:fs/promises'
 import { basename, dirname, join, relative, resolve, sep } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { writeFileAtomic, writeJsonAtomic } from './atomic.js'
@@ -95,6 +95,7 @@ async function compile(configFile: string, cacheDir: string, manifestFile: strin
       sourceRoot: `${pathToFileURL(dirname(configFile)).href}/`,
       logLevel: 'silent',
       absWorkingDir: dirname(configFile),
+      plugins: [keepLocations()],
     })
   } catch (error) {
     const failure = error as { errors?: import('esbuild').Message[] }
@@ -126,6 +127,39 @@ async function compile(configFile: string, cacheDir: string, manifestFile: strin
   await writeJsonAtomic(manifestFile, manifest, { durable: false })
   written.push(manifestFile) // a missing manifest only means the next load compiles again
   return manifest
+}
+
+const RESOLVING = Symbol('mlci.resolving')
+
+/**
+ * Modules imported by path keep their own location, as packages do. A JavaScript module
+ * (`./plugin/index.mjs`, a built plugin in a sibling folder) stays external: Node loads it from
+ * where it is, so its `import.meta.url`, `../package.json` and relative imports work, and the
+ * phase cache fingerprints its code (cache/plugin-code.ts). A TypeScript module must be
+ * compiled, so it is bundled, with `import.meta.url`/`dirname`/`filename` replaced by its
+ * original file's.
+ */
+function keepLocations(): import('esbuild').Plugin {
+  return {
+    name: 'mlci-keep-locations',
+    setup(build) {
+      build.onResolve({ filter: /^(\.{1,2}\/|\/|file:)/ }, async (args) => {
+        if (args.pluginData === RESOLVING || args.kind === 'entry-point') return undefined
+        const resolved = await build.resolve(args.path, { resolveDir: args.resolveDir, importer: args.importer, kind: args.kind, pluginData: RESOLVING })
+        if (resolved.errors.length || !/\.[mc]?js$/.test(resolved.path)) return undefined
+        return { path: pathToFileURL(resolved.path).href, external: true }
+      })
+      build.onLoad({ filter: /\.[mc]?tsx?$/ }, async (args) => {
+        const text = await readFile(args.path, 'utf8')
+        const url = pathToFileURL(args.path).href
+        const contents = text
+          .replaceAll('import.meta.url', JSON.stringify(url))
+          .replaceAll('import.meta.filename', JSON.stringify(args.path))
+          .replaceAll('import.meta.dirname', JSON.stringify(dirname(args.path)))
+        return { contents, loader: args.path.endsWith('x') ? 'tsx' : 'ts' }
+      })
+    },
+  }
 }
 
 async function importConfigModule(file: string, configFile: string): Promise<unknown> {
