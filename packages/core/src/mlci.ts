@@ -396,8 +396,9 @@ export class Mlci extends EventEmitter<RunEvents> {
         await row.invoke(this.hooks, pctx)
         const errors = this.collected.get(pctx)
         if (errors?.length) throw aggregate(row.name, errors)
-        // Nested changes (ctx.data.x.push(…)) escape the publish-time check: JSON-check them here.
-        checkRunData(ctx.data)
+        // Nested changes (ctx.data.x.push(…)) escape the publish-time check: a cacheable phase's
+        // data is replayed from JSON, so check it before it is saved.
+        if (row.cacheable) checkRunData(ctx.data)
       } catch (caught) {
         const failure = ctx.signal.aborted && !MlciError.is(caught) ? new MlciError(ErrorCode.INTERRUPTED, 'Interrupted.') : caught
         const interrupted = MlciError.is(failure) && failure.code === ErrorCode.INTERRUPTED
