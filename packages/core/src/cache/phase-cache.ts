@@ -127,7 +127,7 @@ export class ContentPhaseCache implements PhaseCache {
     if (notCacheableUp.length) return uncacheable(`not cacheable: upstream ${notCacheableUp.join(', ')} is not cacheable`)
 
     // Version for installed plugins, a hash of the module graph for plugins loaded by path.
-    const pluginVersions = new Map(this.mlci.config.plugins.filter((p) => declared.has(p.plugin.name)).map((p) => [p.plugin.name, pluginCodeId(p)]))
+    const pluginVersions = new Map(this.mlci.config.plugins.filter((p) => declared.has(p.plugin.name)).map((p) => [p.plugin.name, pluginCodeId(p, this.root)]))
     const parts = await computeParts({
       root: this.root, declarations, pluginVersions, coreVersion: CORE_VERSION, env: ctx.env,
       envKey: await this.key(ctx.dryRun), upstream, statCache: this.stats(), signal: ctx.signal,

@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs'
-import { dirname, resolve, sep } from 'node:path'
+import { createRequire } from 'node:module'
+import { dirname, join, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { LoadedPlugin } from '../config.js'
 
 /**
  * What identifies a plugin's code in a phase fingerprint, so a changed plugin re-runs the
  * phases it taps:
- * - installed from a package (its module lives under node_modules): `version` (package name is
- *   the key), as a publish changes it;
+ * - installed from a package (under node_modules, or a package the project resolves by name,
+ *   like a workspace link): `version` (the package name is the key), as a publish changes it;
  * - loaded by path (a file next to the config, a plugin developed in its own folder, the
  *   monorepo's own plugins): `code:<hash>` of its module graph — the module and every module it
  *   imports by relative path, transitively. Bare imports (packages) are not followed: they are
@@ -16,12 +17,44 @@ import type { LoadedPlugin } from '../config.js'
  * - no known module (an object literal in the config, a factory not made by definePlugin): the
  *   version alone; docs/plugins.md says so.
  */
-export function pluginCodeId(loaded: LoadedPlugin): string {
+export function pluginCodeId(loaded: LoadedPlugin, root: string): string {
   const version = loaded.version ?? loaded.plugin.version ?? ''
   const file = moduleFile(loaded)
-  if (!file || file.split(sep).includes('node_modules')) return version
+  if (!file || file.split(sep).includes('node_modules') || installedFrom(file, root)) return version
   const hash = moduleGraphHash(file)
   return hash ? `${version ? `${version} ` : ''}code:${hash}` : version
+}
+
+/**
+ * Whether `file` belongs to a package the project resolves by name (an install, or a workspace
+ * link whose real path hides its node_modules): then its version identifies it, as for any
+ * installed package. A file by path has no package, or one the project cannot name.
+ */
+function installedFrom(file: string, root: string): boolean {
+  const pkg = owningPackage(file)
+  if (!pkg?.name || !pkg.version) return false
+  // The project's own package (a package may import itself by name): its files are the project's.
+  if (resolve(root) === pkg.dir || resolve(root).startsWith(pkg.dir + sep)) return false
+  try {
+    const entry = realpathSync(createRequire(join(root, 'noop.js')).resolve(pkg.name))
+    return entry.startsWith(pkg.dir + sep)
+  } catch {
+    return false
+  }
+}
+
+function owningPackage(file: string): { dir: string; name?: string; version?: string } | undefined {
+  for (let dir = dirname(file); ; dir = dirname(dir)) {
+    const candidate = join(dir, 'package.json')
+    if (existsSync(candidate)) {
+      try {
+        return { dir, ...(JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string; version?: string }) }
+      } catch {
+        return undefined
+      }
+    }
+    if (dirname(dir) === dir) return undefined
+  }
 }
 
 function moduleFile(loaded: LoadedPlugin): string | undefined {
@@ -43,6 +76,9 @@ const EXTENSIONS = ['', '.js', '.mjs', '.cjs', '.ts', '.mts', '/index.js', '/ind
 
 /** sha256 over every module of the graph (path relative to the entry's folder + content), or undefined when unreadable. */
 export function moduleGraphHash(entry: string): string | undefined {
+  // Every phase asks again: unchanged stamps of the whole graph answer without reading or parsing.
+  const known = graphs.get(entry)
+  if (known && [...known.stamps].every(([file, stamp]) => stampOf(file) === stamp)) return known.hash
   const seen = new Map<string, string>()
   const queue = [entry]
   while (queue.length) {
@@ -64,12 +100,21 @@ export function moduleGraphHash(entry: string): string | undefined {
   const base = dirname(entry)
   const hash = createHash('sha256')
   for (const file of [...seen.keys()].sort()) hash.update(`${file.startsWith(base) ? file.slice(base.length) : file}\0${seen.get(file)}\0`)
-  return hash.digest('hex').slice(0, 16)
+  const digest = hash.digest('hex').slice(0, 16)
+  graphs.set(entry, { hash: digest, stamps: new Map([...seen.keys()].map((file) => [file, memo.get(file)!.stamp])) })
+  return digest
+}
+
+const graphs = new Map<string, { hash: string; stamps: Map<string, string> }>()
+
+function stampOf(file: string): string | undefined {
+  const s = statSync(file, { throwIfNoEntry: false })
+  return s && `${s.size}:${s.mtimeMs}:${s.ino}`
 }
 
 function readCached(file: string): string {
-  const s = statSync(file)
-  const stamp = `${s.size}:${s.mtimeMs}:${s.ino}`
+  const stamp = stampOf(file)
+  if (!stamp) throw new Error(`${file} is gone`)
   const known = memo.get(file)
   if (known?.stamp === stamp) return known.text
   const text = readFileSync(file, 'utf8')
