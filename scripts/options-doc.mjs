@@ -26,7 +26,7 @@ export function firstPartyPlugins(root = ROOT) {
  * dist/bundle/index.js). Returns the markdown and every option path that has no description.
  */
 export async function generateOptionsDoc(plugins, { core = join(ROOT, 'packages/core/dist/bundle/index.js') } = {}) {
-  const { describeSpec } = await import(pathToFileURL(core).href)
+  const { describeSpec, validatedShapes } = await import(pathToFileURL(core).href)
   const program = ts.createProgram(plugins.map((p) => join(p.dir, 'src/index.ts')), { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022, strict: true, noEmit: true, skipLibCheck: true })
   const checker = program.getTypeChecker()
   const undocumented = []
@@ -34,12 +34,21 @@ export async function generateOptionsDoc(plugins, { core = join(ROOT, 'packages/
   for (const plugin of plugins) {
     const mod = await import(pathToFileURL(join(plugin.dir, 'dist/bundle/index.js')).href)
     // The schema core validates the options with, declared on the factory by definePlugin.
-    const entry = mod.default?.optionsSchema
+    let entry = mod.default?.optionsSchema
+    if (!entry?.shape) {
+      // A plugin that still validates inside its factory (validateOptions records the shape).
+      try {
+        mod.default()
+      } catch {
+        // expected for plugins with required options
+      }
+      entry = validatedShapes().get(plugin.name)
+    }
     if (!entry?.shape) throw new Error(`${plugin.name}: its default export declares no options schema (definePlugin({ name, options: optionsSchema(shape) }, …)), so its options cannot be documented.`)
     const type = optionsType(program, checker, join(plugin.dir, 'src/index.ts'))
     const rows = []
     // Core's instance-name convention applies to every plugin; a plugin may document its own use of it.
-    if (!('name' in entry.shape)) rows.push(INSTANCE_ROW)
+    if (mod.default?.optionsSchema && !('name' in entry.shape)) rows.push(INSTANCE_ROW)
     walk(entry.shape, type, '', entry.required, rows, checker, describeSpec)
     for (const r of rows) if (!r.description) undocumented.push(`${plugin.name}: ${r.path}`)
     sections.push(section(plugin, rows))
