@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { runCli } from '../helpers/cli.js'
 import { testdir } from '../helpers/testdir.js'
@@ -41,6 +43,26 @@ describe('options schemas are validated by core, all plugins at once', () => {
     expect(r.stderr).toContain('mlci-plugin-limit.limit: Expected a number')
     // Nothing ran: no run record, no state written.
     expect(r.stdout).not.toMatch(/verify|test/)
+  })
+
+  it('a zod schema (Standard Schema) declared by a plugin: its issues, paths and transformed output reach the plugin', async () => {
+    const dir = testdir({
+      'zodded.mjs': `import { z } from 'zod'
+import { definePlugin } from '@mlci/core'
+const schema = z.strictObject({ limit: z.number().int().min(1), tags: z.array(z.string()).default([]) })
+export default definePlugin({ name: 'mlci-plugin-zodded', options: schema }, (o) => ({ name: 'mlci-plugin-zodded', apply(mlci) {
+  mlci.hooks.verify.tapPromise('mlci-plugin-zodded', async (ctx) => ctx.log.info('limit ' + o.limit + ' tags ' + JSON.stringify(o.tags)))
+} }))`,
+      'mlci.config.json': JSON.stringify({ plugins: [['./zodded.mjs', { limit: 0, tags: ['a', 3] }]] }),
+    })
+    const r = await runCli(['build'], { cwd: dir })
+    expect(r.code, r.output).toBe(2)
+    expect(r.stderr).toMatch(/mlci-plugin-zodded\.limit: .*>=1/)
+    expect(r.stderr).toMatch(/mlci-plugin-zodded\.tags\[1\]: .*string/)
+    writeFileSync(join(dir, 'mlci.config.json'), JSON.stringify({ plugins: [['./zodded.mjs', { limit: 3 }]] }))
+    const ok = await runCli(['build'], { cwd: dir })
+    expect(ok.code, ok.output).toBe(0)
+    expect(ok.stdout).toContain('limit 3 tags []') // zod's default reached the factory
   })
 
   it('a JSON config gets the same report, including a factory that validates by itself', async () => {
