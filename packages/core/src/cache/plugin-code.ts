@@ -20,7 +20,10 @@ import type { LoadedPlugin } from '../config.js'
 export function pluginCodeId(loaded: LoadedPlugin, root: string): string {
   const version = loaded.version ?? loaded.plugin.version ?? ''
   const file = moduleFile(loaded)
-  if (!file || file.split(sep).includes('node_modules') || installedFrom(file, root)) return version
+  // A plugin defined inside a TS config lives in the compiled config, which may sit in
+  // node_modules/.cache/mlci: that is the project's code, not an installed package.
+  const compiledConfig = file?.includes(`${sep}node_modules${sep}.cache${sep}mlci${sep}`)
+  if (!file || (!compiledConfig && (file.split(sep).includes('node_modules') || installedFrom(file, root)))) return version
   const hash = moduleGraphHash(file)
   return hash ? `${version ? `${version} ` : ''}code:${hash}` : version
 }
