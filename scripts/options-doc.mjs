@@ -1,7 +1,8 @@
 // docs/options.md, generated: `npm run docs:options` writes it, `--check` fails when it is stale
-// or when an option has no description. The option names and types come from the shapes the
-// plugins validate their options with (recorded by @mlci/core's validateOptions when each
-// built plugin's factory runs); descriptions, defaults and examples come from the doc comments
+// or when an option has no description. The option names and types come from the options schema
+// each plugin declares (`definePlugin({ name, options: optionsSchema(shape) }, …)`, readable on
+// the built factory as `.optionsSchema`), the same schema core validates every instance's options
+// with before anything runs; descriptions, defaults and examples come from the doc comments
 // of the options type each factory takes (read with the TypeScript compiler API). So the
 // reference lists exactly what is validated, and a new option without a doc comment fails CI.
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
@@ -25,22 +26,29 @@ export function firstPartyPlugins(root = ROOT) {
  * dist/bundle/index.js). Returns the markdown and every option path that has no description.
  */
 export async function generateOptionsDoc(plugins, { core = join(ROOT, 'packages/core/dist/bundle/index.js') } = {}) {
-  const { validatedShapes, describeSpec } = await import(pathToFileURL(core).href)
+  const { describeSpec, validatedShapes } = await import(pathToFileURL(core).href)
   const program = ts.createProgram(plugins.map((p) => join(p.dir, 'src/index.ts')), { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022, strict: true, noEmit: true, skipLibCheck: true })
   const checker = program.getTypeChecker()
   const undocumented = []
   const sections = []
   for (const plugin of plugins) {
     const mod = await import(pathToFileURL(join(plugin.dir, 'dist/bundle/index.js')).href)
-    try {
-      mod.default() // validates (and so records) the options shape; missing required options throw
-    } catch {
-      // expected for plugins with required options
+    // The schema core validates the options with, declared on the factory by definePlugin.
+    let entry = mod.default?.optionsSchema
+    if (!entry?.shape) {
+      // A plugin that still validates inside its factory (validateOptions records the shape).
+      try {
+        mod.default()
+      } catch {
+        // expected for plugins with required options
+      }
+      entry = validatedShapes().get(plugin.name)
     }
-    const entry = validatedShapes().get(plugin.name)
-    if (!entry) throw new Error(`${plugin.name}: its factory never called validateOptions, so its options cannot be documented.`)
+    if (!entry?.shape) throw new Error(`${plugin.name}: its default export declares no options schema (definePlugin({ name, options: optionsSchema(shape) }, …)), so its options cannot be documented.`)
     const type = optionsType(program, checker, join(plugin.dir, 'src/index.ts'))
     const rows = []
+    // Core's instance-name convention applies to every plugin; a plugin may document its own use of it.
+    if (mod.default?.optionsSchema && !('name' in entry.shape)) rows.push(INSTANCE_ROW)
     walk(entry.shape, type, '', entry.required, rows, checker, describeSpec)
     for (const r of rows) if (!r.description) undocumented.push(`${plugin.name}: ${r.path}`)
     sections.push(section(plugin, rows))
@@ -63,6 +71,13 @@ export async function generateOptionsDoc(plugins, { core = join(ROOT, 'packages/
   return { markdown, undocumented }
 }
 
+/** The reserved `name` option core handles for every plugin defined with a schema (docs/plugins.md). */
+const INSTANCE_ROW = {
+  path: 'name', type: 'string', required: false,
+  description: 'Instance name, handled by core: the plugin\'s identity becomes `<package>#<name>`, so the plugin can be listed twice (docs/plugins.md, "Using a plugin twice").',
+  example: "'small'",
+}
+
 function anchor(text) {
   return text.toLowerCase().replace(/[^a-z0-9 -]/g, '').replace(/ /g, '-')
 }
@@ -74,7 +89,8 @@ function optionsType(program, checker, file) {
   const visit = (node) => {
     if (found) return
     if (ts.isExportAssignment(node) && ts.isCallExpression(node.expression)) {
-      const fn = node.expression.arguments[0]
+      const args = node.expression.arguments
+      const fn = args[args.length - 1]
       if (fn && (ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) && fn.parameters[0]) found = checker.getTypeAtLocation(fn.parameters[0])
     }
     ts.forEachChild(node, visit)

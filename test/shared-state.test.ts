@@ -294,7 +294,7 @@ describe('shared state across runners (PostgreSQL + Swift S3, built CLI)', { tim
     const typo = copyFixture('classifier', { 'mlci.config.ts': config().replace("registry: { model: 'classifier' }", "registry: { modle: 'classifier' }") })
     const typoRun = await runCli(['build'], { cwd: typo })
     expect(typoRun.code, typoRun.output).toBe(2)
-    expect(typoRun.output).toContain('config.registry.modle is not a known option (known: url, model)')
+    expect(typoRun.output).toContain('config.registry.modle is not a known option (did you mean "model"? known: url, model)')
   })
 
   it('PostgreSQL unreachable: a clear error naming the server, never its password', async () => {

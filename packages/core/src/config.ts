@@ -3,7 +3,8 @@ import { join, relative } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { ErrorCode, MlciError, errorMessage } from './errors.js'
 import { validateOptions, type Shape } from './options.js'
-import { isPlugin, type MlciPlugin } from './plugin.js'
+import { isPlugin, optionProblems, problemsOfError, type MlciPlugin } from './plugin.js'
+import { pluginOptionsError, type PluginProblems } from './options-schema.js'
 import { CORE_VERSION } from './version.js'
 import type { TimeoutsConfig } from './timeouts.js'
 import { findPackageJson } from './package-version.js'
@@ -42,6 +43,8 @@ export interface LoadedPlugin {
   /** Where it came from: `config` (instance) or the specifier. */
   source: string
   version?: string
+  /** The module file a specifier resolved to (absent for instances: see MlciPlugin.module). */
+  file?: string
 }
 
 export interface ResolvedConfig extends Omit<UserConfig, 'plugins'> {
@@ -96,11 +99,16 @@ function resolveSpecifier(specifier: string, fromDir: string, configFile: string
   }
 }
 
-async function loadSpecifier(specifier: string, options: unknown, fromDir: string, configFile: string): Promise<LoadedPlugin> {
+async function loadSpecifier(specifier: string, options: unknown, fromDir: string, configFile: string): Promise<LoadedPlugin & { problems?: string[] }> {
   const file = resolveSpecifier(specifier, fromDir, configFile)
   let mod: Record<string, unknown>
   try {
-    mod = await importWithCore(pathToFileURL(file).href)
+    if (/\.[mc]?tsx?$/.test(file)) {
+      // A TypeScript plugin by path: compiled the way TS configs are (load-config.ts), cached beside it.
+      const { loadTsConfigModule } = await import('./load-config.js')
+      const loaded = await loadTsConfigModule(file)
+      mod = typeof loaded === 'function' || isPlugin(loaded) ? { default: loaded } : loaded as Record<string, unknown>
+    } else mod = await importWithCore(pathToFileURL(file).href)
   } catch (error) {
     throw new MlciError(ErrorCode.PLUGIN_INVALID, `Plugin "${specifier}" failed to load: ${errorMessage(error)}`, {
       hint: `Check that ${specifier} is built and is an ES module or CommonJS module exporting a plugin factory.`, cause: error,
@@ -108,15 +116,24 @@ async function loadSpecifier(specifier: string, options: unknown, fromDir: strin
   }
   const factory = (mod.default ?? mod.plugin) as unknown
   let plugin: unknown
-  if (typeof factory === 'function') plugin = (factory as (o: unknown) => unknown)(options)
-  else if (isPlugin(factory)) plugin = factory
+  if (typeof factory === 'function') {
+    try {
+      plugin = (factory as (o: unknown) => unknown)(options)
+    } catch (error) {
+      // A factory that validates its own options: reported with every other plugin's problems.
+      if (MlciError.is(error) && error.code === ErrorCode.PLUGIN_OPTIONS) {
+        return { plugin: { name: error.plugin ?? specifier, apply() {} }, source: specifier, problems: problemsOfError(error) }
+      }
+      throw error
+    }
+  } else if (isPlugin(factory)) plugin = factory
   if (!isPlugin(plugin)) {
     throw new MlciError(ErrorCode.PLUGIN_INVALID, `"${specifier}" (from ${configFile}) is not an mlci plugin: its default export must be a factory returning { name, apply }.`, {
       hint: 'Export `definePlugin((options) => ({ name, apply(mlci) { … } }))` as the default export.',
     })
   }
   const version = plugin.version ?? (specifier.startsWith('.') ? undefined : findPackageJson(file, packageName(specifier))?.version)
-  return { plugin, source: specifier, version }
+  return { plugin, source: specifier, version, file }
 }
 
 async function checkCompatibility(loaded: LoadedPlugin): Promise<void> {
@@ -154,12 +171,19 @@ export async function resolvePlugins(entries: unknown, root: string, configFile:
     throw new MlciError(ErrorCode.CONFIG_INVALID, `"plugins" in ${configFile} must be an array.`, { hint: 'Write plugins: [pytest(), trainer({...})].' })
   }
   for (const [i, entry] of ((entries as unknown[]) ?? []).entries()) await visit(entry, `plugins[${i}]`)
+  // Every plugin's option problems at once (exit 2), before anything is applied or run.
+  const invalid: PluginProblems[] = []
+  for (const loaded of out as (LoadedPlugin & { problems?: string[] })[]) {
+    const problems = loaded.problems ?? optionProblems(loaded.plugin)
+    if (problems?.length) invalid.push({ plugin: loaded.plugin.name, problems })
+  }
+  if (invalid.length) throw pluginOptionsError(invalid, configFile)
   const seen = new Set<string>()
   for (const loaded of out) {
     await checkCompatibility(loaded)
     if (seen.has(loaded.plugin.name)) {
       throw new MlciError(ErrorCode.CONFIG_INVALID, `Plugin "${loaded.plugin.name}" is listed twice in ${configFile}.`, {
-        hint: 'Give each instance a distinct name (most plugins accept a `name` option) or remove the duplicate.',
+        hint: 'Give each instance a distinct instance name with the `name` option (`trainer({ name: \'small\', … })` → @mlci/plugin-trainer#small; docs/plugins.md, "Using a plugin twice"), or remove the duplicate.',
       })
     }
     seen.add(loaded.plugin.name)

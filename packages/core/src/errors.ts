@@ -26,6 +26,8 @@ export const ErrorCode = {
   NEVER_SETTLED: 'MLCI_NEVER_SETTLED',
   /** A tap returned something its hook does not accept (e.g. a gate result that is not a Veto). */
   TAP_RESULT_INVALID: 'MLCI_TAP_RESULT_INVALID',
+  /** A plugin published run data JSON cannot carry (a Date, Map, Set, NaN, …); the message names the key. */
+  RUN_DATA_INVALID: 'MLCI_RUN_DATA_INVALID',
   INTERRUPTED: 'MLCI_INTERRUPTED',
   VETOED: 'MLCI_VETOED',
   STALE: 'MLCI_STALE',

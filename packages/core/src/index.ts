@@ -56,3 +56,5 @@ export { registrySettings, storeSettings, modelName, type RegistryConfig, type S
 export { pushRegistry, type PushReport } from './shared/push.js'
 export { S3Objects } from './store/s3/blobs.js'
 export { parseS3Url, type S3Target } from './store/s3/target.js'
+export { optionsSchema, isShapeSchema, type StandardSchemaV1, type StandardIssue, type ShapeSchema } from './options-schema.js'
+export type { PluginDefinition, PluginFactory, InstanceOption } from './plugin.js'

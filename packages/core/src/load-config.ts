@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs'
-import { mkdir, stat } from 'node:fs/promises'
+import { mkdir, readFile, stat } from 'node:fs/promises'
 import { basename, dirname, join, relative, resolve, sep } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { writeFileAtomic, writeJsonAtomic } from './atomic.js'
@@ -8,6 +8,7 @@ import { resolveConfig, type ResolvedConfig } from './config.js'
 import { ErrorCode, MlciError, errorMessage } from './errors.js'
 import { importWithCore } from './core-resolution.js'
 import { findModuleConfigQuickly, isModuleConfig } from './config-search.js'
+import { collectingOptionProblems } from './plugin.js'
 
 export const MODULE_NAME = 'mlci'
 export const SEARCH_PLACES = [
@@ -95,6 +96,7 @@ async function compile(configFile: string, cacheDir: string, manifestFile: strin
       sourceRoot: `${pathToFileURL(dirname(configFile)).href}/`,
       logLevel: 'silent',
       absWorkingDir: dirname(configFile),
+      plugins: [keepLocations()],
     })
   } catch (error) {
     const failure = error as { errors?: import('esbuild').Message[] }
@@ -126,6 +128,39 @@ async function compile(configFile: string, cacheDir: string, manifestFile: strin
   await writeJsonAtomic(manifestFile, manifest, { durable: false })
   written.push(manifestFile) // a missing manifest only means the next load compiles again
   return manifest
+}
+
+const RESOLVING = Symbol('mlci.resolving')
+
+/**
+ * Modules imported by path keep their own location, as packages do. A JavaScript module
+ * (`./plugin/index.mjs`, a built plugin in a sibling folder) stays external: Node loads it from
+ * where it is, so its `import.meta.url`, `../package.json` and relative imports work, and the
+ * phase cache fingerprints its code (cache/plugin-code.ts). A TypeScript module must be
+ * compiled, so it is bundled, with `import.meta.url`/`dirname`/`filename` replaced by its
+ * original file's.
+ */
+function keepLocations(): import('esbuild').Plugin {
+  return {
+    name: 'mlci-keep-locations',
+    setup(build) {
+      build.onResolve({ filter: /^(\.{1,2}\/|\/|file:)/ }, async (args) => {
+        if (args.pluginData === RESOLVING || args.kind === 'entry-point') return undefined
+        const resolved = await build.resolve(args.path, { resolveDir: args.resolveDir, importer: args.importer, kind: args.kind, pluginData: RESOLVING })
+        if (resolved.errors.length || !/\.[mc]?js$/.test(resolved.path)) return undefined
+        return { path: pathToFileURL(resolved.path).href, external: true }
+      })
+      build.onLoad({ filter: /\.[mc]?tsx?$/ }, async (args) => {
+        const text = await readFile(args.path, 'utf8')
+        const url = pathToFileURL(args.path).href
+        const contents = text
+          .replaceAll('import.meta.url', JSON.stringify(url))
+          .replaceAll('import.meta.filename', JSON.stringify(args.path))
+          .replaceAll('import.meta.dirname', JSON.stringify(dirname(args.path)))
+        return { contents, loader: args.path.endsWith('x') ? 'tsx' : 'ts' }
+      })
+    },
+  }
 }
 
 async function importConfigModule(file: string, configFile: string): Promise<unknown> {
@@ -219,7 +254,12 @@ async function configExplorer() {
 }
 
 /** Find (cosmiconfig) and load the config, then validate it and resolve its plugins. */
-export async function loadConfig(options: LoadConfigOptions = {}): Promise<ResolvedConfig> {
+export function loadConfig(options: LoadConfigOptions = {}): Promise<ResolvedConfig> {
+  // Plugin factories called while the config loads report option problems instead of throwing the first.
+  return collectingOptionProblems(() => load(options))
+}
+
+async function load(options: LoadConfigOptions): Promise<ResolvedConfig> {
   const cwd = resolve(options.cwd ?? process.cwd())
   let discard: (() => void) | undefined
   let found: { config: unknown; filepath: string; isEmpty?: boolean } | null

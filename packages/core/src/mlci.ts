@@ -20,6 +20,7 @@ import { createContentStore, createRegistry, releaseJournal } from './shared/sel
 import { sharedStateSecrets } from './shared/settings.js'
 import { ReleaseGate } from './shared/release-lock.js'
 import type { RunData } from './data.js'
+import { checkRunData, checkedRunData } from './run-data.js'
 import {
   RUN_RECORD_SCHEMA, appendRunLog, newRunId, runFiles, toErrorRecord, writeRunRecord,
   type PhaseRecord, type PhaseStatus, type RunRecord, type TapRecord,
@@ -201,7 +202,7 @@ export class Mlci extends EventEmitter<RunEvents> {
       signal,
       log: logger,
       exec: createExec({ cwd: this.config.root, env: this.env, signal, logger, redact: (t) => this.redact(t) }),
-      data: {},
+      data: checkedRunData({}),
       runId,
       registry,
       store: this.store,
@@ -235,7 +236,7 @@ export class Mlci extends EventEmitter<RunEvents> {
     const stopRecordingEvents = recordRunEvents(this, log)
     const ctx = this.createContext(options, signal, runId, runLog)
     // Watch mode runs a subset of phases; the data of those it skips carries over from earlier cycles.
-    if (runOpts.data) ctx.data = runOpts.data
+    if (runOpts.data) ctx.data = checkedRunData(runOpts.data)
     const command = options.command ?? 'mlci build'
     const startedAt = new Date()
     const record: RunRecord = {
@@ -408,6 +409,9 @@ export class Mlci extends EventEmitter<RunEvents> {
         await row.invoke(this.hooks, pctx)
         const errors = this.collected.get(pctx)
         if (errors?.length) throw aggregate(row.name, errors)
+        // Nested changes (ctx.data.x.push(…)) escape the publish-time check: a cacheable phase's
+        // data is replayed from JSON, so check it before it is saved.
+        if (row.cacheable) checkRunData(ctx.data)
       } catch (caught) {
         const failure = ctx.signal.aborted && !MlciError.is(caught) ? new MlciError(ErrorCode.INTERRUPTED, 'Interrupted.') : caught
         const interrupted = MlciError.is(failure) && failure.code === ErrorCode.INTERRUPTED

@@ -37,7 +37,18 @@ function typeOf(value: unknown): string {
   return typeof value === 'string' ? `the string ${JSON.stringify(value)}` : `a ${typeof value}`
 }
 
-function matches(spec: Spec, value: unknown, path: string, problems: string[]): boolean {
+/** A problem found by a shape: where (key path below the validated value) and what. */
+export interface OptionIssue {
+  path: readonly (string | number)[]
+  message: string
+}
+
+/** `root.a[0].b`: how a key path reads in messages. */
+export function formatPath(root: string, path: readonly (string | number)[]): string {
+  return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${key}` : key), root)
+}
+
+function matches(spec: Spec, value: unknown, path: (string | number)[], problems: OptionIssue[]): boolean {
   if (typeof spec === 'string') {
     switch (spec) {
       case 'any': return true
@@ -55,9 +66,9 @@ function matches(spec: Spec, value: unknown, path: string, problems: string[]): 
     // A union: the first member the value fits without problems; else the first whose type it
     // has (an object for a shape) with that member's nested problems, so `{ query }` without a
     // required `address` says so instead of passing or blaming the whole union.
-    let fallback: string[] | undefined
+    let fallback: OptionIssue[] | undefined
     for (const member of spec) {
-      const nested: string[] = []
+      const nested: OptionIssue[] = []
       if (!matches(member, value, path, nested)) continue
       if (!nested.length) return true
       fallback ??= nested
@@ -73,34 +84,72 @@ function matches(spec: Spec, value: unknown, path: string, problems: string[]): 
   }
   if ('array' in s) {
     if (!Array.isArray(value)) return false
-    value.forEach((v, i) => check(s.array, v, `${path}[${i}]`, problems))
+    value.forEach((v, i) => check(s.array, v, [...path, i], problems))
     return true
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
   if ('record' in s) {
-    for (const [k, v] of Object.entries(value)) check(s.record, v, `${path}.${k}`, problems)
+    for (const [k, v] of Object.entries(value)) check(s.record, v, [...path, k], problems)
     return true
   }
   checkShape(s.shape, value as Record<string, unknown>, path, problems, s.required)
   return true
 }
 
-function check(spec: Spec, value: unknown, path: string, problems: string[]): void {
-  if (!matches(spec, value, path, problems)) problems.push(`${path} must be ${describe(spec)}, got ${typeOf(value)}`)
+function check(spec: Spec, value: unknown, path: (string | number)[], problems: OptionIssue[]): void {
+  if (!matches(spec, value, path, problems)) problems.push({ path, message: `must be ${describe(spec)}, got ${typeOf(value)}` })
 }
 
-function checkShape(shape: Shape, value: Record<string, unknown>, path: string, problems: string[], required: readonly string[] = []): void {
-  for (const key of required) if (value[key] === undefined) problems.push(`${path}.${key} is required (${describe(shape[key])})`)
+function checkShape(shape: Shape, value: Record<string, unknown>, path: (string | number)[], problems: OptionIssue[], required: readonly string[] = []): void {
+  for (const key of required) if (value[key] === undefined) problems.push({ path: [...path, key], message: `is required (${describe(shape[key])})` })
   for (const [key, v] of Object.entries(value)) {
     if (v === undefined) continue
     const spec = shape[key]
     if (!spec) {
       const known = Object.keys(shape)
-      problems.push(`${path}.${key} is not a known option (known: ${known.join(', ')})`)
+      const guess = closest(key, known)
+      problems.push({ path: [...path, key], message: `is not a known option (${guess ? `did you mean "${guess}"? ` : ''}known: ${known.join(', ')})` })
       continue
     }
-    check(spec, v, `${path}.${key}`, problems)
+    check(spec, v, [...path, key], problems)
   }
+}
+
+/** The known key a typo most likely meant: edit distance ≤ a third of its length (at least 1), or a case-only difference. */
+export function closest(key: string, known: readonly string[]): string | undefined {
+  let best: string | undefined
+  let bestDistance = Infinity
+  for (const candidate of known) {
+    const d = candidate.toLowerCase() === key.toLowerCase() ? 0 : distance(key, candidate)
+    if (d < bestDistance) [best, bestDistance] = [candidate, d]
+  }
+  return bestDistance <= Math.max(1, Math.floor(key.length / 3)) ? best : undefined
+}
+
+/** Levenshtein distance with adjacent transpositions counting once (optimal string alignment). */
+function distance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)])
+  for (let j = 1; j <= b.length; j++) d[0][j] = j
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1)
+    }
+  }
+  return d[a.length][b.length]
+}
+
+/** Every problem of `value` against `shape`, key paths relative to the value (none = valid). */
+export function shapeIssues(value: unknown, shape: Shape, required: readonly string[] = []): OptionIssue[] {
+  const problems: OptionIssue[] = []
+  if (value === undefined) value = {}
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    problems.push({ path: [], message: `must be an object, got ${typeOf(value)}` })
+  } else {
+    checkShape(shape, value as Record<string, unknown>, [], problems, required)
+  }
+  return problems
 }
 
 /**
@@ -122,17 +171,12 @@ export function describeSpec(spec: Spec): string {
 export function validateOptions<T>(owner: string, value: unknown, shape: Shape, options: { required?: readonly string[]; root?: string; code?: string } = {}): T {
   const root = options.root ?? owner
   validated.set(root, { shape, required: options.required ?? [] })
-  const problems: string[] = []
-  if (value === undefined) value = {}
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    problems.push(`${root} must be an object, got ${typeOf(value)}`)
-  } else {
-    checkShape(shape, value as Record<string, unknown>, root, problems, options.required)
-  }
+  const problems = shapeIssues(value, shape, options.required).map((p) => `${formatPath(root, p.path)} ${p.message}`)
   if (problems.length) {
     throw new MlciError(options.code ?? ErrorCode.PLUGIN_OPTIONS,
       problems.length === 1 ? `Invalid option: ${problems[0]}.` : `Invalid options for ${owner}:\n  - ${problems.join('\n  - ')}`,
       { hint: `Fix the ${owner} options in your mlci config.`, plugin: owner })
   }
+  if (value === undefined) return {} as T
   return value as T
 }

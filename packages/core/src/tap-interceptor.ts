@@ -58,8 +58,11 @@ function isSyncHook(hook: object): boolean {
   return hook.constructor.name === 'SyncHook'
 }
 
-function wrapTap(hookName: HookName, sync: boolean, tap: RawTap, host: TapHost): RawTap {
+function wrapTap(hookName: HookName, sync: boolean, raw: RawTap, host: TapHost): RawTap {
   const owner = host.owner()
+  // A named instance (`name` option) taps under its package name: give the tap the instance's
+  // identity, so two instances' taps stay apart (tapsOf, `before`, logs, records).
+  const tap = owner?.plugin.package && raw.name === owner.plugin.package ? { ...raw, name: owner.plugin.name } : raw
   const info: TapInfo = {
     hook: hookName, name: tap.name, stage: tap.stage ?? 0, before: tap.before,
     plugin: owner?.plugin.name ?? tap.name, version: owner?.version,

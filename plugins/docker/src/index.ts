@@ -1,7 +1,7 @@
-import { Stage, definePlugin, packageVersion, type RunContext } from '@mlci/core'
+import { Stage, definePlugin, optionsSchema, packageVersion, type RunContext } from '@mlci/core'
 import { deployVersion, pruneAfterVerdict } from './deploy.js'
 import { dockerDeployable } from './deployable.js'
-import { resolveDockerOptions, validateDockerOptions, type DockerOptions } from './options.js'
+import { OPTIONS_SHAPE, resolveDockerOptions, validateDockerOptions, type DockerOptions } from './options.js'
 import { verifyDocker } from './verify.js'
 
 export type { DockerOptions, GenerateOptions, CopyEntry } from './options.js'
@@ -17,7 +17,7 @@ const version = packageVersion(import.meta.url, '@mlci/plugin-docker')
  * one stopped until the new one is healthy, move `live`/`previous`. Rollback deploys the recorded
  * image by digest (a restart of the kept container when it is still there).
  */
-export default definePlugin((raw: DockerOptions = {}) => {
+export default definePlugin({ name: NAME, options: optionsSchema<DockerOptions>(OPTIONS_SHAPE) }, (raw) => {
   const options = validateDockerOptions(NAME, raw)
   return {
     name: NAME,

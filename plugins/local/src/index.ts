@@ -1,7 +1,7 @@
-import { definePlugin, Stage, packageVersion } from '@mlci/core'
+import { definePlugin, optionsSchema, Stage, packageVersion } from '@mlci/core'
 import { deployLocal } from './deploy.js'
 import { localDeployable } from './deployable.js'
-import { NAME, resolveOptions, type LocalUserOptions } from './options.js'
+import { NAME, OPTIONS_SHAPE, resolveOptions, type LocalUserOptions } from './options.js'
 import { verifyLocal } from './verify.js'
 
 export { DEFAULT_COMMAND, DEFAULT_PORT, type LocalUserOptions as LocalOptions } from './options.js'
@@ -12,7 +12,7 @@ const version = packageVersion(import.meta.url, '@mlci/plugin-local')
  * The embedded default deployer: the model server as a supervised background process (no
  * Docker). Files under `.mlci/deploy/local/` (see state.ts); the server outlives mlci.
  */
-export default definePlugin((input?: LocalUserOptions) => {
+export default definePlugin({ name: NAME, options: optionsSchema<LocalUserOptions>(OPTIONS_SHAPE) }, (input) => {
   const options = resolveOptions(input)
   return {
     name: NAME,

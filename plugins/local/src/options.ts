@@ -59,7 +59,7 @@ export interface LocalOptions {
   serverFiles?: string[]
 }
 
-const SHAPE: Shape = {
+export const OPTIONS_SHAPE: Shape = {
   command: 'string[]',
   artifact: 'string',
   host: 'string',
@@ -75,7 +75,7 @@ const SHAPE: Shape = {
 
 /** Validate eagerly (exit 2 before anything runs) and fill defaults. */
 export function resolveOptions(input: LocalUserOptions | undefined): LocalOptions {
-  const o = validateOptions<LocalUserOptions>(NAME, input, SHAPE)
+  const o = validateOptions<LocalUserOptions>(NAME, input, OPTIONS_SHAPE)
   const problems: string[] = []
   if (o.command && !o.command.length) problems.push('command must not be empty')
   if (o.port !== undefined && (o.port < 1 || o.port > 65535)) problems.push(`port must be 1–65535, got ${o.port}`)

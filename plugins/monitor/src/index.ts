@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { ErrorCode, MlciError, definePlugin, errorMessage, type AnalysisReport, type PhaseContext, packageVersion } from '@mlci/core'
+import { ErrorCode, MlciError, definePlugin, errorMessage, optionsSchema, type AnalysisReport, type PhaseContext, packageVersion } from '@mlci/core'
 import { runAnalysis } from './analysis.js'
-import { normalizeOptions, resolveSources, type MonitorOptions } from './options.js'
+import { OPTIONS_SHAPE, normalizeOptions, resolveSources, type MonitorOptions } from './options.js'
 import { analysisError, sampleLine } from './report.js'
 import { Measurer } from './sources.js'
 
@@ -19,8 +19,9 @@ const KEEP_REPORTS = 20
  * A failed, inconclusive or no-data analysis throws, which fails the monitor phase; the core then
  * runs the rollback hook. Nothing but a successful analysis lets a version through.
  */
-export default definePlugin((options: MonitorOptions) => {
-  const normalized = normalizeOptions(NAME, options)
+export default definePlugin({ name: NAME, options: optionsSchema<MonitorOptions>(OPTIONS_SHAPE, { required: ['metrics'] }) }, (options, instance) => {
+  // The instance name (core's `name` convention) is also the analysis's name.
+  const normalized = normalizeOptions(NAME, { ...options, name: instance.name })
   return {
     name: NAME,
     version,

@@ -87,7 +87,7 @@ export interface MetricOptions {
 }
 
 export interface MonitorOptions {
-  /** Names the analysis in reports (default `analysis`); use distinct names for several instances. */
+  /** Instance name (core's `name` convention: the plugin becomes `@mlci/plugin-monitor#<name>`) and the analysis's name in reports (default `analysis`); use distinct names for several instances. */
   name?: string
   /** Base URL of the server; default: the deployer's `ctx.data.deployment.url`. Required for `mlci monitor`, where no deployer runs, e.g. `http://127.0.0.1:8731`. */
   url?: string

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { definePlugin, validateOptions, packageVersion } from '@mlci/core'
+import { definePlugin, optionsSchema, packageVersion } from '@mlci/core'
 import { DEFAULT_INPUTS, OPTIONS_SHAPE, type PytestOptions } from './options.js'
 import { resolveInterpreter } from './python.js'
 import { runPytest } from './run-pytest.js'
@@ -8,8 +8,7 @@ const NAME = '@mlci/plugin-pytest'
 const VERSION = packageVersion(import.meta.url, '@mlci/plugin-pytest')
 
 /** Runs the project's pytest suite in the `test` phase; checks the interpreter in `verify`. */
-export default definePlugin((options: PytestOptions = {}) => {
-  validateOptions<PytestOptions>(NAME, options, OPTIONS_SHAPE)
+export default definePlugin({ name: NAME, options: optionsSchema<PytestOptions>(OPTIONS_SHAPE) }, (options) => {
   return {
     name: NAME,
     version: VERSION,

@@ -1,4 +1,4 @@
-import { analysisDecision, definePlugin, errorMessage, validateOptions, packageVersion } from '@mlci/core'
+import { analysisDecision, definePlugin, errorMessage, optionsSchema, packageVersion } from '@mlci/core'
 import { rollBack } from './rollback.js'
 
 const NAME = '@mlci/plugin-rollback'
@@ -20,8 +20,7 @@ export interface ManualRollback {
  * left open — pick the last known-good version, put it back through the deploy hook and report
  * it to the release state (`ctx.release.goLive`). Core journals the rollback and owns recovery.
  */
-export default definePlugin((input?: RollbackOptions) => {
-  const options = validateOptions<RollbackOptions>(NAME, input, { recover: 'boolean' })
+export default definePlugin({ name: NAME, options: optionsSchema<RollbackOptions>({ recover: 'boolean' }) }, (options) => {
   return {
     name: NAME,
     version,

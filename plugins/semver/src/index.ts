@@ -1,7 +1,7 @@
-import { ErrorCode, MlciError, definePlugin, num, packageVersion } from '@mlci/core'
+import { ErrorCode, MlciError, definePlugin, num, optionsSchema, packageVersion } from '@mlci/core'
 import { candidateFingerprint } from './fingerprint.js'
 import { evaluateGate, gateTable, vetoOf } from './gate.js'
-import { checkOptions, type SemverOptions } from './options.js'
+import { OPTIONS_SHAPE, checkOptions, type SemverOptions } from './options.js'
 import { recordVersion, type RunState } from './record-version.js'
 import { failVersion, releaseVersion } from './release.js'
 
@@ -12,7 +12,7 @@ const VERSION = packageVersion(import.meta.url, '@mlci/plugin-semver')
  * Metric gates against the live model (gate), semantic model versions bumped by what changed
  * (version), and the version's release or failure at the end of the run (done, failed).
  */
-export default definePlugin((options: SemverOptions = {}) => {
+export default definePlugin({ name: NAME, options: optionsSchema<SemverOptions>(OPTIONS_SHAPE) }, (options) => {
   checkOptions(NAME, options)
   return {
     name: NAME,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { relative, resolve } from 'node:path'
-import { ErrorCode, MlciError, definePlugin, findExecutable, validateOptions, packageVersion } from '@mlci/core'
+import { ErrorCode, MlciError, definePlugin, findExecutable, optionsSchema, packageVersion } from '@mlci/core'
 import { readMetrics } from './metrics.js'
 import { OPTIONS_SHAPE, checkPaths, checkRanges, defaultInputs, writtenPaths, type TrainerOptions } from './options.js'
 import { envName } from './params.js'
@@ -11,8 +11,7 @@ const NAME = '@mlci/plugin-trainer'
 const VERSION = packageVersion(import.meta.url, '@mlci/plugin-trainer')
 
 /** Trains the model (`train`) and records its metrics (`evaluate`). */
-export default definePlugin((options: TrainerOptions) => {
-  validateOptions<TrainerOptions>(NAME, options, OPTIONS_SHAPE, { required: ['command'] })
+export default definePlugin({ name: NAME, options: optionsSchema<TrainerOptions>(OPTIONS_SHAPE, { required: ['command'] }) }, (options) => {
   if (!options.command.length) {
     throw new MlciError(ErrorCode.PLUGIN_OPTIONS, `Invalid option: ${NAME}.command must not be empty.`, { hint: "Write the command as an argv array, e.g. command: ['python3', 'train.py'].", plugin: NAME })
   }

@@ -35,5 +35,6 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<{ d
   logs: { summary: "Print a run's full log (default: the latest run), optionally one phase", load: () => import('./logs.js') },
   init: { summary: 'Write a commented mlci.config.ts for this Python ML repo from what it finds', load: () => import('./init.js') },
   unlock: { summary: 'Remove the repo lock: one left by a dead run, or with --force one from another host', load: () => import('./unlock.js') },
+  types: { summary: 'Write tsconfig.mlci.json so tsc finds @mlci/* types for a plugin developed outside any node_modules', load: () => import('./types.js') },
   watch: { summary: 'Re-run the affected phases on every change (tests on a test edit, train and downstream on a training edit)', load: () => import('./watch.js') },
 }

@@ -1,5 +1,6 @@
 import { createHash, createHmac } from 'node:crypto'
-import { relative, resolve, sep } from 'node:path'
+import type { Stats } from 'node:fs'
+import { isAbsolute, parse, relative, resolve, sep } from 'node:path'
 import type { ContentHash } from '../hash/content-hash.js'
 import { stableJson } from '../hash/stable-json.js'
 import type { FileStamp, StatCache } from '../hash/stat-cache.js'
@@ -14,7 +15,7 @@ import { toPosix } from '../hash/paths.js'
 export interface FingerprintParts {
   schema: 1
   core: string
-  /** Plugin name → version ('' when unknown). */
+  /** Plugin name → version, or `[version ]code:<hash>` of its module graph when loaded by path (plugin-code.ts). */
   plugins: Record<string, string>
   /** Declaring plugin → hash of its declared params. */
   params: Record<string, string>
@@ -83,7 +84,7 @@ export async function computeParts(input: FingerprintInput): Promise<ComputedPar
     // Files whose stat is unchanged resolve synchronously inside the walk (no promise, no
     // retained Stats); the others are hashed after it.
     const changed: { key: string; path: string; stamp: FileStamp }[] = []
-    walkFiles({ cwd, patterns: d.inputs ?? [], exclude: outputs }, (path, stats) => {
+    const onFile = (path: string, stats: Stats) => {
       // path.relative resolves both paths on every call: a prefix slice is ~10× cheaper here.
       const key = path.startsWith(rootPrefix) ? toPosix(path.slice(rootPrefix.length)) : toPosix(relative(root, path))
       if (files.has(key)) return
@@ -93,7 +94,13 @@ export async function computeParts(input: FingerprintInput): Promise<ComputedPar
         files.set(key, '')
         changed.push({ key, path, stamp: { size: stats.size, mtimeMs: stats.mtimeMs, ino: stats.ino, ctimeMs: stats.ctimeMs } })
       }
-    })
+    }
+    // Inputs outside the project (absolute globs: a shared dataset, a mounted volume) are hashed
+    // like project inputs, keyed by their absolute path; a relative `../x` glob works as is.
+    const patterns = d.inputs ?? []
+    const absolute = patterns.filter((g) => isAbsolute(g.replace(/^!/, '')))
+    walkFiles({ cwd, patterns: patterns.filter((g) => !absolute.includes(g)), exclude: outputs }, onFile)
+    if (absolute.length) walkFiles({ cwd: parse(root).root, patterns: absolute.map((g) => g.replace(/^(!?)\//, '$1')), exclude: outputs }, onFile)
     for (const file of changed) files.set(file.key, await input.statCache.hash(file.key, file.path, file.stamp, input.signal))
   }
   return parts

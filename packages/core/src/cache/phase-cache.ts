@@ -10,6 +10,7 @@ import { CORE_VERSION } from '../version.js'
 import { ENTRY_SCHEMA, EntryStore, type CacheEntry } from './entries.js'
 import { explainChange } from './explain.js'
 import { computeParts, fingerprintOf, storedParts, type ComputedParts } from './fingerprint.js'
+import { pluginCodeId } from './plugin-code.js'
 import { evictToLimit } from './gc.js'
 import { cacheLayout, DEFAULT_MAX_SIZE_MB, type CacheLayout } from './layout.js'
 import { checkBlobs, restoreOutputs, storeOutputs } from './outputs.js'
@@ -57,6 +58,8 @@ export class ContentPhaseCache implements PhaseCache {
   private readonly layout: CacheLayout
   private readonly entries: EntryStore
   private readonly states = new WeakMap<CacheCheck, CheckState>()
+  /** Run and phase pairs already warned about being uncacheable (upstream checks ask again). */
+  private readonly warnedUncacheable = new Set<string>()
   private statCache: StatCache | undefined
   private envKey: string | undefined
 
@@ -111,11 +114,20 @@ export class ContentPhaseCache implements PhaseCache {
       this.states.set(check, { declarations })
       return check
     }
-    if (undeclared.length) return uncacheable(`not cacheable: ${undeclared.join(', ')} declares no inputs for ${phase}`)
+    if (undeclared.length) {
+      // Said on every run, not only under --explain: the user pays for the re-run each time.
+      const warned = `${ctx.runId}\0${phase}`
+      if (!this.warnedUncacheable.has(warned)) {
+        this.warnedUncacheable.add(warned)
+        cacheLog(ctx).warn(`${phase} is not cacheable and runs every time: ${undeclared.join(', ')} ${undeclared.length === 1 ? 'taps it but declares' : 'tap it but declare'} no inputs (mlci.declare({ phase: '${phase}', inputs: [...] }) in apply; docs/plugins.md, "Caching and watch").`)
+      }
+      return uncacheable(`not cacheable: ${undeclared.join(', ')} declares no inputs for ${phase}`)
+    }
     const notCacheableUp = Object.entries(upstream).filter(([, fp]) => fp.startsWith(UNCACHEABLE)).map(([p]) => p)
     if (notCacheableUp.length) return uncacheable(`not cacheable: upstream ${notCacheableUp.join(', ')} is not cacheable`)
 
-    const pluginVersions = new Map(this.mlci.config.plugins.map((p) => [p.plugin.name, p.version ?? p.plugin.version]))
+    // Version for installed plugins, a hash of the module graph for plugins loaded by path.
+    const pluginVersions = new Map(this.mlci.config.plugins.filter((p) => declared.has(p.plugin.name)).map((p) => [p.plugin.name, pluginCodeId(p, this.root)]))
     const parts = await computeParts({
       root: this.root, declarations, pluginVersions, coreVersion: CORE_VERSION, env: ctx.env,
       envKey: await this.key(ctx.dryRun), upstream, statCache: this.stats(), signal: ctx.signal,
