@@ -73,6 +73,7 @@ export default async function main() {
     const baseline = timeCommand([process.execPath, '-e', '0'], { runs: RUNS })
     const cached = timeCommand([process.execPath, CLI, 'build'], { runs: RUNS, cwd: dir, env: ENV })
     const check = timeCommand([process.execPath, CLI, 'build', '--dry-run', '--check'], { runs: RUNS, cwd: dir, env: ENV })
+    console.log('NODE_EXTRA_CA_CERTS unset for every timed command')
     table([
       ['node -e 0', baseline],
       [`mlci build, fully cached (${label})`, cached],

@@ -8,12 +8,12 @@ export function median(values) {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
 }
 
-/** Median wall time (ms) of running argv `runs` times (after `warmup` runs). */
+/** Median wall time (ms) of running argv `runs` times (after `warmup` runs), NODE_EXTRA_CA_CERTS unset. */
 export function timeCommand(argv, { runs = 15, warmup = 2, cwd, env } = {}) {
   const times = []
   for (let i = 0; i < runs + warmup; i++) {
     const t0 = process.hrtime.bigint()
-    const r = spawnSync(argv[0], argv.slice(1), { cwd, env: { ...process.env, ...env }, stdio: 'ignore' })
+    const r = spawnSync(argv[0], argv.slice(1), { cwd, env: startupEnv(env), stdio: 'ignore' })
     const ms = Number(process.hrtime.bigint() - t0) / 1e6
     if (r.status !== 0) throw new Error(`${argv.join(' ')} exited ${r.status}`)
     if (i >= warmup) times.push(ms)

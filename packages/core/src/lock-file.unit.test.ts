@@ -24,6 +24,8 @@ describe('createExclusive', () => {
     const dir = fresh()
     // The lock's own name fits (240 bytes); the temp name beside it (+ pid, random, .tmp) does not.
     expect(() => createExclusive(join(dir, `${'l'.repeat(240)}`), 'c')).toThrow(expect.objectContaining({ code: 'ENAMETOOLONG' }))
+    // A write that fails before the temp file exists reports its own error (not a later link's).
+    expect(() => createExclusive(join(dir, 'x.lock'), 42 as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }))
     expect(readdirSync(dir)).toEqual([])
   })
 })

@@ -75,6 +75,10 @@ describe('withWriteLock', () => {
     const old = (Date.now() - 6_000) / 1000
     utimesSync(file, old, old)
     await expect(withWriteLock(file, async () => 'ok', { timeoutMs: 100 })).resolves.toBe('ok')
+    // A pid that is not a number is not a holder either, even with a nonce: a fresh one is waited
+    // for as "an unknown process", never judged dead by its pid.
+    writeFileSync(file, JSON.stringify({ pid: 'not a number', host: hostname(), nonce: 'n', since: 'then' }))
+    await expect(withWriteLock(file, async () => 'ok', { timeoutMs: 100 })).rejects.toMatchObject({ message: 'The model registry is locked by an unknown process.' })
     writeFileSync(file, JSON.stringify({ pid: 1, host: hostname() })) // no nonce: not a holder either
     utimesSync(file, old, old)
     await expect(withWriteLock(file, async () => 'ok', { timeoutMs: 100 })).resolves.toBe('ok')
