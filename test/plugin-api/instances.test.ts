@@ -40,7 +40,7 @@ describe('one plugin used twice through the instance `name` convention', () => {
     expect(record.plugins.map((p: { name: string }) => p.name)).toEqual(['@mlci/plugin-trainer#small', '@mlci/plugin-trainer#large', 'mlci:report']) // the report plugin is added by default
     expect(record.data.metrics).toEqual({ small_accuracy: 0.8, large_accuracy: 0.9 })
     const train = record.phases.find((p: { name: string }) => p.name === 'train')
-    expect(train.taps.map((t: { plugin: string }) => t.plugin)).toEqual(['@mlci/plugin-trainer#small', '@mlci/plugin-trainer#large', 'mlci:report']) // the report plugin is added by default
+    expect(train.taps.map((t: { plugin: string }) => t.plugin)).toEqual(['@mlci/plugin-trainer#small', '@mlci/plugin-trainer#large'])
     // Both instances declared their inputs: the phase is cacheable and the second build replays it.
     const second = await runCli(['build'], { cwd: dir })
     expect(second.code, second.output).toBe(0)
