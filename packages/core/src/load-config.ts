@@ -8,6 +8,7 @@ import { resolveConfig, type ResolvedConfig } from './config.js'
 import { ErrorCode, MlciError, errorMessage } from './errors.js'
 import { importWithCore } from './core-resolution.js'
 import { findModuleConfigQuickly, isModuleConfig } from './config-search.js'
+import { compiledConfigMapper } from './compiled-config-map.js'
 import { collectingOptionProblems } from './plugin.js'
 
 export const MODULE_NAME = 'mlci'
@@ -164,33 +165,36 @@ function keepLocations(): import('esbuild').Plugin {
 }
 
 async function importConfigModule(file: string, configFile: string): Promise<unknown> {
-  // Source maps on only while the compiled config loads, so a throw in it (or in a helper it
-  // imports) is reported at the line the user wrote, not in the cached bundle.
-  process.setSourceMapsEnabled(true)
   try {
     const mod = (await importWithCore(pathToFileURL(file).href)) as { default?: unknown }
     return mod.default ?? mod
   } catch (error) {
-    throw configLoadError(configFile, error)
-  } finally {
-    process.setSourceMapsEnabled(false)
+    // A throw in the compiled config (or a helper bundled into it) is reported at the line the
+    // user wrote, through the compiled module's source map.
+    throw configLoadError(configFile, error, file)
   }
 }
 
-/** The first `file:line:col` of the stack inside the config's folder (not node_modules, not mlci). */
-function thrownAt(error: unknown, configFile: string): string | undefined {
+/**
+ * The first `file:line:col` of the stack inside the config's folder (not node_modules, not mlci),
+ * frames in the compiled config (`compiled`) mapped back to their source first.
+ */
+function thrownAt(error: unknown, configFile: string, compiled?: string): string | undefined {
   const stack = error instanceof Error ? error.stack ?? '' : ''
   const dir = dirname(configFile)
+  const toSource = compiled ? compiledConfigMapper(compiled) : undefined
   for (const match of stack.matchAll(/(?:\(|at )((?:file:\/\/)?\/[^\s()]+?):(\d+):(\d+)\)?$/gm)) {
-    const path = match[1].startsWith('file://') ? fileURLToPath(match[1]) : match[1]
+    let path = match[1].startsWith('file://') ? fileURLToPath(match[1]) : match[1]
+    let line = Number(match[2]), column = Number(match[3])
+    if (toSource && path === compiled) ({ path, line, column } = toSource(line, column) ?? { path, line, column })
     if (path.startsWith(dir) && !path.includes(`${sep}node_modules${sep}`) && !path.includes(`${sep}.mlci${sep}`)) {
-      return `${relative(process.cwd(), path) || path}:${match[2]}:${match[3]}`
+      return `${relative(process.cwd(), path) || path}:${line}:${column}`
     }
   }
   return undefined
 }
 
-function configLoadError(configFile: string, error: unknown): MlciError {
+function configLoadError(configFile: string, error: unknown, compiled?: string): MlciError {
   if (MlciError.is(error)) return error
   const shown = relative(process.cwd(), configFile) || configFile
   const code = (error as NodeJS.ErrnoException | undefined)?.code
@@ -205,7 +209,7 @@ function configLoadError(configFile: string, error: unknown): MlciError {
       cause: error,
     })
   }
-  const at = thrownAt(error, configFile)
+  const at = thrownAt(error, configFile, compiled)
   return new MlciError(ErrorCode.CONFIG_LOAD, `${at && !at.startsWith(`${shown}:`) ? `${at} (imported by ${shown})` : at ?? shown} threw while loading: ${errorMessage(error)}`, {
     hint: `Fix the error in ${at ?? shown} (the config module runs when mlci starts).`, cause: error,
   })
