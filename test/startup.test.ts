@@ -56,8 +56,13 @@ const configSaying = (label: string, ts = false) => `export default { plugins: [
   mlci.hooks.verify.tapPromise('say', async () => { console.log('from ${label}') })
 } }] }\n`
 
-/** Whether any module the run loaded was bundled from package `name` (esbuild keeps source path comments). */
+/**
+ * Whether the run loaded package `name`: required from node_modules (NODE_DEBUG=module names each
+ * file CommonJS loads), or bundled into an ES module chunk it loaded (esbuild keeps source path
+ * comments). Runs that check this set NODE_DEBUG to 'esm,module'.
+ */
 function loadedPackage(stderr: string, name: string): boolean {
+  if (stderr.split('\n').some((line) => /^MODULE \d+: load "/.test(line) && line.includes(`/node_modules/${name}/`))) return true
   return loaded(stderr).filter((m) => m.includes('/packages/core/dist/bundle/'))
     .some((m) => readFileSync(fileURLToPath(m), 'utf8').includes(`node_modules/${name}/`))
 }
@@ -66,11 +71,11 @@ const loadedCosmiconfig = (stderr: string) => loadedPackage(stderr, 'cosmiconfig
 describe('finding the config without cosmiconfig when the answer is plain', () => {
   it('a .ts config in the start folder loads without cosmiconfig; --config x.ts too', async () => {
     const dir = testdir({ 'mlci.config.ts': configSaying('ts', true), 'ci.config.mjs': configSaying('ci') })
-    const r = await runCli(['build', '--only', 'verify'], { cwd: dir, env: { NODE_DEBUG: 'esm' } })
+    const r = await runCli(['build', '--only', 'verify'], { cwd: dir, env: { NODE_DEBUG: 'esm,module' } })
     expect(r.code, r.stdout).toBe(0)
     expect(r.stdout).toContain('from ts')
     expect(loadedCosmiconfig(r.stderr)).toBe(false)
-    const c = await runCli(['build', '--only', 'verify', '-c', 'ci.config.mjs'], { cwd: dir, env: { NODE_DEBUG: 'esm' } })
+    const c = await runCli(['build', '--only', 'verify', '-c', 'ci.config.mjs'], { cwd: dir, env: { NODE_DEBUG: 'esm,module' } })
     expect(c.code, c.stdout).toBe(0)
     expect(c.stdout).toContain('from ci')
     expect(loadedCosmiconfig(c.stderr)).toBe(false)
@@ -82,7 +87,7 @@ describe('finding the config without cosmiconfig when the answer is plain', () =
       'say.mjs': `export default () => (${configSaying('package.json').replace('export default { plugins: [', '').replace(/\] \}\n$/, '')})\n`,
       'mlci.config.ts': configSaying('ts', true),
     })
-    const a = await runCli(['build', '--only', 'verify'], { cwd: pkg, env: { NODE_DEBUG: 'esm' } })
+    const a = await runCli(['build', '--only', 'verify'], { cwd: pkg, env: { NODE_DEBUG: 'esm,module' } })
     expect(a.code, a.output).toBe(0)
     expect(a.stdout).toContain('from package.json')
     expect(loadedCosmiconfig(a.stderr)).toBe(true)
@@ -106,7 +111,7 @@ describe('the plugin/core compatibility check', () => {
 
   it('answers a plain caret range without loading semver, and still refuses a plugin for another core', async () => {
     const ok = testdir({ 'mlci.config.mjs': withCore('^0.1.0') })
-    const a = await runCli(['build', '--only', 'verify'], { cwd: ok, env: { NODE_DEBUG: 'esm' } })
+    const a = await runCli(['build', '--only', 'verify'], { cwd: ok, env: { NODE_DEBUG: 'esm,module' } })
     expect(a.code, a.stdout).toBe(0)
     expect(a.stdout).toContain('ranged ran')
     expect(loadedPackage(a.stderr, 'semver')).toBe(false)
@@ -116,7 +121,7 @@ describe('the plugin/core compatibility check', () => {
     expect(b.stderr).toMatch(/Plugin ranged supports @mlci\/core \^9\.1\.0, but this is @mlci\/core 0\.1\.0/)
 
     // Any other range shape is semver's to decide.
-    const c = await runCli(['build', '--only', 'verify'], { cwd: testdir({ 'mlci.config.mjs': withCore('>=0.1.0 <1') }), env: { NODE_DEBUG: 'esm' } })
+    const c = await runCli(['build', '--only', 'verify'], { cwd: testdir({ 'mlci.config.mjs': withCore('>=0.1.0 <1') }), env: { NODE_DEBUG: 'esm,module' } })
     expect(c.code, c.stdout).toBe(0)
     expect(loadedPackage(c.stderr, 'semver')).toBe(true)
     const d = await runCli(['build'], { cwd: testdir({ 'mlci.config.mjs': withCore('~0.2.0') }) })

@@ -54,7 +54,7 @@ export function checkFreshness(repo: string): Freshness {
     if (!existsSync(entry)) return { reason: `${relative(repo, entry)} does not exist`, inputs: 0 }
     builtAt = Math.min(builtAt, statSync(entry).mtimeMs)
   }
-  const inputs = [join(repo, 'tsconfig.json'), join(repo, 'tsconfig.base.json'), join(repo, 'scripts/bundle.mjs')]
+  const inputs = [join(repo, 'tsconfig.json'), join(repo, 'tsconfig.base.json'), join(repo, 'scripts/bundle.mjs'), join(repo, 'scripts/code-cache-loader.cjs')]
   for (const dir of packageDirs(repo)) {
     inputs.push(join(dir, 'package.json'), join(dir, 'tsconfig.json'))
     if (existsSync(join(dir, 'src'))) inputs.push(...walk(join(dir, 'src')))

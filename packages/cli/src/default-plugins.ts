@@ -1,6 +1,6 @@
 import type { LoadedPlugin, ResolvedConfig } from '@mlci/core'
 import { ErrorCode, MlciError, validateOptions, type Shape } from '@mlci/core'
-import report, { ALERTS_PLUGIN, REPORT_PLUGIN, REPORT_SHAPE, alerts } from '@mlci/plugin-report'
+import { ALERTS_PLUGIN, REPORT_PLUGIN, REPORT_SHAPE, alerts, report } from '@mlci/plugin-report/plugins'
 
 const SOURCE = '@mlci/plugin-report (default)'
 

@@ -1,5 +1,6 @@
 import { createRequire, register } from 'node:module'
 import { pathToFileURL } from 'node:url'
+import { importModule } from './dynamic-import.js'
 
 /**
  * Resolving packages for configs and plugins that live outside any folder with mlci installed:
@@ -60,10 +61,10 @@ export function resolveFromMlciLocation(specifier: string): string | undefined {
  */
 export async function importWithCore(url: string): Promise<Record<string, unknown>> {
   try {
-    return (await import(url)) as Record<string, unknown>
+    return await importModule(url)
   } catch (error) {
     if (!missingPackage(error) || registered) throw error
     resolveFromMlci()
-    return (await import(`${url}${url.includes('?') ? '&' : '?'}resolved-from-mlci`)) as Record<string, unknown>
+    return await importModule(`${url}${url.includes('?') ? '&' : '?'}resolved-from-mlci`)
   }
 }

@@ -1,6 +1,5 @@
 import { ErrorCode, definePlugin, packageVersion, validateOptions, type Shape } from '@mlci/core'
 import { ALERTS_SHAPE, alertSecrets, checkAlertsConfig, type AlertsConfig } from './alerts/config.js'
-import { sendRunAlerts } from './alerts/send.js'
 
 export const ALERTS_PLUGIN = 'mlci:alerts'
 
@@ -20,6 +19,8 @@ export default definePlugin((options: AlertsConfig = {}) => {
       // Webhook URLs and header values are secrets: masked in every output from now on.
       mlci.redactor.add(alertSecrets(config))
       mlci.hooks.recorded.tapPromise(ALERTS_PLUGIN, async (record, ctx) => {
+        // The senders load only when a run is recorded, not on every start.
+        const { sendRunAlerts } = await import('./alerts/send.js')
         await sendRunAlerts(config, record, ctx)
       })
     },

@@ -4,29 +4,7 @@
  * (recorded hook) sends webhooks, Slack messages and Alertmanager alerts. mlci adds both by
  * default from the config's `report` / `alerts` keys; list them yourself to configure them there.
  */
-import { ErrorCode, definePlugin, packageVersion, validateOptions, type Shape } from '@mlci/core'
-import { REPORT_SHAPE, type ReportConfig } from './report/config.js'
-import { writeRunReports } from './report/publish.js'
-
-export const REPORT_PLUGIN = 'mlci:report'
-const PACKAGE = '@mlci/plugin-report'
-
-/**
- * Run reports: `<run>.md` and `<run>.html` (with ECharts SVG charts) next to each run record,
- * and the markdown appended to `$GITHUB_STEP_SUMMARY`. Taps only `publish`, a public run-level
- * hook, like any third-party plugin. Added by default with the config's `report` options.
- */
-export default definePlugin((options: ReportConfig = {}) => {
-  const config = validateOptions<ReportConfig>(PACKAGE, options, (REPORT_SHAPE as { shape: Shape }).shape, { code: ErrorCode.CONFIG_INVALID })
-  return {
-    name: REPORT_PLUGIN,
-    version: packageVersion(import.meta.url, PACKAGE),
-    apply(mlci) {
-      mlci.hooks.publish.tapPromise(REPORT_PLUGIN, (files, record, ctx) => writeRunReports(config, files, record, ctx))
-    },
-  }
-})
-
+export { default, REPORT_PLUGIN } from './report-plugin.js'
 export { default as alerts, ALERTS_PLUGIN } from './alerts-plugin.js'
 export { buildReport, summarizeRun, type ReportDoc, type ReportInput, type RunSummary, type Block as ReportBlock } from './report/document.js'
 export { renderMarkdown, REPORT_MARKER, runMarker } from './report/markdown.js'

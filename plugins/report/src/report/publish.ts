@@ -1,12 +1,13 @@
 import { join, relative } from 'node:path'
-import { errorMessage, isNoOp, runsDir, writeFileAtomic, type Mlci, type Registry, type RunContext, type RunFiles, type RunRecord } from '@mlci/core'
+import { errorMessage, runsDir, writeFileAtomic, type Mlci, type Registry, type RunContext, type RunFiles, type RunRecord } from '@mlci/core'
 import { chartCacheDir } from './chart-cache.js'
-import { DEFAULT_REPORT_FORMATS, type ReportConfig } from './config.js'
+import type { ReportConfig } from './config.js'
 import { buildReport } from './document.js'
 import { loadRegistrySnapshot } from './history.js'
 import { renderHtmlReport } from './html.js'
 import { renderMarkdown } from './markdown.js'
 import { appendStepSummary } from './step-summary.js'
+import { reportsWanted } from './wanted.js'
 
 /** History, not state: atomic but not fsynced (see AtomicWriteOptions). */
 const HISTORY = { durable: false }
@@ -28,14 +29,9 @@ export function registryOf(mlci: Mlci): Registry | undefined {
  * a different outcome. Returns `files` with `report` / `markdown` added.
  */
 export async function writeRunReports(config: ReportConfig, files: RunFiles, record: RunRecord, ctx: RunContext): Promise<RunFiles> {
-  const summaryFile = config.stepSummary === false ? undefined : ctx.env.GITHUB_STEP_SUMMARY
-  const formats = files.record ? config.formats ?? DEFAULT_REPORT_FORMATS : []
-  if (!formats.length && !summaryFile) return files
-  // Nothing new to show (#15): the record is still written; `mlci report` renders this run on demand.
-  if (isNoOp(record)) {
-    ctx.log.debug('Nothing new in this run: no report rendered (`mlci report` renders one).')
-    return files
-  }
+  const wanted = reportsWanted(config, files, record, ctx)
+  if (!wanted) return files
+  const { formats, summaryFile } = wanted
   try {
     const snapshot = await loadRegistrySnapshot(ctx.registry)
     const dir = runsDir(ctx.stateDir)
