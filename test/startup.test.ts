@@ -13,16 +13,23 @@ function loaded(stderr: string): string[] {
   return [...stderr.matchAll(/Storing (file:\/\/\S+) /g)].map((m) => m[1])
 }
 
+/** The files CommonJS loaded (NODE_DEBUG=module), the entry first. */
+function required(stderr: string): string[] {
+  return [...stderr.matchAll(/^MODULE \d+: load "([^"]+)" for module/gm)].map((m) => m[1])
+}
+
 const CORE_INDEX = '/packages/core/dist/bundle/index.js'
 
 describe('startup loads only what the command uses', () => {
   it('--version prints the CLI package version from the bin alone; other forms load no core', async () => {
     const version = JSON.parse(readFileSync(join(REPO, 'packages/cli/package.json'), 'utf8')).version
     for (const args of [['--version'], ['-V']]) {
-      const r = await runCli(args, { cwd: testdir(), env: { NODE_DEBUG: 'esm' } })
+      const r = await runCli(args, { cwd: testdir(), env: { NODE_DEBUG: 'esm,module' } })
       expect(r.code).toBe(0)
       expect(r.stdout).toBe(`${version}\n`)
-      expect(loaded(r.stderr).map((m) => m.replace(/.*\/packages\//, ''))).toEqual(['cli/bin/mlci.js'])
+      // The bin is CommonJS: no ES module at all is loaded, and it requires nothing but package.json.
+      expect(loaded(r.stderr)).toEqual([])
+      expect(required(r.stderr).map((m) => m.replace(/.*\/packages\//, ''))).toEqual(['cli/bin/mlci.js', 'cli/package.json'])
     }
     // With a global flag before it, the bundle's entry answers (still without core).
     const r = await runCli(['-v', '--version'], { cwd: testdir(), env: { NODE_DEBUG: 'esm' } })
