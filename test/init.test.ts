@@ -187,12 +187,16 @@ describe('init detection', () => {
     const outputs = detectProject(testdir({ 'train.py': source })).training!.outputs
     expect(outputs.model).toEqual({ value: 'artifacts/model.npz', from: 'train.py writes "model.npz" into its output folder (OUTPUT_DIR = "artifacts")' })
     expect(outputs.metrics?.value).toBe('reports/eval_metrics.json')
-    expect(outputs.gateMetric).toEqual({ value: 'accuracy', from: 'train.py records the metric "accuracy"' })
+    expect(outputs.gateMetric).toEqual({ value: 'accuracy', direction: 'higher', from: 'train.py records the metric "accuracy"' })
     expect(outputs.signature).toBeUndefined()
 
     const existing = detectProject(testdir({ 'train.py': 'run()\n', 'out/metrics.json': '{"loss": 0.2, "roc_auc": 0.87}' })).training!.outputs
     expect(existing.metrics).toEqual({ value: 'out/metrics.json', from: 'out/metrics.json exists' })
-    expect(existing.gateMetric).toEqual({ value: 'roc_auc', recorded: 0.87, from: 'out/metrics.json holds roc_auc = 0.87' })
+    expect(existing.gateMetric).toEqual({ value: 'roc_auc', recorded: 0.87, direction: 'higher', from: 'out/metrics.json holds roc_auc = 0.87' })
+
+    // No score at all (a regression model): the error metric, lower is better.
+    const errors = detectProject(testdir({ 'train.py': 'run()\n', 'out/metrics.json': '{"mae": 0.13, "rmse": 0.15}' })).training!.outputs
+    expect(errors.gateMetric).toEqual({ value: 'rmse', recorded: 0.15, direction: 'lower', from: 'out/metrics.json holds rmse = 0.15' })
   })
 
   it('finds a server with its flags, a probe CSV with its label column, and the Dockerfile port', () => {
@@ -257,6 +261,34 @@ describe('mlci init on a repo laid out with src/, datasets/ and tests/ (numpy ri
     const again = await runCli(['build'], { cwd: dir })
     expect(again.code, again.output).toBe(0)
     expect(again.output).toMatch(/\[train\] .*cached|↺ train|train.*cached/)
+  })
+})
+
+describe('mlci init on a model that records only errors (rmse, mae)', () => {
+  it('gates on rmse, lower is better, 5 % worse than live at most; a worse model is vetoed', async () => {
+    const train = [
+      'import json, os',
+      'noise = float(os.environ.get("MLCI_PARAM_NOISE", "0.1"))',
+      'os.makedirs("out", exist_ok=True)',
+      'json.dump({"w": 1.0}, open("out/model.json", "w"))',
+      'json.dump({"rmse": 0.15 + noise, "mae": 0.1 + noise}, open("out/metrics.json", "w"))',
+      '',
+    ].join('\n')
+    const dir = testdir({ 'train.py': train, 'params.json': '{"noise": 0.1}', 'out/metrics.json': '{"rmse": 0.25, "mae": 0.2}' })
+    const init = await runCli(['init'], { cwd: dir })
+    expect(init.code, init.output).toBe(0)
+    const active = activeLines(readFileSync(join(dir, 'mlci.config.ts'), 'utf8'))
+    expect(active).toContain('rmse: {')
+    expect(active).toContain("maxDrop: '5%',")
+    expect(readFileSync(join(dir, 'mlci.config.ts'), 'utf8')).toContain('// max: 0.3, // an absolute ceiling: the highest rmse you would ship')
+
+    const first = await runCli(['build'], { cwd: dir })
+    expect(first.code, first.output).toBe(0)
+    expect(first.output).toMatch(/rmse 0\.25 — worse by ≤ 5 % vs live \(lower is better\): pass/)
+    // rmse 0.25 → 0.45: 80 % worse than live, the gate vetoes (exit 3).
+    const worse = await runCli(['build'], { cwd: dir, env: { MLCI_PARAM_NOISE: '0.3' } })
+    expect(worse.code, worse.output).toBe(3)
+    expect(worse.output).toMatch(/rmse 0\.45 \(live 0\.25\) — worse by ≤ 5 % vs live \(lower is better\): FAIL \(rose 0\.25 → 0\.45/)
   })
 })
 

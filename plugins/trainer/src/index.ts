@@ -58,7 +58,8 @@ export default definePlugin({ name: NAME, options: optionsSchema<TrainerOptions>
           const file = resolve(ctx.cwd, options.cwd ?? '.', metricsPath)
           const metrics = await readMetrics(file, relative(ctx.cwd, file))
           ctx.data.metrics = { ...ctx.data.metrics, ...metrics }
-          ctx.log.info(Object.entries(metrics).map(([k, v]) => `${k}=${v}`).join(' '))
+          // Six significant digits, as reports show them: 0.44999999999999996 reads as 0.45.
+          ctx.log.info(Object.entries(metrics).map(([k, v]) => `${k}=${Number(v.toPrecision(6))}`).join(' '))
         })
       }
     },

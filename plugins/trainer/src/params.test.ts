@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { envName, loadParams, planParams } from './params.js'
+import { envName, loadParams, planParams, trainedParams } from './params.js'
 
 const values = { learning_rate: 0.05, epochs: 10, features: ['a', 'b'], 'use-gpu': false, name: 'x y' }
 
@@ -18,6 +18,18 @@ describe('params', () => {
     expect(plan.argv).toEqual([])
     expect(plan.env).toMatchObject({ MLCI_PARAM_LEARNING_RATE: '0.05', MLCI_PARAM_USE_GPU: 'false', MLCI_PARAM_FEATURES: '["a","b"]' })
     expect(envName('lr.decay')).toBe('MLCI_PARAM_LR_DECAY')
+  })
+
+  it("an MLCI_PARAM_<NAME> in mlci's environment overrides that param in argv and env mode, typed like it, and the lineage says so", () => {
+    const env = { MLCI_PARAM_EPOCHS: '1', MLCI_PARAM_EXTRA: 'on', PATH: '/bin' }
+    expect(planParams({ values }, 'argv', '/p.json', '/proj', env).argv).toEqual(expect.arrayContaining(['--epochs', '1', '--extra', 'on']))
+    expect(planParams({ values }, 'argv', '/p.json', '/proj', env).argv).not.toContain('10')
+    expect(planParams({ values }, 'env', '/p.json', '/proj', env).env).toMatchObject({ MLCI_PARAM_EPOCHS: '1', MLCI_PARAM_LEARNING_RATE: '0.05' })
+    // file mode: the file is passed as it is; the variable reaches the script beside it.
+    expect(planParams({ values, file: '/proj/p.json' }, 'file', '/x.json', '/proj', env)).toEqual({ argv: ['--params', 'p.json'], env: {} })
+    const trained = trainedParams({ values, file: '/proj/params.json' }, env, '/proj')!
+    expect(trained.values).toMatchObject({ epochs: 1, learning_rate: 0.05, extra: 'on' })
+    expect(trained.sources).toMatchObject({ epochs: 'env MLCI_PARAM_EPOCHS', learning_rate: 'params.json', extra: 'env MLCI_PARAM_EXTRA' })
   })
 
   it('file mode writes inline params to the params file, or passes a given file as it is', () => {

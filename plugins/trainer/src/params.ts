@@ -54,12 +54,15 @@ export async function loadParams(params: Record<string, unknown> | string | unde
 
 /**
  * argv: `--name value` per param; env: MLCI_PARAM_<NAME>; file: `--params <file>`, writing the
- * file only for inline params (a params file given by path is passed as it is).
+ * file only for inline params (a params file given by path is passed as it is). An
+ * MLCI_PARAM_<NAME> set in mlci's environment (`env`) is the user's override: in argv and env mode
+ * it replaces that param's value (mlci passes every param itself, and would otherwise hand the
+ * script the file's value); in file mode the variable reaches the script beside the file.
  */
-export function planParams(loaded: { values?: Record<string, unknown>; file?: string }, mode: ParamsMode, paramsFile: string, cwd: string): ParamsPlan {
+export function planParams(loaded: { values?: Record<string, unknown>; file?: string }, mode: ParamsMode, paramsFile: string, cwd: string, env: Record<string, string | undefined> = {}): ParamsPlan {
   const plan: ParamsPlan = { argv: [], env: {} }
-  const values = loaded.values
-  if (!values) return plan
+  if (!loaded.values) return plan
+  const values = mode === 'file' ? loaded.values : withOverrides(loaded.values, env).values
   if (mode === 'argv') {
     for (const [key, value] of Object.entries(values)) plan.argv.push(`--${key}`, paramValue(value))
   } else if (mode === 'env') {
@@ -93,29 +96,31 @@ function coerce(raw: string, like: unknown): unknown {
 }
 
 /**
- * The params the command actually trains with, for the lineage, and where each came from. In
- * `file` mode MLCI_PARAM_<NAME> env vars override single params (the command reads both); in
- * argv/env mode mlci passes every param itself, so only env vars for params it does not pass
- * reach the command. Values of secret-looking names (`api_token`) are recorded masked.
+ * `values` with every MLCI_PARAM_<NAME> of `env` applied (typed like the value it replaces; a
+ * variable naming no param adds one, as the script sees it too), and the variables applied.
  */
-export function trainedParams(loaded: { values?: Record<string, unknown>; file?: string }, mode: ParamsMode, env: Record<string, string | undefined>, cwd: string): { values: Record<string, unknown>; sources: Record<string, string> } | undefined {
-  const values: Record<string, unknown> = {}
-  const sources: Record<string, string> = {}
-  const origin = loaded.file ? relative(cwd, loaded.file) || loaded.file : 'trainer options'
-  const byEnvName = new Map<string, string>()
-  for (const [key, value] of Object.entries(loaded.values ?? {})) {
-    values[key] = value
-    sources[key] = origin
-    byEnvName.set(envName(key), key)
-  }
+function withOverrides(values: Record<string, unknown>, env: Record<string, string | undefined>): { values: Record<string, unknown>; from: Record<string, string> } {
+  const out = { ...values }
+  const from: Record<string, string> = {}
+  const byEnvName = new Map(Object.keys(values).map((key) => [envName(key), key]))
   for (const [name, raw] of Object.entries(env)) {
     if (!name.startsWith(PARAM_ENV) || raw === undefined) continue
-    const key = byEnvName.get(name)
-    if (key !== undefined && mode !== 'file') continue // passed explicitly: the env var loses
-    const target = key ?? name.slice(PARAM_ENV.length).toLowerCase()
-    values[target] = coerce(raw, values[target])
-    sources[target] = `env ${name}`
+    const key = byEnvName.get(name) ?? name.slice(PARAM_ENV.length).toLowerCase()
+    out[key] = coerce(raw, out[key])
+    from[key] = name
   }
+  return { values: out, from }
+}
+
+/**
+ * The params the command actually trains with, for the lineage, and where each came from: the
+ * params file (or trainer options), or an MLCI_PARAM_<NAME> override (see planParams). Values of
+ * secret-looking names (`api_token`) are recorded masked.
+ */
+export function trainedParams(loaded: { values?: Record<string, unknown>; file?: string }, env: Record<string, string | undefined>, cwd: string): { values: Record<string, unknown>; sources: Record<string, string> } | undefined {
+  const origin = loaded.file ? relative(cwd, loaded.file) || loaded.file : 'trainer options'
+  const { values, from } = withOverrides(loaded.values ?? {}, env)
+  const sources = Object.fromEntries(Object.keys(values).map((key) => [key, from[key] ? `env ${from[key]}` : origin]))
   if (!Object.keys(values).length) return undefined
   for (const key of Object.keys(values)) if (SECRET_NAME.test(key)) values[key] = MASK
   return { values, sources }

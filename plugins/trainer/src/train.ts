@@ -21,7 +21,9 @@ export async function runTraining(ctx: PhaseContext, options: TrainerOptions): P
   const paramsFile = options.paramsFile ? resolve(cwd, options.paramsFile) : resolve(ctx.stateDir, 'train-params.json')
   // A param named like a secret is one: masked in the command's output, log and cache from here on.
   ctx.addSecrets(secretParamValues(loaded.values))
-  const plan = planParams(loaded, mode, paramsFile, cwd)
+  // The user's MLCI_PARAM_<NAME> overrides win over the params they name (see planParams).
+  const overrides = { ...ctx.env, ...options.env }
+  const plan = planParams(loaded, mode, paramsFile, cwd, overrides)
   if (plan.write) await writeFileAtomic(plan.write.path, plan.write.content)
 
   const [argv0, ...rest] = options.command
@@ -51,7 +53,7 @@ export async function runTraining(ctx: PhaseContext, options: TrainerOptions): P
   await checkWritten(before, cwd)
 
   // The lineage records what was trained (env overrides included, secrets masked) and from where.
-  const trained = trainedParams(loaded, mode, { ...ctx.env, ...options.env }, ctx.cwd)
+  const trained = trainedParams(loaded, overrides, ctx.cwd)
   if (trained) {
     ctx.data.params = trained.values
     ctx.data.paramSources = trained.sources

@@ -7,8 +7,8 @@ export interface OutputsFound {
   model?: Found
   metrics?: Found
   signature?: Found
-  /** The metric to gate on, and its last recorded value when a metrics file exists. */
-  gateMetric?: Found & { recorded?: number }
+  /** The metric to gate on, which way is better, and its last recorded value when a metrics file exists. */
+  gateMetric?: Found & { recorded?: number; direction: 'higher' | 'lower' }
 }
 
 const KINDS = {
@@ -19,6 +19,8 @@ const KINDS = {
 
 /** Accuracy-like metrics, best first: higher is better, and a drop means a worse model. */
 const GATE_METRICS = ['accuracy', 'val_accuracy', 'test_accuracy', 'acc', 'val_acc', 'f1_macro', 'f1', 'f1_score', 'roc_auc', 'auc', 'r2', 'precision', 'recall']
+/** Error-like metrics, gated when no score above is recorded (a regression model): lower is better. */
+const ERROR_METRICS = ['rmse', 'val_rmse', 'test_rmse', 'mae', 'val_mae', 'test_mae', 'mape', 'mse', 'val_mse', 'val_loss', 'test_loss', 'loss']
 
 /**
  * What the training script writes: a string literal naming the file (joined with the script's
@@ -45,10 +47,14 @@ export function detectOutputs(project: ProjectFiles, script: string): OutputsFou
 /** From the metrics file when one exists (with its value), else a metric key spelled in the script. */
 function gateMetric(project: ProjectFiles, source: string, script: string, metricsFile: string): OutputsFound['gateMetric'] {
   const recorded = readNumbers(project.read(metricsFile))
-  const fromFile = GATE_METRICS.find((m) => typeof recorded[m] === 'number')
-  if (fromFile) return { value: fromFile, recorded: recorded[fromFile], from: `${metricsFile} holds ${fromFile} = ${recorded[fromFile]}` }
-  const fromScript = GATE_METRICS.find((m) => new RegExp(`["']${m}["']\\s*(:|\\]\\s*=)`).test(source))
-  return fromScript ? { value: fromScript, from: `${script} records the metric "${fromScript}"` } : undefined
+  const candidates = [...GATE_METRICS.map((m) => [m, 'higher'] as const), ...ERROR_METRICS.map((m) => [m, 'lower'] as const)]
+  const fromFile = candidates.find(([m]) => typeof recorded[m] === 'number')
+  if (fromFile) {
+    const [value, direction] = fromFile
+    return { value, recorded: recorded[value], direction, from: `${metricsFile} holds ${value} = ${recorded[value]}` }
+  }
+  const fromScript = candidates.find(([m]) => new RegExp(`["']${m}["']\\s*(:|\\]\\s*=)`).test(source))
+  return fromScript ? { value: fromScript[0], direction: fromScript[1], from: `${script} records the metric "${fromScript[0]}"` } : undefined
 }
 
 function readNumbers(text: string | undefined): Record<string, number> {

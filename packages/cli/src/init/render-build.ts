@@ -96,10 +96,29 @@ export function semverSection(d: Detection): Section {
   const lead = comment('Versions: each trained model becomes a semantic version in the registry under .mlci/, with its lineage (commit, params, metrics, data fingerprint).')
   const metric = d.training.outputs.gateMetric
   if (!metric) {
-    const why = d.training.outputs.metrics ? `no accuracy-like metric found in ${d.training.outputs.metrics.value}` : 'no metrics file found'
+    const why = d.training.outputs.metrics ? `no accuracy- or error-like metric found in ${d.training.outputs.metrics.value}` : 'no metrics file found'
     return {
       ...section, active: true,
       lines: [...lead, 'semver({', ...comment(`A gate blocks worse models; ${why}, so name one of your metrics:`, '  '), "  // gate: { accuracy: { min: 0.9, maxDrop: 0.02 } },", '}),'],
+    }
+  }
+  if (metric.direction === 'lower') {
+    // Errors have units of their own: the allowed worsening is relative, the ceiling a suggestion.
+    const ceiling = metric.recorded === undefined ? undefined : Number((metric.recorded * 1.2).toPrecision(2))
+    return {
+      ...section, active: true,
+      lines: [
+        ...lead,
+        'semver({',
+        ...comment(`The gate: ${metric.from} (lower is better); a candidate may be at most 5 % worse than the live version, or the build stops (exit 3).`, '  '),
+        '  gate: {',
+        `    ${metric.value}: {`,
+        "      maxDrop: '5%',",
+        `      // max: ${ceiling ?? '…'}, // an absolute ceiling: the highest ${metric.value} you would ship`,
+        '    },',
+        '  },',
+        '}),',
+      ],
     }
   }
   const floor = metric.recorded === undefined ? 0.9 : Math.max(0, Number((metric.recorded - 0.05).toFixed(2)))

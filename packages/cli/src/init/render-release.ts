@@ -81,7 +81,9 @@ export function monitorSection(d: Detection): Section | undefined {
     }
   }
   const csv = `csv: ${q(probe.value)}${probe.label === 'label' ? '' : `, label: ${q(probe.label)}`}`
-  const accuracy = d.training?.outputs.gateMetric?.recorded
+  // Only a score says something about accuracy on the probe rows (an rmse does not).
+  const gated = d.training?.outputs.gateMetric
+  const accuracy = gated?.direction === 'higher' ? gated.recorded : undefined
   return {
     ...section, active: true,
     lines: [
