@@ -288,6 +288,7 @@ describe('mlci init on a model that records only errors (rmse, mae)', () => {
     // rmse 0.25 → 0.45: 80 % worse than live, the gate vetoes (exit 3).
     const worse = await runCli(['build'], { cwd: dir, env: { MLCI_PARAM_NOISE: '0.3' } })
     expect(worse.code, worse.output).toBe(3)
+    expect(worse.output).toContain('[evaluate @mlci/plugin-trainer] rmse=0.45 mae=0.4') // not 0.44999999999999996
     expect(worse.output).toMatch(/rmse 0\.45 \(live 0\.25\) — worse by ≤ 5 % vs live \(lower is better\): FAIL \(rose 0\.25 → 0\.45/)
   })
 })
