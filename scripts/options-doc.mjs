@@ -84,7 +84,13 @@ function anchor(text) {
 
 /** The type of the options parameter of the function passed to `definePlugin` in the default export. */
 function optionsType(program, checker, file) {
-  const source = program.getSourceFile(file)
+  let source = program.getSourceFile(file)
+  // `export { default } from './report-plugin.js'`: the factory is where the default export leads.
+  const moduleSymbol = checker.getSymbolAtLocation(source)
+  const defaultExport = moduleSymbol && checker.getExportsOfModule(moduleSymbol).find((s) => s.escapedName === 'default')
+  const target = defaultExport && defaultExport.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(defaultExport) : defaultExport
+  const declared = target?.declarations?.[0]?.getSourceFile()
+  if (declared) source = declared
   let found
   const visit = (node) => {
     if (found) return
