@@ -477,9 +477,23 @@ export class Mlci extends EventEmitter<RunEvents> {
    * on the version. `autoRollback: false` (the monitor's circuit breaker) leaves everything as is.
    */
   private async runRollback(error: unknown, row: PhaseRow, ctx: RunContext, record: RunRecord): Promise<void> {
+    // A monitor in a run that deployed nothing (`mlci monitor`) analysed the live version: that
+    // is the one its failure judges and the rollback leaves, never a target to go "back" to.
     const candidate = ctx.data.candidate?.version ?? ctx.data.deployment?.version
+      ?? (row.name === 'monitor' ? (await ctx.registry.aliases().catch(() => ({} as Record<string, string>))).live : undefined)
     if (ctx.options.autoRollback === false) {
       ctx.log.warn(`Not rolling back and not marking ${candidate ?? 'the candidate'} failed: automatic rollbacks are switched off for this run (circuit breaker open).`)
+      return
+    }
+    if (row.name === 'monitor' && exitCodeFor(error) === ExitCode.USAGE) {
+      // A monitor that cannot run (its configuration is wrong) measured nothing: no verdict on
+      // the model, so nothing is marked failed and nothing rolls back. A candidate this run
+      // deployed serves unproven; the next run resolves it, as after an analysis Error.
+      ctx.log.warn(`Not rolling back and not marking ${candidate ?? 'the live version'} failed: the monitor could not run (a configuration error), which says nothing about the model.`)
+      if (ctx.release.releasing) {
+        const live = (await ctx.registry.aliases().catch(() => ({} as Record<string, string>))).live
+        await ctx.release.releaseUnproven('its monitor could not run (configuration error)', live)
+      }
       return
     }
     const doc = candidate ? await ctx.registry.get(candidate).catch(() => undefined) : undefined
