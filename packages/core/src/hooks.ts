@@ -7,6 +7,7 @@ import {
 } from 'tapable'
 import type { PhaseContext, RunContext } from './context.js'
 import type { VersionProposal } from './data.js'
+import type { LifecyclePhase } from './phases.js'
 import type { ModelVersion } from './registry/types.js'
 import type { ReportSection, RunFiles, RunRecord } from './run-record.js'
 import { ErrorCode, MlciError } from './errors.js'
@@ -104,8 +105,11 @@ export function createHooks() {
   return Object.freeze({
     /** After config and plugins are loaded and the repo lock is held, before any phase. Return ignored. */
     initialize: new AsyncSeriesHook<[RunContext]>(['ctx']),
-    /** First phase: check tools, credentials and engines before any side effect. Taps run in parallel; every error is collected and reported. Return ignored. */
-    verify: new AsyncParallelHook<[PhaseContext]>(['ctx']),
+    /**
+     * First phase: check tools, credentials and engines before any side effect. Taps run in parallel; every error is collected and reported. Return ignored.
+     * Core calls a plugin's verify tap only when one of the phases it is for runs in this command: the phases the plugin taps, or those named by the tap's `phases` option (verify-scope.ts).
+     */
+    verify: new AsyncParallelHook<[PhaseContext], { phases?: LifecyclePhase[] }>(['ctx']),
     /** Run the project's tests; publish `ctx.data.tests`. Throw to fail. Cacheable. */
     test: new AsyncSeriesHook<[PhaseContext]>(['ctx']),
     /** Check the training data (schema, ranges, leakage); publish `ctx.data.validation`. Throw to stop before training. Cacheable: declare the data as inputs. */

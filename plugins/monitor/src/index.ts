@@ -29,9 +29,9 @@ export default definePlugin({ name: NAME, options: optionsSchema<MonitorOptions>
     apply(mlci) {
       // A missing or malformed probe CSV or an unset Prometheus credential is found before
       // anything is deployed, not after (a monitor-phase error would trigger the rollback hook).
+      // Core calls it only when the monitor phase runs in this command (verify-scope.ts).
       if (normalized.sources.some((m) => m.source.kind === 'probe' || (m.source.kind === 'prometheus-server' && m.source.auth))) {
         mlci.hooks.verify.tapPromise(NAME, async (ctx) => {
-          if (ctx.phases && !ctx.phases.includes('monitor')) return // this run analyses nothing
           const measurer = new Measurer(resolveSources(normalized.sources, ctx.cwd, normalized.timeoutMs), { baseUrl: '', timeoutMs: 0 })
           await loadDatasets(measurer)
           prepareAuth(measurer, ctx.env)
