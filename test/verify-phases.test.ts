@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli } from './helpers/cli.js'
 import { freePort } from './helpers/net.mjs'
-import { copyFixture } from './helpers/testdir.js'
+import { versionedProject } from './release/pipeline.js'
 
 let dir: string
 let port: number
@@ -16,12 +16,9 @@ beforeAll(async () => {
   port = await freePort()
   holder = createServer((socket) => socket.end())
   await new Promise<void>((resolve) => holder.listen(port, '127.0.0.1', resolve))
-  dir = copyFixture('classifier', {
-    'mlci.config.ts': `
-import local from '@mlci/plugin-local'
-import semver from '@mlci/plugin-semver'
-import trainer from '@mlci/plugin-trainer'
-// A third party's plugin with no opt-out code: its check is for the step it adds to deploy.
+  dir = versionedProject({
+    imports: ["import local from '@mlci/plugin-local'"],
+    preamble: `// A third party's plugin with no opt-out code: its check is for the step it adds to deploy.
 const publisher = {
   name: 'acme-publisher',
   apply(mlci) {
@@ -37,21 +34,8 @@ const preflight = {
   apply(mlci) {
     mlci.hooks.verify.tapPromise('disk-preflight', async (ctx) => ctx.log.info('disk-preflight checked'))
   },
-}
-export default {
-  plugins: [
-    publisher,
-    preflight,
-    trainer({
-      command: ['python3', 'train.py', '--out', 'out'], params: 'params.json', paramsMode: 'file',
-      inputs: ['train.py', 'params.json', 'data/train.csv'], outputs: ['out/model.json'],
-      metrics: 'out/metrics.json', signature: 'out/signature.json',
-    }),
-    semver(),
-    local({ port: ${port}, health: { intervalMs: 50, timeoutMs: 5000, successes: 1 }, stopTimeoutMs: 1000 }),
-  ],
-}
-`,
+}`,
+    plugins: ['publisher', 'preflight', `local({ port: ${port}, health: { intervalMs: 50, timeoutMs: 5000, successes: 1 }, stopTimeoutMs: 1000 })`],
   })
 })
 afterAll(() => new Promise<void>((resolve) => holder.close(() => resolve())))
