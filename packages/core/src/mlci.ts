@@ -4,7 +4,7 @@ import type { CacheCheck, PhaseCache, PhaseDeclaration } from './cache/types.js'
 import type { LoadedPlugin, ResolvedConfig } from './config.js'
 import { commandOf, type PhaseContext, type RunContext, type RunOptions } from './context.js'
 import { ErrorCode, ExitCode, MlciError, errorMessage, exitCodeFor } from './errors.js'
-import { analysisDecision } from './analysis-outcome.js'
+import { analysisDecision, monitorConfigError } from './analysis-outcome.js'
 import { interceptTaps, type TapInfo } from './tap-interceptor.js'
 import { verifyRuns } from './verify-scope.js'
 import { createExec } from './exec.js'
@@ -497,7 +497,7 @@ export class Mlci extends EventEmitter<RunEvents> {
       ctx.log.warn(`Not rolling back and not marking ${candidate ?? 'the candidate'} failed: automatic rollbacks are switched off for this run (circuit breaker open).`)
       return
     }
-    if (row.name === 'monitor' && exitCodeFor(error) === ExitCode.USAGE) {
+    if (monitorConfigError(error)) {
       // A monitor that cannot run (its configuration is wrong) measured nothing: no verdict on
       // the model, so nothing is marked failed and nothing rolls back. A candidate this run
       // deployed serves unproven; the next run resolves it, as after an analysis Error.
