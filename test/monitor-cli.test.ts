@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createEmbeddedRegistry, type RunRecord } from '@mlci/core'
 import { runCli } from './helpers/cli.js'
 import { startServer, type TestServer } from './helpers/metric-server.js'
+import { releasedInTurn } from './helpers/released.js'
 import { testdir } from './helpers/testdir.js'
 
 // `mlci monitor` as a user runs it: the built CLI, the real monitor and rollback plugins, the
@@ -42,15 +43,7 @@ async function project(url: string, extra = ''): Promise<string> {
         rollback(),
       ] }`,
   })
-  const registry = createEmbeddedRegistry(join(dir, '.mlci'))
-  let live: string | undefined
-  for (const version of ['1.0.0', '2.0.0']) {
-    await registry.create({ version, fingerprint: `f-${version}`, runId: 'setup' })
-    await registry.setStatus(version, 'ready', { reason: 'setup', by: 'test' })
-    // One write: previous and live never name the same version, even for a moment.
-    await registry.moveAliases([...(live ? [{ alias: 'previous', to: live, expected: undefined }] : []), { alias: 'live', to: version, expected: live }], { reason: 'setup', by: 'test' })
-    live = version
-  }
+  await releasedInTurn(dir, ['1.0.0', '2.0.0'])
   return dir
 }
 

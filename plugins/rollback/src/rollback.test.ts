@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { Mlci, createEmbeddedRegistry, type LogEntry, type RollbackRequest } from '@mlci/core'
 import { join } from 'node:path'
+import { releasedInTurn } from '../../../test/helpers/released.js'
 import { testdir } from '../../../test/helpers/testdir.js'
 import rollback from './index.js'
 
@@ -8,14 +9,7 @@ import rollback from './index.js'
 
 async function project(): Promise<{ mlci: Mlci; dir: string }> {
   const dir = testdir()
-  const registry = createEmbeddedRegistry(join(dir, '.mlci'))
-  let live: string | undefined
-  for (const version of ['1.0.0', '2.0.0']) {
-    await registry.create({ version, fingerprint: `f-${version}`, runId: 'setup' })
-    await registry.setStatus(version, 'ready', { reason: 'setup', by: 'test' })
-    await registry.moveAliases([...(live ? [{ alias: 'previous', to: live, expected: undefined }] : []), { alias: 'live', to: version, expected: live }], { reason: 'setup', by: 'test' })
-    live = version
-  }
+  await releasedInTurn(dir, ['1.0.0', '2.0.0'])
   return { mlci: new Mlci({ config: { root: dir, plugins: [{ plugin: rollback(), source: 'config' }] } }), dir }
 }
 
