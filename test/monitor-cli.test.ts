@@ -1,9 +1,10 @@
-import { writeFileSync } from 'node:fs'
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createEmbeddedRegistry } from '@mlci/core'
+import { createEmbeddedRegistry, type RunRecord } from '@mlci/core'
 import { runCli } from './helpers/cli.js'
 import { startServer, type TestServer } from './helpers/metric-server.js'
+import { releasedInTurn } from './helpers/released.js'
 import { testdir } from './helpers/testdir.js'
 
 // `mlci monitor` as a user runs it: the built CLI, the real monitor and rollback plugins, the
@@ -42,16 +43,15 @@ async function project(url: string, extra = ''): Promise<string> {
         rollback(),
       ] }`,
   })
-  const registry = createEmbeddedRegistry(join(dir, '.mlci'))
-  let live: string | undefined
-  for (const version of ['1.0.0', '2.0.0']) {
-    await registry.create({ version, fingerprint: `f-${version}`, runId: 'setup' })
-    await registry.setStatus(version, 'ready', { reason: 'setup', by: 'test' })
-    // One write: previous and live never name the same version, even for a moment.
-    await registry.moveAliases([...(live ? [{ alias: 'previous', to: live, expected: undefined }] : []), { alias: 'live', to: version, expected: live }], { reason: 'setup', by: 'test' })
-    live = version
-  }
+  await releasedInTurn(dir, ['1.0.0', '2.0.0'])
   return dir
+}
+
+/** The run record the last command wrote under .mlci/runs. */
+function lastRunRecord(dir: string): RunRecord {
+  const runs = join(dir, '.mlci', 'runs')
+  const files = readdirSync(runs).filter((f) => f.endsWith('.json')).sort()
+  return JSON.parse(readFileSync(join(runs, files.at(-1)!), 'utf8')) as RunRecord
 }
 
 describe('mlci monitor', () => {
@@ -160,6 +160,54 @@ describe('mlci monitor', () => {
     expect((await registry.get('2.0.0'))?.status).toBe('failed')
     expect((await registry.get('1.0.0'))?.analysis?.at(-1)?.verdict).toBe('success')
     expect((await registry.ledger()).filter((m) => m.alias === 'live' && m.to && m.by.startsWith('mlci monitor'))).toHaveLength(1)
+  })
+
+  it('without a `url` it stops with a configuration error naming the key; nothing is rolled back or marked failed', async () => {
+    // Found last session: the monitor could not even start (no URL), the run failed anyway, and
+    // the rollback plugin then "rolled back" to 2.0.0 — the version that was already live.
+    const dir = await project('http://unused.invalid')
+    rmSync(join(dir, 'mlci.config.mjs'))
+    writeFileSync(join(dir, 'mlci.config.ts'), `
+      import monitor from '@mlci/plugin-monitor'
+      import rollback from '@mlci/plugin-rollback'
+      export default { plugins: [
+        monitor({ interval: '50ms', count: 2, metrics: [{ name: 'error_ratio', prometheus: 'model_errors_total', successCondition: 'result < 1' }] }),
+        rollback(),
+      ] }`)
+    const r = await runCli(['monitor'], { cwd: dir })
+    expect(r.code, r.output).toBe(2)
+    expect(r.stderr).toMatch(/`url` of @mlci\/plugin-monitor is not set in .*mlci\.config\.ts.*\[MLCI_PLUGIN_OPTIONS\]/)
+    expect(r.stderr).toContain("monitor({ url: 'http://127.0.0.1:8731'")
+    expect(r.output).not.toContain('Rolling back')
+    expect(r.stdout).not.toMatch(/rolled back|rollback failed/)
+    const registry = createEmbeddedRegistry(join(dir, '.mlci'))
+    expect(await registry.aliases()).toEqual({ live: '2.0.0', previous: '1.0.0' })
+    expect((await registry.get('2.0.0'))?.status).toBe('ready')
+    expect((await registry.ledger()).filter((m) => m.by.startsWith('mlci monitor'))).toEqual([])
+    const record = lastRunRecord(dir)
+    expect(record.status).toBe('failed')
+    expect(record.error).toMatchObject({ code: 'MLCI_PLUGIN_OPTIONS', phase: 'monitor' })
+    expect(record.data.rollback).toBeUndefined()
+    expect(record.phases.map((p) => `${p.name}:${p.status}`)).toEqual(['monitor:failed'])
+  })
+
+  it('a third-party monitor that fails the live version rolls back from it, never "back" to it', async () => {
+    const dir = await project('http://unused.invalid')
+    writeFileSync(join(dir, 'mlci.config.mjs'), `
+      import rollback from '@mlci/plugin-rollback'
+      const latency = { name: 'latency-check', apply(mlci) {
+        mlci.hooks.monitor.tapPromise('latency-check', async () => { throw new Error('p95 latency 900 ms is over 200 ms') })
+      } }
+      export default { plugins: [latency, rollback()] }`)
+    const r = await runCli(['monitor'], { cwd: dir })
+    expect(r.code, r.output).toBe(1)
+    expect(r.stderr).toContain('p95 latency 900 ms is over 200 ms')
+    expect(r.output).not.toContain('Rolling back to 2.0.0')
+    expect(r.output).toContain('Rolling back to 1.0.0 (from 2.0.0)')
+    const registry = createEmbeddedRegistry(join(dir, '.mlci'))
+    expect((await registry.aliases()).live).toBe('1.0.0')
+    expect((await registry.get('2.0.0'))?.status).toBe('failed')
+    expect(lastRunRecord(dir).data.rollback).toMatchObject({ from: '2.0.0', to: '1.0.0', ok: true })
   })
 
   it('refuses an interval without a unit and a project without a monitor', async () => {

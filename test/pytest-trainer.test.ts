@@ -143,7 +143,7 @@ describe('pytest and trainer plugins on the classifier fixture', () => {
     expect(existsSync(join(dir, 'out'))).toBe(false)
   })
 
-  it('an interpreter without pytest fails verify naming the interpreter', async () => {
+  it('an interpreter without pytest fails `--only verify` naming the interpreter, and a build at its test phase before training', async () => {
     const dir = copyFixture('classifier')
     // A real interpreter that cannot import pytest on any machine: a venv sees only its own
     // (empty) site-packages, whatever the system Python has installed.
@@ -155,6 +155,13 @@ describe('pytest and trainer plugins on the classifier fixture', () => {
     expect(result.stderr).toContain(`pytest cannot be imported by ${python} (`)
     expect(result.stderr).toMatch(/\): ModuleNotFoundError/)
     expect(result.stderr).toContain('-m pip install pytest')
+    // A build's verify only looks the interpreter up (a cached test phase needs no Python); the
+    // test phase asks it for pytest and stops the build there, before any training.
+    const build = await runCli(['build'], { cwd: dir, env: { MLCI_PYTHON: python } })
+    expect(build.code, build.output).toBe(1)
+    expect(build.stderr).toContain(`pytest cannot be imported by ${python} (`)
+    expect(lastRecord(dir).phases.map((p: { name: string; status: string }) => `${p.name}:${p.status}`)).toEqual(['verify:ok', 'test:failed'])
+    expect(existsSync(join(dir, 'out'))).toBe(false)
   })
 
   it('training that exits 0 without writing its model fails naming the file, and is not cached', async () => {

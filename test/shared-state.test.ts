@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process'
-import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import { execFileSync, spawn } from 'node:child_process'
+import { chmodSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ListObjectsV2Command, PutObjectCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3'
 import pg from 'pg'
@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { runCli, type CliResult } from './helpers/cli.js'
 import { freePort } from './helpers/net.mjs'
 import { freshDatabase, sharedServices, storeEnv } from './helpers/shared-services.js'
-import { CLI, copyFixture } from './helpers/testdir.js'
+import { CLI, copyFixture, testdir } from './helpers/testdir.js'
 
 // Several checkouts of the classifier fixture (separate folders, separate .mlci/) stand in for
 // CI runners sharing one PostgreSQL registry and one S3 store (Swift), all through the real CLI.
@@ -39,6 +39,8 @@ export default definePlugin(() => ({ name: 'hang-deploy', apply(mlci) {
   })
 } }))
 `
+
+const REAL_PYTHON = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim()
 
 // This test's own S3 client is the pinned, Node-20-capable SDK too: no upgrade notice.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
@@ -90,7 +92,14 @@ describe('shared state across runners (PostgreSQL + Swift S3, built CLI)', { tim
     expect(check.stdout).toMatch(/\[train\] ↺ cached \(up to date\)/)
     for (const path of ['.mlci/cache', '.mlci/objects', '.mlci/runs', 'out']) expect(existsSync(join(b, path)), path).toBe(false)
 
-    const second = expectOk(await runCli(['build', '--verbose'], { cwd: b, env }))
+    // A python3 first on PATH that logs every start: a hit from the shared cache starts none
+    // (no pytest, no training, no interpreter probe in verify).
+    const bin = testdir()
+    const launches = join(bin, 'launches.log')
+    writeFileSync(join(bin, 'python3'), `#!/bin/sh\necho "launch $*" >> '${launches}'\nexec '${REAL_PYTHON}' "$@"\n`)
+    chmodSync(join(bin, 'python3'), 0o755)
+    const second = expectOk(await runCli(['build', '--verbose'], { cwd: b, env: { ...env, PATH: `${bin}:${process.env.PATH}` } }))
+    expect(existsSync(launches) ? readFileSync(launches, 'utf8') : '', 'Python starts in a shared-cache hit').toBe('')
     for (const phase of ['test', 'train', 'evaluate']) {
       expect(second.stdout).toContain(`[${phase}] ↺ cached (inputs unchanged)`)
       expect(second.stdout).toContain(`${phase}: restored from the shared cache`)

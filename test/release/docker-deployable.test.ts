@@ -6,6 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest'
 import { cleanupDeployment, describeDocker, docker, freePort, predict, servicesEnv } from '../../plugins/docker/test/docker-env.js'
 import { runCli } from '../helpers/cli.js'
 import { copyFixture } from '../helpers/testdir.js'
+import { classifierConfig } from './pipeline.js'
 
 // The Docker deployable is versioned: real training, semver and the docker deployer on the real
 // engine, through the CLI. The Dockerfile, the files of the build context Docker would send
@@ -20,23 +21,10 @@ function config(extraEnv: Record<string, string> = {}, operational: Record<strin
     image: `mlci-test/${NAME}`, name: NAME, port, buildArgs: { BASE: env.MLCI_TEST_BASE_IMAGE ?? 'mlci-python:bookworm' },
     env: extraEnv, health: { intervalMs: 100, timeoutMs: 20000, successes: 1 }, stopTimeout: 1, keepImages: 5, ...operational,
   }
-  return `import docker from '@mlci/plugin-docker'
-import rollback from '@mlci/plugin-rollback'
-import semver from '@mlci/plugin-semver'
-import trainer from '@mlci/plugin-trainer'
-export default {
-  plugins: [
-    trainer({
-      command: ['python3', 'train.py', '--out', 'out'], params: 'params.json', paramsMode: 'file',
-      inputs: ['train.py', 'params.json', 'data/train.csv'], outputs: ['out/model.json'],
-      metrics: 'out/metrics.json', signature: 'out/signature.json',
-    }),
-    semver(),
-    docker(${JSON.stringify(docker)}),
-    rollback(),
-  ],
-}
-`
+  return classifierConfig({
+    imports: ["import docker from '@mlci/plugin-docker'", "import rollback from '@mlci/plugin-rollback'"],
+    plugins: [`docker(${JSON.stringify(docker)})`, 'rollback()'],
+  })
 }
 
 const mlci = (args: string[]) => runCli(args, { cwd: dir, env: { ...env }, timeoutMs: 180_000 })

@@ -1,28 +1,17 @@
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { runCli } from '../helpers/cli.js'
-import { copyFixture } from '../helpers/testdir.js'
 import { treeSnapshot } from '../helpers/tree.js'
 import { registryState } from '../rollback/project.js'
+import { versionedProject } from './pipeline.js'
 
 // #12: `mlci build --dry-run` predicts exactly what the real build does. With a version left
 // pending by a run that died, the real build resumes it; the dry run must say so (it used to
 // predict the next number) and stay read-only.
 
-const CONFIG = `import trainer from '@mlci/plugin-trainer'
-import semver from '@mlci/plugin-semver'
-export default {
-  plugins: [
-    trainer({ command: ['python3', 'train.py', '--out', 'out'], params: 'params.json', paramsMode: 'file',
-      inputs: ['train.py', 'params.json', 'data/train.csv'], outputs: ['out/model.json'], metrics: 'out/metrics.json' }),
-    semver(),
-  ],
-}
-`
-
 describe('dry run with a pending version', { timeout: 180_000 }, () => {
   it('says it would resume the pending version, writes nothing, and the real build then resumes it', async () => {
-    const dir = copyFixture('classifier', { 'mlci.config.ts': CONFIG })
+    const dir = versionedProject()
     // Killed once the version is recorded (pending), before it is made ready.
     const crashed = await runCli(['build'], { cwd: dir, env: { MLCI_TEST_CRASH_AT: 'before-ready' } })
     expect(crashed.signal, crashed.output).toBe('SIGKILL')

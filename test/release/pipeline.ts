@@ -36,30 +36,51 @@ export function cliIn(dir: () => string): (args: string[], env?: Record<string, 
  *                      it; no deployer option changes) the server listens only after N seconds
  */
 export function pipelineProject(port: number): string {
-  return copyFixture('classifier', {
-    'mlci.config.ts': `
-import local from '@mlci/plugin-local'
-import monitor from '@mlci/plugin-monitor'
-import rollback from '@mlci/plugin-rollback'
-import semver from '@mlci/plugin-semver'
-import trainer from '@mlci/plugin-trainer'
-const env: Record<string, string> = {}
-if (process.env.FAULT_ERROR_RATE) env.MLCI_FAULT_ERROR_RATE = process.env.FAULT_ERROR_RATE
-export default {
-  plugins: [
-    trainer({
+  return versionedProject({
+    imports: ["import local from '@mlci/plugin-local'", "import monitor from '@mlci/plugin-monitor'", "import rollback from '@mlci/plugin-rollback'"],
+    preamble: `const env: Record<string, string> = {}
+if (process.env.FAULT_ERROR_RATE) env.MLCI_FAULT_ERROR_RATE = process.env.FAULT_ERROR_RATE`,
+    plugins: [
+      `local({ port: ${port}, env, health: { intervalMs: 50, timeoutMs: process.env.FAULT_SLOW_HEALTH ? 1500 : 20000, successes: 2 }, stopTimeoutMs: 2000 })`,
+      `monitor({ interval: '50ms', count: 3, metrics: [
+      { name: 'error_rate', probe: { csv: 'probe.csv', value: 'error_rate', batchSize: 5 }, successCondition: 'result < 0.1' },
+    ] })`,
+      'rollback()',
+    ],
+  })
+}
+
+/** The classifier fixture's trainer as the release tests configure it: real training, metrics and signature. */
+export const CLASSIFIER_TRAINER = `trainer({
       command: ['python3', 'train.py', '--out', 'out'], params: 'params.json', paramsMode: 'file',
       inputs: ['train.py', 'params.json', 'data/train.csv'], outputs: ['out/model.json'],
       metrics: 'out/metrics.json', signature: 'out/signature.json',
-    }),
-    semver(),
-    local({ port: ${port}, env, health: { intervalMs: 50, timeoutMs: process.env.FAULT_SLOW_HEALTH ? 1500 : 20000, successes: 2 }, stopTimeoutMs: 2000 }),
-    monitor({ interval: '50ms', count: 3, metrics: [
-      { name: 'error_rate', probe: { csv: 'probe.csv', value: 'error_rate', batchSize: 5 }, successCondition: 'result < 0.1' },
-    ] }),
-    rollback(),
+    })`
+
+export interface ConfigParts {
+  /** Import lines above the config (trainer and semver are always imported). */
+  imports?: string[]
+  /** Source between the imports and the export (constants, inline plugins). */
+  preamble?: string
+  /** Plugin expressions after the trainer and semver. */
+  plugins?: string[]
+}
+
+/** An mlci.config.ts for the classifier fixture: the trainer, semver, then `parts.plugins`. */
+export function classifierConfig(parts: ConfigParts = {}): string {
+  return `import semver from '@mlci/plugin-semver'
+import trainer from '@mlci/plugin-trainer'
+${(parts.imports ?? []).join('\n')}
+${parts.preamble ?? ''}
+export default {
+  plugins: [
+    ${[CLASSIFIER_TRAINER, 'semver()', ...(parts.plugins ?? [])].join(',\n    ')},
   ],
 }
-`,
-  })
+`
+}
+
+/** A fresh copy of the classifier fixture configured by classifierConfig(parts), plus `files`. */
+export function versionedProject(parts: ConfigParts = {}, files: Record<string, string> = {}): string {
+  return copyFixture('classifier', { 'mlci.config.ts': classifierConfig(parts), ...files })
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { runCli } from '../helpers/cli.js'
-import { copyFixture } from '../helpers/testdir.js'
 import { registryState } from '../rollback/project.js'
+import { versionedProject } from './pipeline.js'
 
 // Only the release state changes a version's status. A plugin may still add metadata through
 // ctx.registry.update(), but a status change through it fails the run, naming the plugin.
@@ -15,21 +15,8 @@ export default definePlugin(() => ({ name: 'sneaky-status', apply(mlci) {
   })
 } }))
 `
-const CONFIG = `import trainer from '@mlci/plugin-trainer'
-import semver from '@mlci/plugin-semver'
-import sneaky from './sneaky.mjs'
-export default {
-  plugins: [
-    trainer({ command: ['python3', 'train.py', '--out', 'out'], params: 'params.json', paramsMode: 'file',
-      inputs: ['train.py', 'params.json', 'data/train.csv'], outputs: ['out/model.json'], metrics: 'out/metrics.json' }),
-    semver(),
-    sneaky(),
-  ],
-}
-`
-
 describe('Registry.update() cannot change a status', { timeout: 180_000 }, () => {
-  const dir = copyFixture('classifier', { 'mlci.config.ts': CONFIG, 'sneaky.mjs': SNEAKY })
+  const dir = versionedProject({ imports: ["import sneaky from './sneaky.mjs'"], plugins: ['sneaky()'] }, { 'sneaky.mjs': SNEAKY })
 
   it('a plugin marking its version ready through update() fails the build naming the plugin; the version never becomes ready', async () => {
     const r = await runCli(['build'], { cwd: dir, env: { SNEAKY_STATUS: 'ready' } })

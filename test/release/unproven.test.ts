@@ -17,6 +17,13 @@ import monitor from '@mlci/plugin-monitor'
 import rollback from '@mlci/plugin-rollback'
 import semver from '@mlci/plugin-semver'
 import trainer from '@mlci/plugin-trainer'
+import { ErrorCode, MlciError } from '@mlci/core'
+// MISCONFIGURED: a third party's monitor whose own options are wrong (a configuration error, exit 2).
+const misconfigured = { name: 'latency-slo', apply(mlci) {
+  mlci.hooks.monitor.tapPromise('latency-slo', async () => {
+    throw new MlciError(ErrorCode.PLUGIN_OPTIONS, 'latency-slo: option \`slo\` is not set in mlci.config.ts')
+  })
+} }
 // UNMEASURABLE: the metric's endpoint does not exist on the server (HTTP 404: a measurement error).
 const metric = process.env.UNMEASURABLE
   ? { name: 'queue', json: { url: '/stats', path: 'queue.depth' }, successCondition: 'result < 100' }
@@ -27,7 +34,7 @@ export default {
       inputs: ['train.py', 'params.json', 'data/train.csv'], outputs: ['out/model.json'], metrics: 'out/metrics.json', signature: 'out/signature.json' }),
     semver(),
     local({ port: ${port}, health: { intervalMs: 50, timeoutMs: 20000, successes: 2 }, stopTimeoutMs: 2000 }),
-    monitor({ interval: '50ms', count: 3, metrics: [metric] }),
+    process.env.MISCONFIGURED ? misconfigured : monitor({ interval: '50ms', count: 3, metrics: [metric] }),
     rollback(),
   ],
 }
@@ -45,16 +52,21 @@ function openReleases(dir: string): string[] {
   return lines.filter((l) => l.type === 'intent' && l.step === 'release' && !closed.has(l.id)).map((l) => l.data.candidate.split('+')[0])
 }
 
+/** 0.1.0 released (live, serving), then params changed so the next build trains a new candidate. */
+async function releasedThenRetrained(): Promise<{ port: number; dir: string }> {
+  const port = await freePort()
+  const dir = copyFixture('classifier', { 'mlci.config.ts': config(port) })
+  dirs.push(dir)
+  const first = await runCli(['build'], { cwd: dir, timeoutMs: 120_000 })
+  expect(first.code, first.output).toBe(0)
+  const params = JSON.parse(readFileSync(join(dir, 'params.json'), 'utf8'))
+  writeFileSync(join(dir, 'params.json'), JSON.stringify({ ...params, epochs: 150 }))
+  return { port, dir }
+}
+
 describe('a release whose analysis ends Error, without rollback', { timeout: 300_000 }, () => {
   it('stays open as "serving, unproven", shown by versions and verify; the next build resolves it', async () => {
-    const port = await freePort()
-    const dir = copyFixture('classifier', { 'mlci.config.ts': config(port) })
-    dirs.push(dir)
-    const first = await runCli(['build'], { cwd: dir, timeoutMs: 120_000 })
-    expect(first.code, first.output).toBe(0)
-
-    const params = JSON.parse(readFileSync(join(dir, 'params.json'), 'utf8'))
-    writeFileSync(join(dir, 'params.json'), JSON.stringify({ ...params, epochs: 150 }))
+    const { port, dir } = await releasedThenRetrained()
     const unmeasured = await runCli(['build'], { cwd: dir, env: { UNMEASURABLE: '1' }, timeoutMs: 120_000 })
     expect(unmeasured.code, unmeasured.output).toBe(1)
     expect(unmeasured.output).toContain('[MLCI_ANALYSIS_ERROR]')
@@ -91,5 +103,21 @@ describe('a release whose analysis ends Error, without rollback', { timeout: 300
     expect(openReleases(dir)).toEqual([])
     expect(await predict(port)).toMatchObject({ status: 200, version: candidate })
     expect((await runCli(['versions'], { cwd: dir })).stdout).not.toContain('unproven')
+  })
+
+  it('a monitor that cannot run because of its configuration (exit 2) judges nothing: no rollback, nothing failed, the candidate serves unproven', async () => {
+    const { port, dir } = await releasedThenRetrained()
+    const r = await runCli(['build'], { cwd: dir, env: { MISCONFIGURED: '1' }, timeoutMs: 120_000 })
+    expect(r.code, r.output).toBe(2)
+    expect(r.stderr).toContain('latency-slo: option `slo` is not set in mlci.config.ts')
+    const reg = registryState(dir)
+    const candidate = Object.keys(reg.versions).find((v) => !v.startsWith('0.1.0'))!
+    expect(r.output).toContain(`Not rolling back and not marking ${candidate} failed: the monitor could not run (a configuration error)`)
+    expect(r.output).not.toContain('Rolling back')
+    expect(reg.versions[candidate].status).toBe('pending')
+    expect(reg.aliases.live).toMatch(/^0\.1\.0/)
+    expect(openReleases(dir)).toEqual([candidate.split('+')[0]])
+    expect(await predict(port)).toMatchObject({ status: 200, version: candidate })
+    expect((await runCli(['versions'], { cwd: dir })).stdout).toContain('serving, unproven')
   })
 })

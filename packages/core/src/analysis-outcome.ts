@@ -1,4 +1,4 @@
-import { ErrorCode, MlciError } from './errors.js'
+import { ErrorCode, ExitCode, MlciError, exitCodeFor } from './errors.js'
 import type { AnalysisOutcome, RunData } from './data.js'
 
 /** What the analyses of a failed monitor phase ask of the release. */
@@ -27,4 +27,14 @@ export function analysisDecision(data: RunData, error: unknown): AnalysisDecisio
   if (!unsuccessful.length) return { outcome: 'Failed', markFailed: true, rollback: true }
   const outcome = unsuccessful.map((r) => r.outcome ?? 'Failed').reduce((a, b) => (WORSE.indexOf(b) > WORSE.indexOf(a) ? b : a))
   return { outcome, markFailed: outcome === 'Failed', rollback: unsuccessful.some((r) => r.rollback ?? true) }
+}
+
+/**
+ * A monitor that could not run because of its configuration (an error with exit code 2, such as
+ * MLCI_PLUGIN_OPTIONS: no `url`, a bad option) measured nothing: like an analysis Error it is no
+ * verdict on the model, and unlike one it never rolls back (`rollbackOn` does not apply). Read
+ * by core's rollback row and by whatever marks versions failed when a run fails.
+ */
+export function monitorConfigError(error: unknown): boolean {
+  return MlciError.is(error) && error.phase === 'monitor' && exitCodeFor(error) === ExitCode.USAGE
 }

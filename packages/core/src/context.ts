@@ -64,9 +64,8 @@ export interface RunContext {
   data: RunData
   /**
    * The lifecycle phases this run will run (after --only/--skip), in order; undefined outside a
-   * lifecycle run. A verify tap checks only what those phases need: a deployer's port, engine or
-   * credentials are no reason to fail `--skip deploy` or `--only test`. `--only verify` (a
-   * pre-flight check) lists every phase.
+   * lifecycle run. `--only verify` (a pre-flight check) lists every phase. Core already leaves
+   * out a verify tap none of whose phases runs (verify-scope.ts); read this for finer control.
    */
   phases?: readonly PhaseName[]
   runId: string

@@ -7,6 +7,7 @@ import {
 } from 'tapable'
 import type { PhaseContext, RunContext } from './context.js'
 import type { VersionProposal } from './data.js'
+import type { LifecyclePhase } from './phases.js'
 import type { ModelVersion } from './registry/types.js'
 import type { ReportSection, RunFiles, RunRecord } from './run-record.js'
 import { ErrorCode, MlciError } from './errors.js'
@@ -35,7 +36,8 @@ export interface DeployRequest {
 /**
  * Why the rollback hook fires: `trigger` tells the two cases apart.
  * - `failure`: a build's deploy or monitor phase failed; `error` is that failure (it stays the
- *   run's headline error) and `candidate` the version that failed.
+ *   run's headline error) and `candidate` the version that failed. Not fired for a monitor that
+ *   could not run because of its configuration (exit code 2): that is no verdict on the model.
  * - `manual`: a person ran `mlci rollback [--to v]`; `candidate` is the live version being left.
  * - `recovery`: core is finishing a release (or rollback) a dead run left open; `prefer` is the
  *   target to try first and `reason` says why.
@@ -48,7 +50,7 @@ export interface FailureRollbackRequest {
   error: unknown
   /** The phase that failed: `deploy` or `monitor`. */
   failedPhase: string
-  /** The version that failed, when known. */
+  /** The version that failed, when known; for a monitor failure in a run that deployed nothing (`mlci monitor`), the live version. It is never a rollback target. */
   candidate?: string
   to?: undefined
   allowSignatureChange?: undefined
@@ -103,8 +105,11 @@ export function createHooks() {
   return Object.freeze({
     /** After config and plugins are loaded and the repo lock is held, before any phase. Return ignored. */
     initialize: new AsyncSeriesHook<[RunContext]>(['ctx']),
-    /** First phase: check tools, credentials and engines before any side effect. Taps run in parallel; every error is collected and reported. Return ignored. */
-    verify: new AsyncParallelHook<[PhaseContext]>(['ctx']),
+    /**
+     * First phase: check tools, credentials and engines before any side effect. Taps run in parallel; every error is collected and reported. Return ignored.
+     * Core calls a plugin's verify tap only when one of the phases it is for runs in this command: the phases the plugin taps, or those named by the tap's `phases` option (verify-scope.ts).
+     */
+    verify: new AsyncParallelHook<[PhaseContext], { phases?: LifecyclePhase[] }>(['ctx']),
     /** Run the project's tests; publish `ctx.data.tests`. Throw to fail. Cacheable. */
     test: new AsyncSeriesHook<[PhaseContext]>(['ctx']),
     /** Check the training data (schema, ranges, leakage); publish `ctx.data.validation`. Throw to stop before training. Cacheable: declare the data as inputs. */
@@ -119,7 +124,7 @@ export function createHooks() {
     version: new AsyncSeriesWaterfallHook<[VersionProposal | undefined, PhaseContext]>(['proposal', 'ctx']),
     /** Put a version live (release, or a rollback target). Deployers tap it. Throw to fail (triggers rollback for releases). */
     deploy: new AsyncSeriesHook<[DeployRequest, PhaseContext]>(['request', 'ctx']),
-    /** Analyse the live candidate. Taps run in parallel; all must pass. Throw to fail (triggers rollback). */
+    /** Analyse the live candidate. Taps run in parallel; all must pass. Throw to fail (triggers rollback), except a configuration error (exit code 2, e.g. MLCI_PLUGIN_OPTIONS): that judges nothing and rolls nothing back. */
     monitor: new AsyncParallelHook<[PhaseContext]>(['ctx']),
     /** A deploy or monitor failure happened: restore the last known-good version. Return ignored. */
     rollback: new AsyncSeriesHook<[RollbackRequest, PhaseContext]>(['request', 'ctx']),

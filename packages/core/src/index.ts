@@ -18,7 +18,7 @@ export { createLogger, type Logger, type LogEntry, type LogLevel } from './logge
 export { RUN_RECORD_SCHEMA, formatLogLine, isNoOp, newRunId, runFiles, toErrorRecord, type RunRecord, type RunFiles, type ReportSection, type PhaseRecord, type TapRecord, type RunStatus, type PhaseStatus, type ErrorRecord } from './run-record.js'
 export { commandOf, type MlciCommand, type RunContext, type PhaseContext, type RunOptions } from './context.js'
 export type * from './data.js'
-export { analysisDecision, type AnalysisDecision } from './analysis-outcome.js'
+export { analysisDecision, monitorConfigError, type AnalysisDecision } from './analysis-outcome.js'
 export type * from './registry/types.js'
 export type * from './cache/types.js'
 export { CORE_VERSION } from './version.js'

@@ -4,8 +4,9 @@ import type { CacheCheck, PhaseCache, PhaseDeclaration } from './cache/types.js'
 import type { LoadedPlugin, ResolvedConfig } from './config.js'
 import { commandOf, type PhaseContext, type RunContext, type RunOptions } from './context.js'
 import { ErrorCode, ExitCode, MlciError, errorMessage, exitCodeFor } from './errors.js'
-import { analysisDecision } from './analysis-outcome.js'
+import { analysisDecision, monitorConfigError } from './analysis-outcome.js'
 import { interceptTaps, type TapInfo } from './tap-interceptor.js'
+import { verifyRuns } from './verify-scope.js'
 import { createExec } from './exec.js'
 import { createHooks, guardHookNames, type HookName, type Hooks } from './hooks.js'
 import { resolveTimeouts } from './timeouts.js'
@@ -109,6 +110,7 @@ export class Mlci extends EventEmitter<RunEvents> {
       tapStarted: (phase, tap) => this.emit('tap:start', { phase, tap }),
       tapEnded: (phase, tap, record) => this.emit('tap:end', { phase, tap, record }),
       collector: (base) => this.collected.get(base),
+      leftOut: (info, base) => !verifyRuns(info, this.taps, (base as PhaseContext).phases),
     })
     for (const loaded of this.config.plugins) {
       this.applying = loaded
@@ -157,6 +159,11 @@ export class Mlci extends EventEmitter<RunEvents> {
   /** Taps of a hook in execution order (stage, then registration order — tapable's rule). */
   tapsOf(hook: HookName): TapInfo[] {
     return this.hooks[hook].taps.map((tap) => this.taps.find((t) => t.hook === hook && t.name === tap.name)!).filter(Boolean)
+  }
+
+  /** Taps of a hook that run when the command runs `phases`: verify checks for phases it will not run are left out (verify-scope.ts). */
+  activeTapsOf(hook: HookName, phases: readonly string[] | undefined): TapInfo[] {
+    return this.tapsOf(hook).filter((tap) => verifyRuns(tap, this.taps, phases))
   }
 
   private scopeArgs(args: unknown[], info: TapInfo, signal?: AbortSignal): unknown[] {
@@ -262,7 +269,7 @@ export class Mlci extends EventEmitter<RunEvents> {
           onWait: (holder) => ctx.log.info(`Waiting for the repo lock held by ${holder ? `PID ${holder.pid} (${holder.command}, since ${holder.startedAt})` : 'another process'}…`),
         })
       }
-      this.emit('run:start', { runId, phases: selected.map((row) => ({ name: row.name, taps: this.tapsOf(row.name) })) })
+      this.emit('run:start', { runId, phases: selected.map((row) => ({ name: row.name, taps: this.activeTapsOf(row.name, ctx.phases) })) })
       await this.hooks.initialize.promise(ctx)
       const recovered = await this.recoverDeadRuns(ctx, record, releaseGate)
       if (options.rollback) {
@@ -344,6 +351,7 @@ export class Mlci extends EventEmitter<RunEvents> {
       if (ctx.signal.aborted) throw new MlciError(ErrorCode.INTERRUPTED, 'Interrupted.')
       const pctx: PhaseContext = { ...ctx, phase: row.name }
       const hookTaps = this.hooks[row.name].taps.length
+      const activeTaps = hookTaps && this.activeTapsOf(row.name, ctx.phases).length
       const phaseRecord: PhaseRecord = { name: row.name, status: 'ok', durationMs: 0, taps: [] }
       const started = performance.now()
       const finish = (status: PhaseStatus, extra: Partial<PhaseRecord> = {}) => {
@@ -353,6 +361,10 @@ export class Mlci extends EventEmitter<RunEvents> {
       }
       if (!hookTaps) {
         finish('skipped', { reason: 'no plugin taps this phase' })
+        continue
+      }
+      if (!activeTaps) {
+        finish('skipped', { reason: 'no check is for a phase this run runs' })
         continue
       }
       // Shared registry: one runner at a time releases a model (no-op for the embedded registry).
@@ -477,9 +489,23 @@ export class Mlci extends EventEmitter<RunEvents> {
    * on the version. `autoRollback: false` (the monitor's circuit breaker) leaves everything as is.
    */
   private async runRollback(error: unknown, row: PhaseRow, ctx: RunContext, record: RunRecord): Promise<void> {
+    // A monitor in a run that deployed nothing (`mlci monitor`) analysed the live version: that
+    // is the one its failure judges and the rollback leaves, never a target to go "back" to.
     const candidate = ctx.data.candidate?.version ?? ctx.data.deployment?.version
+      ?? (row.name === 'monitor' ? (await ctx.registry.aliases().catch(() => ({} as Record<string, string>))).live : undefined)
     if (ctx.options.autoRollback === false) {
       ctx.log.warn(`Not rolling back and not marking ${candidate ?? 'the candidate'} failed: automatic rollbacks are switched off for this run (circuit breaker open).`)
+      return
+    }
+    if (monitorConfigError(error)) {
+      // A monitor that cannot run (its configuration is wrong) measured nothing: no verdict on
+      // the model, so nothing is marked failed and nothing rolls back. A candidate this run
+      // deployed serves unproven; the next run resolves it, as after an analysis Error.
+      ctx.log.warn(`Not rolling back and not marking ${candidate ?? 'the live version'} failed: the monitor could not run (a configuration error), which says nothing about the model.`)
+      if (ctx.release.releasing) {
+        const live = (await ctx.registry.aliases().catch(() => ({} as Record<string, string>))).live
+        await ctx.release.releaseUnproven('its monitor could not run (configuration error)', live)
+      }
       return
     }
     const doc = candidate ? await ctx.registry.get(candidate).catch(() => undefined) : undefined

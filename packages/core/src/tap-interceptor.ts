@@ -3,6 +3,8 @@ import type { PhaseContext } from './context.js'
 import { wrapTapError, type MlciError } from './errors.js'
 import { ISOLATED_HOOKS, ISOLATED_WATERFALLS, checkTapResult, type HookName, type Hooks } from './hooks.js'
 import { guardTap } from './tap-guard.js'
+import { checkVerifyPhases } from './verify-scope.js'
+import type { LifecyclePhase } from './phases.js'
 import { toErrorRecord, type TapRecord } from './run-record.js'
 
 /** A registered tap, as `mlci plugins` shows it. */
@@ -13,6 +15,8 @@ export interface TapInfo {
   plugin: string
   version?: string
   before?: string | string[]
+  /** verify taps only: the phases the check is for (the tap's `phases` option); see verify-scope.ts. */
+  phases?: LifecyclePhase[]
 }
 
 /** What the interceptor needs from the core that owns the hooks. */
@@ -30,6 +34,8 @@ export interface TapHost {
   tapEnded(phase: string, info: TapInfo, record: TapRecord): void
   /** Where a tap's error goes instead of being thrown, for hooks that collect them (verify). */
   collector(base: object): MlciError[] | undefined
+  /** A tap this run leaves out (a verify check for phases the command will not run): not called, no events. */
+  leftOut(info: TapInfo, base: object): boolean
 }
 
 interface RawTap {
@@ -38,6 +44,7 @@ interface RawTap {
   fn: (...args: unknown[]) => unknown
   stage?: number
   before?: string | string[]
+  phases?: unknown
 }
 
 /**
@@ -67,6 +74,8 @@ function wrapTap(hookName: HookName, sync: boolean, raw: RawTap, host: TapHost):
     hook: hookName, name: tap.name, stage: tap.stage ?? 0, before: tap.before,
     plugin: owner?.plugin.name ?? tap.name, version: owner?.version,
   }
+  const phases = hookName === 'verify' ? checkVerifyPhases(info.plugin, tap.phases) : undefined
+  if (phases) info.phases = phases
   host.registered(info)
   const original = tap.fn
   const callOriginal = (args: unknown[]) =>
@@ -82,6 +91,7 @@ function wrapTap(hookName: HookName, sync: boolean, raw: RawTap, host: TapHost):
   })
   const wrapped = async (...args: unknown[]) => {
     const base = args[args.length - 1] as PhaseContext
+    if (host.leftOut(info, base)) return undefined
     const phase = base.phase ?? hookName
     host.tapStarted(phase, info)
     const started = performance.now()

@@ -26,7 +26,8 @@ export default definePlugin({ name: NAME, options: optionsSchema<DockerOptions>(
     apply(mlci) {
       // Registry passwords are masked in every log line and record, whatever their env var is called.
       const addSecret = (secret: string) => mlci.redactor.add([secret])
-      mlci.hooks.verify.tapPromise(NAME, (ctx) => verifyDocker(ctx, resolveDockerOptions(options, ctx.cwd), addSecret))
+      // For deploy only: the version tap needs no engine or registry (core skips it otherwise).
+      mlci.hooks.verify.tapPromise({ name: NAME, phases: ['deploy'] }, (ctx) => verifyDocker(ctx, resolveDockerOptions(options, ctx.cwd), addSecret))
       // No dry-run branch: core never runs deploy (or rollback) under --dry-run.
       mlci.hooks.deploy.tapPromise(NAME, async (request, ctx) => {
         await deployVersion(request, ctx, resolveDockerOptions(options, ctx.cwd), addSecret)

@@ -9,11 +9,10 @@ import { refuseSecretValues } from './build-image.js'
 
 /**
  * The verify tap: everything a deploy needs, checked before any side effect — the engine answers,
- * the base image exists, the Dockerfile exists, registry credentials are set and accepted.
+ * the base image exists, the Dockerfile exists, registry credentials are set and accepted. Core
+ * calls it only when this run deploys (the tap's `phases`): nothing is built, pushed or run otherwise.
  */
 export async function verifyDocker(ctx: PhaseContext, options: ResolvedDockerOptions, addSecret: (secret: string) => void): Promise<void> {
-  // Nothing is built, pushed or run without the deploy phase: no engine or registry is needed.
-  if (ctx.phases && !ctx.phases.includes('deploy')) return
   // A secret value in a build arg, label or image ENV is refused now, not after hours of training.
   refuseSecretValues(ctx, options)
   const docker = new DockerCli(ctx)

@@ -19,7 +19,8 @@ export default definePlugin({ name: NAME, options: optionsSchema<LocalUserOption
     version,
     core: '^0.1.0',
     apply(mlci) {
-      mlci.hooks.verify.tapPromise(NAME, (ctx) => verifyLocal(ctx, options))
+      // For deploy only: the version tap below needs no port or program (core skips it otherwise).
+      mlci.hooks.verify.tapPromise({ name: NAME, phases: ['deploy'] }, (ctx) => verifyLocal(ctx, options))
       mlci.hooks.deploy.tapPromise({ name: NAME, stage: Stage.NORMAL }, (request, ctx) => deployLocal(request, ctx, options))
       // Before the versioner: the server code and options are part of what gets versioned.
       mlci.hooks.version.tapPromise({ name: NAME, stage: Stage.EARLY }, async (proposal, ctx) => {

@@ -5,9 +5,8 @@ import type { LocalOptions } from './options.js'
 import { portFree } from './port.js'
 import { isOurs } from './process.js'
 
-/** Before any side effect: the server program exists and the port is free or ours (only when this run deploys). */
+/** Before any side effect: the server program exists and the port is free or ours (core calls it only when this run deploys). */
 export async function verifyLocal(ctx: PhaseContext, options: LocalOptions): Promise<void> {
-  if (ctx.phases && !ctx.phases.includes('deploy')) return
   const argv0 = options.command[0]
   const cwd = serverCwd(ctx, options)
   if (!(await findExecutable(argv0, ctx.env.PATH ?? '', cwd))) throw programNotFound(argv0, cwd)

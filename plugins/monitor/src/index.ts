@@ -29,9 +29,9 @@ export default definePlugin({ name: NAME, options: optionsSchema<MonitorOptions>
     apply(mlci) {
       // A missing or malformed probe CSV or an unset Prometheus credential is found before
       // anything is deployed, not after (a monitor-phase error would trigger the rollback hook).
+      // Core calls it only when the monitor phase runs in this command (verify-scope.ts).
       if (normalized.sources.some((m) => m.source.kind === 'probe' || (m.source.kind === 'prometheus-server' && m.source.auth))) {
         mlci.hooks.verify.tapPromise(NAME, async (ctx) => {
-          if (ctx.phases && !ctx.phases.includes('monitor')) return // this run analyses nothing
           const measurer = new Measurer(resolveSources(normalized.sources, ctx.cwd, normalized.timeoutMs), { baseUrl: '', timeoutMs: 0 })
           await loadDatasets(measurer)
           prepareAuth(measurer, ctx.env)
@@ -107,15 +107,25 @@ function prepareAuth(measurer: Measurer, env: NodeJS.ProcessEnv): void {
 async function resolveTarget(ctx: PhaseContext, url: string | undefined): Promise<{ url: string; version?: string }> {
   const deployment = ctx.data.deployment
   const base = url ?? deployment?.url
-  if (!base) {
-    throw new MlciError(ErrorCode.NOT_FOUND, 'No URL to monitor: the deployer published none and the monitor has no `url` option.', {
-      hint: `Set \`url\` in the ${NAME} options (needed for \`mlci monitor\`), or run it after a deployer in \`mlci build\`.`,
-    })
-  }
+  if (!base) throw missingUrl(ctx)
   let version = ctx.data.candidate?.version ?? deployment?.version
   version ??= await ctx.registry.resolve('live').then((v) => v?.version, () => undefined)
   if (version && !ctx.data.candidate) ctx.data.candidate = { version, bump: 'none', reason: 'analysing the live version', reused: true }
   return { url: base, version }
+}
+
+/**
+ * No server to analyse is a configuration error (exit 2), not a verdict on the model: core
+ * neither rolls back nor marks anything failed for it. It names the key, the plugin instance and
+ * the config file, because that is where the fix goes.
+ */
+function missingUrl(ctx: PhaseContext): MlciError {
+  const file = ctx.config.file ?? 'your mlci config'
+  const plugin = ctx.plugin ?? NAME
+  const deployed = ctx.phases?.includes('deploy') ?? false
+  return new MlciError(ErrorCode.PLUGIN_OPTIONS, `No server to monitor: \`url\` of ${plugin} is not set in ${file}, and ${deployed ? 'the deployer published no URL in this run' : 'this run deploys nothing that could publish one'}.`, {
+    hint: `Set the model server's base URL in ${file}, e.g. monitor({ url: 'http://127.0.0.1:8731', … }): \`mlci monitor\` deploys nothing, so it needs \`url\`. In \`mlci build\` a deployer that publishes its URL (ctx.data.deployment.url) is enough.`,
+  })
 }
 
 /** Keep the analysis with the version's lineage; a registry problem must not hide the verdict. */

@@ -306,8 +306,10 @@ describe('configuration and lifecycle', () => {
 
   it('without a URL it says how to configure one', async () => {
     const run = await analyse({ metrics: [errorRatio()] })
-    expect(run.error?.code).toBe('MLCI_NOT_FOUND')
-    expect(run.error?.hint).toMatch(/Set `url`/)
+    // A configuration error (exit 2), not a verdict: core rolls nothing back for it.
+    expect(run.error?.code).toBe('MLCI_PLUGIN_OPTIONS')
+    expect(run.error?.message).toMatch(/`url` of @mlci\/plugin-monitor is not set in your mlci config/)
+    expect(run.error?.hint).toMatch(/monitor\(\{ url: 'http:\/\/127\.0\.0\.1:8731'/)
   })
 
   it('Ctrl-C during the analysis interrupts it without a rollback', async () => {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
-import { definePlugin, optionsSchema, packageVersion } from '@mlci/core'
+import { definePlugin, optionsSchema, packageVersion, type PhaseContext } from '@mlci/core'
 import { DEFAULT_INPUTS, OPTIONS_SHAPE, type PytestOptions } from './options.js'
-import { resolveInterpreter } from './python.js'
+import { locateInterpreter, resolveInterpreter } from './python.js'
 import { runPytest } from './run-pytest.js'
 
 const NAME = '@mlci/plugin-pytest'
@@ -26,7 +26,14 @@ export default definePlugin({ name: NAME, options: optionsSchema<PytestOptions>(
         },
         env: ['MLCI_PYTHON', 'PYTEST_ADDOPTS', 'PYENV_VERSION', 'VIRTUAL_ENV', 'CONDA_PREFIX'],
       })
+      // A build checks that the interpreter exists (no process); the tests ask it for pytest when
+      // they run, before any training. A fresh checkout whose tests come from the shared cache
+      // thus starts no Python. A preflight (`--only verify`) asks for pytest now.
       mlci.hooks.verify.tapPromise(NAME, async (ctx) => {
+        if (!isPreflight(ctx)) {
+          ctx.log.debug(`python: ${await locateInterpreter(ctx, options.python)} (pytest is checked when the tests run)`)
+          return
+        }
         const python = await resolveInterpreter(ctx, options.python)
         ctx.log.debug(`python ${python.version} (${python.executable}), pytest ${python.modules.pytest?.version}`)
       })
@@ -37,5 +44,10 @@ export default definePlugin({ name: NAME, options: optionsSchema<PytestOptions>(
     },
   }
 })
+
+/** `mlci build --only verify`: a pre-flight check of the whole lifecycle, which may start processes. */
+function isPreflight(ctx: PhaseContext): boolean {
+  return ctx.options.only?.length === 1 && ctx.options.only[0] === 'verify'
+}
 
 export type { PytestOptions } from './options.js'

@@ -1,4 +1,4 @@
-import { ErrorCode, MlciError, resolvePythonInterpreter, type PythonInterpreter, type RunContext } from '@mlci/core'
+import { ErrorCode, MlciError, findExecutable, resolvePythonInterpreter, type PythonInterpreter, type RunContext } from '@mlci/core'
 
 export const HOW_TO_SET = "Install Python 3 with pytest, or point mlci at an interpreter: pytest({ python: '/path/to/python' }) in mlci.config.ts, or the env var MLCI_PYTHON=/path/to/python."
 
@@ -22,8 +22,26 @@ export async function resolveInterpreter(ctx: RunContext, option: string | undef
     }
     return found
   }
+  throw notFound(ctx, option, tried)
+}
+
+/**
+ * That a candidate interpreter exists, without starting it (a PATH lookup): what verify checks in
+ * a build. Whether it imports pytest is asked when the tests run, so a build whose test phase is
+ * restored from a cache (a fresh checkout hitting the shared cache) starts no Python at all.
+ */
+export async function locateInterpreter(ctx: RunContext, option: string | undefined): Promise<string> {
+  const tried = candidates(option, ctx.env)
+  for (const command of tried) {
+    const path = await findExecutable(command, ctx.env.PATH ?? '', ctx.cwd)
+    if (path) return path
+  }
+  throw notFound(ctx, option, tried)
+}
+
+function notFound(ctx: RunContext, option: string | undefined, tried: string[]): MlciError {
   const source = option ? ' (the pytest `python` option)' : ctx.env.MLCI_PYTHON ? ' (from MLCI_PYTHON)' : ''
-  throw new MlciError(ErrorCode.PYTHON_NOT_FOUND,
+  return new MlciError(ErrorCode.PYTHON_NOT_FOUND,
     `Python interpreter not found: tried ${tried.join(', ')}${source}${tried.some((t) => !t.includes('/')) ? ' on PATH' : ''}.`,
     { hint: HOW_TO_SET })
 }

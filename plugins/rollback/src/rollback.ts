@@ -56,8 +56,12 @@ export async function rollBack(mlci: Mlci, ctx: PhaseContext, args: RollbackArgs
   } else {
     const ordered = orderTargets({ mode: args.mode, candidate: args.candidate ?? (args.mode === 'manual' ? aliases.live : undefined), prefer: args.prefer, aliases, versions })
     targets = []
+    // The version being left is never a target: a failure that names no candidate leaves what is
+    // live, and "rolling back" to it would report a rollback that changed nothing. (Recovery
+    // names the dead run's candidate; its `prefer` may be live on purpose: bring it up again.)
+    const leaving = args.mode === 'recovery' ? args.candidate : from
     for (const target of ordered) {
-      const why = ineligibleTarget(target, { leaving: args.mode === 'manual' ? from : args.candidate, clientsUse: clients })
+      const why = ineligibleTarget(target, { leaving, clientsUse: clients })
       if (why) ctx.log.warn(`Not rolling back to ${target.version}: ${why}.`)
       else targets.push(target)
     }

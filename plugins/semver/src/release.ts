@@ -1,4 +1,4 @@
-import { analysisDecision, errorMessage, type RunContext } from '@mlci/core'
+import { analysisDecision, errorMessage, monitorConfigError, type RunContext } from '@mlci/core'
 import { tagVersion } from './git-tag.js'
 import type { SemverOptions } from './options.js'
 import type { RunState } from './record-version.js'
@@ -42,6 +42,10 @@ export async function failVersion(state: RunState, error: unknown, ctx: RunConte
   if (ctx.dryRun || !owned) return
   const doc = await ctx.registry.get(owned)
   if (!doc || doc.status !== 'pending') return
+  if (monitorConfigError(error)) {
+    ctx.log.warn(`${doc.version} stays ${doc.status}: the monitor could not run (a configuration error), which says nothing about the model.`)
+    return
+  }
   // An analysis that could not measure (Error) or decided nothing (Inconclusive) is no verdict.
   const analysis = analysisDecision(ctx.data, error)
   if (analysis && !analysis.markFailed) {

@@ -45,8 +45,8 @@ export default definePlugin({ name: NAME, options: optionsSchema<TrainerOptions>
         mlci.declare({ phase: 'evaluate', cwd: options.cwd, inputs: [options.metrics], params: { metrics: options.metrics } })
       }
       // Only a PATH lookup, no process: a fully cached build must not start Python.
-      mlci.hooks.verify.tapPromise(NAME, async (ctx) => {
-        if (ctx.phases && !ctx.phases.includes('train')) return // this run trains nothing
+      // For train only (core skips it otherwise): evaluate reads a file and needs no program.
+      mlci.hooks.verify.tapPromise({ name: NAME, phases: ['train'] }, async (ctx) => {
         const cwd = resolve(ctx.cwd, options.cwd ?? '.')
         const program = requestedProgram(options.command[0], ctx.env)
         if (!(await findExecutable(program, ctx.env.PATH ?? '', cwd))) throw notFound(program, options.command[0])
