@@ -6,6 +6,7 @@ import { hashBytes, hashFile } from './content-hash.js'
 import { stableJson } from './stable-json.js'
 import { StatCache } from './stat-cache.js'
 import { findFiles } from './walk.js'
+import { computeParts } from '../cache/fingerprint.js'
 
 const base = mkdtempSync(join(tmpdir(), 'mlci-hash-'))
 afterAll(() => rmSync(base, { recursive: true, force: true }))
@@ -80,6 +81,19 @@ describe('findFiles', () => {
     expect(rel(['**/*.py'])).toEqual(['.hidden.py', 'src/pkg/mod.py', 'train.py'])
   })
 
+  it('leaves out an excluded output inside a folder the globs cover wholly, at any depth', () => {
+    expect(rel(['data'], ['data/notes.txt'])).toEqual(['data/a.csv', 'data/sub/b.csv'])
+    expect(rel(['**'], ['data/sub/b.csv', 'out'])).toEqual(['.hidden.py', 'data/a.csv', 'data/notes.txt', 'src/pkg/mod.py', 'train.py'])
+  })
+
+  it('keys every input by its project path, whatever the declaration cwd (the stat cache and --explain use it)', async () => {
+    const parts = await computeParts({
+      root: dir, declarations: [{ phase: 'train', plugin: 'p', inputs: ['../data/*.csv', 'pkg'], cwd: 'src' }, { phase: 'train', plugin: 'q', inputs: ['data/**'] }],
+      pluginVersions: new Map(), coreVersion: '0', env: {}, envKey: 'k', upstream: {}, statCache: StatCache.load(join(dir, 'none.json')),
+    })
+    expect([...parts.files.keys()].sort()).toEqual(['data/a.csv', 'data/notes.txt', 'data/sub/b.csv', 'src/pkg/mod.py'])
+  })
+
   it('resolves globs against cwd, including paths above it', () => {
     const found = findFiles({ cwd: join(dir, 'src'), patterns: ['../data/*.csv', 'pkg'] }).map((f) => relative(dir, f.path)).sort()
     expect(found).toEqual(['data/a.csv', 'src/pkg/mod.py'])
@@ -87,6 +101,18 @@ describe('findFiles', () => {
 })
 
 describe('StatCache', () => {
+  it('knows nothing of a file named like an Object property (constructor, toString) until it is hashed', async () => {
+    const dir = tree({ constructor: 'c', toString: 't' })
+    for (const name of ['constructor', 'toString']) age(join(dir, name))
+    const cache = StatCache.load(join(dir, 'stat.json'))
+    expect(cache.lookup('constructor', statSync(join(dir, 'constructor')))).toBeUndefined()
+    const hash = await cache.hash('toString', join(dir, 'toString'), statSync(join(dir, 'toString')))
+    cache.save()
+    const reloaded = StatCache.load(join(dir, 'stat.json'))
+    expect(reloaded.lookup('constructor', statSync(join(dir, 'constructor')))).toBeUndefined()
+    expect(reloaded.lookup('toString', statSync(join(dir, 'toString')))).toBe(hash)
+  })
+
   it('re-reads a file only when its stat changed, and survives a reload', async () => {
     const dir = tree({ 'a.txt': 'one' })
     const file = join(dir, 'a.txt')
