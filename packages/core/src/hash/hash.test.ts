@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, relative } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -104,11 +104,11 @@ describe('StatCache', () => {
   it('knows nothing of a file named like an Object property (constructor, toString) until it is hashed', async () => {
     const dir = tree({ constructor: 'c', toString: 't' })
     for (const name of ['constructor', 'toString']) age(join(dir, name))
-    const cache = StatCache.load(join(dir, 'stat.json'))
+    const cache = StatCache.load(join(dir, 'stat-cache.bin'))
     expect(cache.lookup('constructor', statSync(join(dir, 'constructor')))).toBeUndefined()
     const hash = await cache.hash('toString', join(dir, 'toString'), statSync(join(dir, 'toString')))
     cache.save()
-    const reloaded = StatCache.load(join(dir, 'stat.json'))
+    const reloaded = StatCache.load(join(dir, 'stat-cache.bin'))
     expect(reloaded.lookup('constructor', statSync(join(dir, 'constructor')))).toBeUndefined()
     expect(reloaded.lookup('toString', statSync(join(dir, 'toString')))).toBe(hash)
   })
@@ -117,7 +117,7 @@ describe('StatCache', () => {
     const dir = tree({ 'a.txt': 'one' })
     const file = join(dir, 'a.txt')
     age(file)
-    const cacheFile = join(dir, 'stat.json')
+    const cacheFile = join(dir, 'stat-cache.bin')
     const cache = StatCache.load(cacheFile)
     const first = await cache.hash('a.txt', file, statSync(file))
     expect(cache.lookup('a.txt', statSync(file))).toBe(first)
@@ -135,15 +135,49 @@ describe('StatCache', () => {
   it('does not trust a row for a file modified just before it was hashed (racy)', async () => {
     const dir = tree({ 'a.txt': 'one' })
     const file = join(dir, 'a.txt')
-    const cache = StatCache.load(join(dir, 'stat.json'))
+    const cache = StatCache.load(join(dir, 'stat-cache.bin'))
     await cache.hash('a.txt', file, statSync(file))
     expect(cache.lookup('a.txt', statSync(file))).toBeUndefined()
   })
 
-  it('starts empty from a torn or foreign file', () => {
-    const dir = tree({ 'stat.json': '{"schema":1,"rows":{"a":[1,' })
-    expect(StatCache.load(join(dir, 'stat.json')).size).toBe(0)
-    const other = tree({ 'stat.json': '{"schema":99,"rows":{"a":[1,2,3,4,"h",5]}}' })
-    expect(StatCache.load(join(other, 'stat.json')).size).toBe(0)
+  it('starts empty from a torn or foreign file', async () => {
+    const dir = tree({ 'a.txt': 'one', 'stat.json': '{"schema":1,"rows":{"a.txt":[3,2,3,4,"0123456789abcdef",5]}}' })
+    const file = join(dir, 'a.txt')
+    age(file)
+    const cacheFile = join(dir, 'stat-cache.bin')
+    const cache = StatCache.load(cacheFile)
+    await cache.hash('a.txt', file, statSync(file))
+    expect(cache.save()).toBe(true)
+    expect(cache.save()).toBe(false) // nothing changed since
+    const whole = readFileSync(cacheFile)
+    expect(StatCache.load(cacheFile).size).toBe(1)
+    for (const broken of [whole.subarray(0, whole.length - 1), whole.subarray(0, 10), Buffer.alloc(whole.length), Buffer.concat([whole, Buffer.from('x')])]) {
+      writeFileSync(cacheFile, broken)
+      expect(StatCache.load(cacheFile).size).toBe(0)
+    }
+    expect(StatCache.load(join(dir, 'stat.json')).size).toBe(0) // the JSON form of earlier versions
+  })
+
+  it('keeps rows across saves, forgets on request, and leaves out keys it cannot store', async () => {
+    const dir = tree({ 'a.txt': 'one', 'b.txt': 'two', 'c.txt': 'six' })
+    for (const f of ['a.txt', 'b.txt', 'c.txt']) age(join(dir, f))
+    const cacheFile = join(dir, 'stat-cache.bin')
+    const cache = StatCache.load(cacheFile)
+    const hashes = await Promise.all(['a.txt', 'b.txt', 'c.txt'].map((f) => cache.hash(f, join(dir, f), statSync(join(dir, f)))))
+    cache.remember('bad\0key', statSync(join(dir, 'a.txt')), hashes[0], Date.now())
+    cache.forget('b.txt')
+    cache.save()
+    const reloaded = StatCache.load(cacheFile)
+    expect(reloaded.keys()).toEqual(['a.txt', 'c.txt'])
+    expect(reloaded.lookup('c.txt', statSync(join(dir, 'c.txt')))).toBe(hashes[2])
+    // A row rewritten after loading, then saved again: the new hash is the one kept.
+    writeFileSync(join(dir, 'a.txt'), 'ten')
+    age(join(dir, 'a.txt'))
+    const changed = await reloaded.hash('a.txt', join(dir, 'a.txt'), statSync(join(dir, 'a.txt')))
+    expect(changed).toBe(hashBytes('ten'))
+    reloaded.save()
+    const again = StatCache.load(cacheFile)
+    expect(again.lookup('a.txt', statSync(join(dir, 'a.txt')))).toBe(changed)
+    expect(again.lookup('c.txt', statSync(join(dir, 'c.txt')))).toBe(hashes[2])
   })
 })
