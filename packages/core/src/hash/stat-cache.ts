@@ -145,7 +145,7 @@ export class StatCache {
     const hashes: string[] = []
     keys.forEach((key, i) => {
       const row = this.index.get(key)!
-      nums.set(this.nums.subarray(row * FIELDS, (row + 1) * FIELDS), i * FIELDS)
+      for (let f = 0; f < FIELDS; f++) nums[i * FIELDS + f] = this.nums[row * FIELDS + f] // no subarray object per row
       hashes.push(this.hashOf(row))
     })
     const keyText = Buffer.from(keys.join('\0'))
