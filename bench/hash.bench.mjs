@@ -82,7 +82,7 @@ export default async function main() {
     // 2. Re-checking an unchanged tree of 10,000 files.
     const root = join(TMP, 'tree')
     makeTree(root, 10_000)
-    const statFile = join(TMP, 'stat.json')
+    const statFile = join(TMP, 'stat-cache.bin')
     const input = (statCache) => ({
       root, declarations: [{ phase: 'test', plugin: 'bench', inputs: ['**/*.py'] }], pluginVersions: new Map([['bench', '1.0.0']]),
       coreVersion: '0.0.0', env: {}, envKey: 'k', upstream: {}, statCache,

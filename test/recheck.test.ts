@@ -1,8 +1,20 @@
 // Re-checking declared inputs (issue 15): whatever makes the walk fast, a cached build must
 // still see every change. The hard case is git's "racily clean" one: a file rewritten with the
 // same size and its mtime in the same second (coarse timestamps, or a tool that restores mtime).
+// Why each such rewrite is still seen (stat-cache.ts):
+// - a row hashed less than 2 s after the file's mtime is never trusted (git's rule, with the time
+//   taken before the read rather than the index's write time): a second write in the same clock
+//   tick could leave size and mtime as they were, so the file is hashed again next time;
+// - a later in-place rewrite may restore size and mtime, but the kernel sets ctime on every
+//   write and utimes, and nothing can set it back: the row's ctime no longer matches;
+// - a file replaced by rename (editors, atomic writers) has a new inode (and ctime).
+// mtimes are compared at the precision the filesystem gives (ns on ext4, as a double in ms);
+// the tests force whole mtime seconds, as a filesystem with 1 s timestamps would have. ctime
+// cannot be forced: here (ext4, ns ctime) the ctime check alone catches every case below (each
+// test fails with the ctime and inode comparisons removed); the racy rule is what catches a
+// same-tick rewrite where ctime is coarse too, and hash.test.ts checks it on the stat cache.
 import { spawnSync } from 'node:child_process'
-import { readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
+import { readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { runCli } from './helpers/cli.js'
@@ -69,6 +81,21 @@ describe('a cached build re-checks its inputs correctly', () => {
     sameSizeSameMtime(join(dir, 'data/b.txt'), 'BBBB\n')
     expect(await build(dir)).toContain('train: runs — changed: data/b.txt')
     expect(runs(dir).at(-1)).toBe('a.txt=AAAA,b.txt=BBBB')
+
+    // Replaced the way editors save: a new file of the same size renamed over it, its mtime set
+    // to the old one's whole second first.
+    for (const f of ['data/a.txt', 'data/b.txt']) coarseMtime(join(dir, f), old)
+    await build(dir)
+    expect(await build(dir)).toContain('train: cached — inputs unchanged')
+    const before = statSync(join(dir, 'data/a.txt'))
+    writeFileSync(join(dir, 'data/.a.txt.tmp'), 'xxxx\n')
+    coarseMtime(join(dir, 'data/.a.txt.tmp'), old)
+    renameSync(join(dir, 'data/.a.txt.tmp'), join(dir, 'data/a.txt'))
+    const after = statSync(join(dir, 'data/a.txt'))
+    expect([after.size, after.mtimeMs]).toEqual([before.size, before.mtimeMs])
+    expect(after.ino).not.toBe(before.ino)
+    expect(await build(dir)).toContain('train: runs — changed: data/a.txt')
+    expect(runs(dir).at(-1)).toBe('a.txt=xxxx,b.txt=BBBB')
   })
 
   it('sees new and deleted files, and counts untracked and gitignored files like any other', async () => {

@@ -6,7 +6,7 @@ import { stableJson } from '../hash/stable-json.js'
 import type { FileStamp, StatCache } from '../hash/stat-cache.js'
 import { walkFiles } from '../hash/walk.js'
 import type { PhaseDeclaration } from './types.js'
-import { toPosix } from '../hash/paths.js'
+import { isWithin, toPosix } from '../hash/paths.js'
 
 /**
  * Everything a phase's result depends on, kept per part so `--explain` can say what changed.
@@ -84,9 +84,11 @@ export async function computeParts(input: FingerprintInput): Promise<ComputedPar
     // Files whose stat is unchanged resolve synchronously inside the walk (no promise, no
     // retained Stats); the others are hashed after it.
     const changed: { key: string; path: string; stamp: FileStamp }[] = []
-    const onFile = (path: string, stats: Stats) => {
-      // path.relative resolves both paths on every call: a prefix slice is ~10× cheaper here.
-      const key = path.startsWith(rootPrefix) ? toPosix(path.slice(rootPrefix.length)) : toPosix(relative(root, path))
+    // The key is the walk's own relative path under the declaration's folder (no path.relative
+    // per file); a path that climbs out of it (`../data/*.csv`) is made relative to the root.
+    const cwdKey = isWithin(cwd, root) ? toPosix(relative(root, cwd)) : undefined
+    const slowKey = (path: string) => (path.startsWith(rootPrefix) ? toPosix(path.slice(rootPrefix.length)) : toPosix(relative(root, path)))
+    const onFile = (path: string, key: string, stats: Stats) => {
       if (files.has(key)) return
       const known = input.statCache.lookup(key, stats)
       if (known !== undefined) files.set(key, known)
@@ -95,12 +97,14 @@ export async function computeParts(input: FingerprintInput): Promise<ComputedPar
         changed.push({ key, path, stamp: { size: stats.size, mtimeMs: stats.mtimeMs, ino: stats.ino, ctimeMs: stats.ctimeMs } })
       }
     }
+    const fromCwd = (path: string, rel: string, stats: Stats) =>
+      onFile(path, cwdKey === undefined || rel.startsWith('..') ? slowKey(path) : cwdKey ? `${cwdKey}/${rel}` : rel, stats)
     // Inputs outside the project (absolute globs: a shared dataset, a mounted volume) are hashed
     // like project inputs, keyed by their absolute path; a relative `../x` glob works as is.
     const patterns = d.inputs ?? []
     const absolute = patterns.filter((g) => isAbsolute(g.replace(/^!/, '')))
-    walkFiles({ cwd, patterns: patterns.filter((g) => !absolute.includes(g)), exclude: outputs }, onFile)
-    if (absolute.length) walkFiles({ cwd: parse(root).root, patterns: absolute.map((g) => g.replace(/^(!?)\//, '$1')), exclude: outputs }, onFile)
+    walkFiles({ cwd, patterns: patterns.filter((g) => !absolute.includes(g)), exclude: outputs }, fromCwd)
+    if (absolute.length) walkFiles({ cwd: parse(root).root, patterns: absolute.map((g) => g.replace(/^(!?)\//, '$1')), exclude: outputs }, (path, _rel, stats) => onFile(path, slowKey(path), stats))
     for (const file of changed) files.set(file.key, await input.statCache.hash(file.key, file.path, file.stamp, input.signal))
   }
   return parts

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
 import { writeFileAtomic } from '../atomic.js'
 import type { PhaseContext } from '../context.js'
 import { errorMessage, MlciError } from '../errors.js'
@@ -99,7 +99,7 @@ export class ContentPhaseCache implements PhaseCache {
   private saveStats(ctx: PhaseContext): void {
     if (ctx.dryRun) return
     try {
-      this.stats().save()
+      if (this.stats().save()) rmSync(this.layout.legacyStatFile, { force: true })
     } catch (error) {
       cacheLog(ctx).debug(`Could not write the stat cache: ${errorMessage(error)}`)
     }

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, relative } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -6,6 +6,7 @@ import { hashBytes, hashFile } from './content-hash.js'
 import { stableJson } from './stable-json.js'
 import { StatCache } from './stat-cache.js'
 import { findFiles } from './walk.js'
+import { computeParts } from '../cache/fingerprint.js'
 
 const base = mkdtempSync(join(tmpdir(), 'mlci-hash-'))
 afterAll(() => rmSync(base, { recursive: true, force: true }))
@@ -80,6 +81,19 @@ describe('findFiles', () => {
     expect(rel(['**/*.py'])).toEqual(['.hidden.py', 'src/pkg/mod.py', 'train.py'])
   })
 
+  it('leaves out an excluded output inside a folder the globs cover wholly, at any depth', () => {
+    expect(rel(['data'], ['data/notes.txt'])).toEqual(['data/a.csv', 'data/sub/b.csv'])
+    expect(rel(['**'], ['data/sub/b.csv', 'out'])).toEqual(['.hidden.py', 'data/a.csv', 'data/notes.txt', 'src/pkg/mod.py', 'train.py'])
+  })
+
+  it('keys every input by its project path, whatever the declaration cwd (the stat cache and --explain use it)', async () => {
+    const parts = await computeParts({
+      root: dir, declarations: [{ phase: 'train', plugin: 'p', inputs: ['../data/*.csv', 'pkg'], cwd: 'src' }, { phase: 'train', plugin: 'q', inputs: ['data/**'] }],
+      pluginVersions: new Map(), coreVersion: '0', env: {}, envKey: 'k', upstream: {}, statCache: StatCache.load(join(dir, 'none.json')),
+    })
+    expect([...parts.files.keys()].sort()).toEqual(['data/a.csv', 'data/notes.txt', 'data/sub/b.csv', 'src/pkg/mod.py'])
+  })
+
   it('resolves globs against cwd, including paths above it', () => {
     const found = findFiles({ cwd: join(dir, 'src'), patterns: ['../data/*.csv', 'pkg'] }).map((f) => relative(dir, f.path)).sort()
     expect(found).toEqual(['data/a.csv', 'src/pkg/mod.py'])
@@ -87,11 +101,23 @@ describe('findFiles', () => {
 })
 
 describe('StatCache', () => {
+  it('knows nothing of a file named like an Object property (constructor, toString) until it is hashed', async () => {
+    const dir = tree({ constructor: 'c', toString: 't' })
+    for (const name of ['constructor', 'toString']) age(join(dir, name))
+    const cache = StatCache.load(join(dir, 'stat-cache.bin'))
+    expect(cache.lookup('constructor', statSync(join(dir, 'constructor')))).toBeUndefined()
+    const hash = await cache.hash('toString', join(dir, 'toString'), statSync(join(dir, 'toString')))
+    cache.save()
+    const reloaded = StatCache.load(join(dir, 'stat-cache.bin'))
+    expect(reloaded.lookup('constructor', statSync(join(dir, 'constructor')))).toBeUndefined()
+    expect(reloaded.lookup('toString', statSync(join(dir, 'toString')))).toBe(hash)
+  })
+
   it('re-reads a file only when its stat changed, and survives a reload', async () => {
     const dir = tree({ 'a.txt': 'one' })
     const file = join(dir, 'a.txt')
     age(file)
-    const cacheFile = join(dir, 'stat.json')
+    const cacheFile = join(dir, 'stat-cache.bin')
     const cache = StatCache.load(cacheFile)
     const first = await cache.hash('a.txt', file, statSync(file))
     expect(cache.lookup('a.txt', statSync(file))).toBe(first)
@@ -109,15 +135,49 @@ describe('StatCache', () => {
   it('does not trust a row for a file modified just before it was hashed (racy)', async () => {
     const dir = tree({ 'a.txt': 'one' })
     const file = join(dir, 'a.txt')
-    const cache = StatCache.load(join(dir, 'stat.json'))
+    const cache = StatCache.load(join(dir, 'stat-cache.bin'))
     await cache.hash('a.txt', file, statSync(file))
     expect(cache.lookup('a.txt', statSync(file))).toBeUndefined()
   })
 
-  it('starts empty from a torn or foreign file', () => {
-    const dir = tree({ 'stat.json': '{"schema":1,"rows":{"a":[1,' })
-    expect(StatCache.load(join(dir, 'stat.json')).size).toBe(0)
-    const other = tree({ 'stat.json': '{"schema":99,"rows":{"a":[1,2,3,4,"h",5]}}' })
-    expect(StatCache.load(join(other, 'stat.json')).size).toBe(0)
+  it('starts empty from a torn or foreign file', async () => {
+    const dir = tree({ 'a.txt': 'one', 'stat.json': '{"schema":1,"rows":{"a.txt":[3,2,3,4,"0123456789abcdef",5]}}' })
+    const file = join(dir, 'a.txt')
+    age(file)
+    const cacheFile = join(dir, 'stat-cache.bin')
+    const cache = StatCache.load(cacheFile)
+    await cache.hash('a.txt', file, statSync(file))
+    expect(cache.save()).toBe(true)
+    expect(cache.save()).toBe(false) // nothing changed since
+    const whole = readFileSync(cacheFile)
+    expect(StatCache.load(cacheFile).size).toBe(1)
+    for (const broken of [whole.subarray(0, whole.length - 1), whole.subarray(0, 10), Buffer.alloc(whole.length), Buffer.concat([whole, Buffer.from('x')])]) {
+      writeFileSync(cacheFile, broken)
+      expect(StatCache.load(cacheFile).size).toBe(0)
+    }
+    expect(StatCache.load(join(dir, 'stat.json')).size).toBe(0) // the JSON form of earlier versions
+  })
+
+  it('keeps rows across saves, forgets on request, and leaves out keys it cannot store', async () => {
+    const dir = tree({ 'a.txt': 'one', 'b.txt': 'two', 'c.txt': 'six' })
+    for (const f of ['a.txt', 'b.txt', 'c.txt']) age(join(dir, f))
+    const cacheFile = join(dir, 'stat-cache.bin')
+    const cache = StatCache.load(cacheFile)
+    const hashes = await Promise.all(['a.txt', 'b.txt', 'c.txt'].map((f) => cache.hash(f, join(dir, f), statSync(join(dir, f)))))
+    cache.remember('bad\0key', statSync(join(dir, 'a.txt')), hashes[0], Date.now())
+    cache.forget('b.txt')
+    cache.save()
+    const reloaded = StatCache.load(cacheFile)
+    expect(reloaded.keys()).toEqual(['a.txt', 'c.txt'])
+    expect(reloaded.lookup('c.txt', statSync(join(dir, 'c.txt')))).toBe(hashes[2])
+    // A row rewritten after loading, then saved again: the new hash is the one kept.
+    writeFileSync(join(dir, 'a.txt'), 'ten')
+    age(join(dir, 'a.txt'))
+    const changed = await reloaded.hash('a.txt', join(dir, 'a.txt'), statSync(join(dir, 'a.txt')))
+    expect(changed).toBe(hashBytes('ten'))
+    reloaded.save()
+    const again = StatCache.load(cacheFile)
+    expect(again.lookup('a.txt', statSync(join(dir, 'a.txt')))).toBe(changed)
+    expect(again.lookup('c.txt', statSync(join(dir, 'c.txt')))).toBe(hashes[2])
   })
 })

@@ -72,4 +72,19 @@ describe('compileGlobs answers exactly as picomatch (the walk and watch mode mus
       for (const rel of paths.map((p) => p.join('/'))) expect(fast(rel), `${chosen.join(' ')} on ${rel}`).toBe(slow(rel))
     }), { numRuns: 2000 })
   })
+  it('a folder it says it covers has every path below it matched (the walk then skips the per-file test)', () => {
+    fc.assert(fc.property(fc.subarray(globs, { minLength: 1 }), fc.array(fc.array(segment, { minLength: 2, maxLength: 5 }), { minLength: 1, maxLength: 20 }), (chosen, paths) => {
+      const fast = compileGlobs(chosen.flatMap(expandGlob))
+      const slow = picomatch(chosen.flatMap(expandGlob), MATCH_OPTIONS)
+      for (const segments of paths) {
+        for (let n = 0; n < segments.length; n++) {
+          const dir = segments.slice(0, n).join('/')
+          if (fast.covers(dir)) expect(slow(segments.join('/')), `${chosen.join(' ')} covers '${dir}' but not ${segments.join('/')}`).toBe(true)
+        }
+      }
+    }), { numRuns: 2000 })
+    expect(compileGlobs(expandGlob('data')).covers('data/raw')).toBe(true)
+    expect(compileGlobs(expandGlob('data')).covers('datax')).toBe(false)
+    expect(compileGlobs(['**/*.py']).covers('src')).toBe(false)
+  })
 })

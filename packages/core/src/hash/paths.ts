@@ -36,6 +36,17 @@ export function expandGlob(glob: string): string[] {
 const LITERAL = /^[A-Za-z0-9_.\- ]+(?:\/[A-Za-z0-9_.\- ]+)*$/
 const literal = (path: string) => LITERAL.test(path) && !path.split('/').some((s) => s === '.' || s === '..')
 
+/** A compiled set of globs: a test per path, and one per folder (see `covers`). */
+export interface GlobMatcher {
+  (rel: string): boolean
+  /**
+   * True when every path below the folder `dirRel` matches (`**`, or a `dir/**` glob above it):
+   * the walk then takes every file of that folder without testing each one. False means only
+   * "test each file", never "none match".
+   */
+  covers(dirRel: string): boolean
+}
+
 /**
  * One matcher for already expanded globs (relative POSIX paths in, as picomatch with
  * MATCH_OPTIONS). The shapes declared inputs mostly take (everything, a folder and all below
@@ -43,7 +54,7 @@ const literal = (path: string) => LITERAL.test(path) && !path.split('/').some((s
  * only the rest goes through picomatch. At 10,000 files a picomatch regex per file cost as much
  * as the stat calls.
  */
-export function compileGlobs(globs: readonly string[]): (rel: string) => boolean {
+export function compileGlobs(globs: readonly string[]): GlobMatcher {
   let everything = false
   const exact = new Set<string>()
   const under: string[] = []
@@ -61,7 +72,8 @@ export function compileGlobs(globs: readonly string[]): (rel: string) => boolean
     else others.push(glob)
   }
   const slow = others.length ? picomatch(others, MATCH_OPTIONS) : undefined
-  if (everything) return () => true
-  return (rel) => exact.has(rel) || under.some((prefix) => rel.startsWith(prefix)) || suffixes.some((end) => rel.endsWith(end)) ||
+  if (everything) return Object.assign(() => true, { covers: () => true })
+  const match = (rel: string) => exact.has(rel) || under.some((prefix) => rel.startsWith(prefix)) || suffixes.some((end) => rel.endsWith(end)) ||
     (slow !== undefined && slow(rel))
+  return Object.assign(match, { covers: (dirRel: string) => under.some((prefix) => `${dirRel}/`.startsWith(prefix)) })
 }

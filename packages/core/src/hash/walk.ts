@@ -22,18 +22,15 @@ export interface FindFilesOptions {
 }
 
 
-
-
-
 /**
- * Call `onFile` for each file matching `patterns`, in walk order, with its stats. Walks only
- * from each glob's static base, synchronously: at 10,000 files the stat calls are most of the
- * cost of re-checking an unchanged tree, and sync calls are several times faster than a
- * promise per file here. `onFile` should keep only what it needs from the Stats object:
- * retaining thousands of them (with their Date fields) made garbage collection cost as much as
- * the stat calls themselves.
+ * Call `onFile` for each file matching `patterns`, in walk order, with its path relative to
+ * `cwd` (POSIX) and its stats. Walks only from each glob's static base, synchronously: at
+ * 10,000 files the stat calls are most of the cost of re-checking an unchanged tree, and sync
+ * calls are several times faster than a promise per file here. `onFile` should keep only what
+ * it needs from the Stats object: retaining thousands of them (with their Date fields) made
+ * garbage collection cost as much as the stat calls themselves.
  */
-export function walkFiles(options: FindFilesOptions, onFile: (path: string, stats: Stats) => void): void {
+export function walkFiles(options: FindFilesOptions, onFile: (path: string, rel: string, stats: Stats) => void): void {
   const cwd = resolve(options.cwd)
   const positive = options.patterns.filter((g) => !g.startsWith('!'))
   const negative = options.patterns.filter((g) => g.startsWith('!')).map((g) => g.slice(1))
@@ -59,17 +56,22 @@ export function walkFiles(options: FindFilesOptions, onFile: (path: string, stat
     } catch {
       return // vanished or unreadable: it has no inputs we can hash
     }
+    // Decided once per folder, not per file: in a folder the globs cover wholly (`data/**`), with
+    // no `!glob` and no excluded output inside, every file is wanted. At 10,000 files the
+    // per-file tests cost about as much as the stat calls.
+    const prefix = dir + sep
+    const all = !excludeGlob && include.covers(rel) && !excluded.some((e) => e.startsWith(prefix))
     for (const entry of entries) {
       const name = entry.name
-      const abs = dir + sep + name
+      const abs = prefix + name
       const childRel = rel ? `${rel}/${name}` : name
       if (entry.isDirectory()) {
         if (!SKIPPED_DIRS.has(name) && !isExcluded(abs)) visit(abs, childRel)
-      } else if ((entry.isFile() || entry.isSymbolicLink()) && wanted(abs, childRel)) {
+      } else if ((entry.isFile() || entry.isSymbolicLink()) && (all || wanted(abs, childRel))) {
         // Match first, stat after. Symlinks count by their target's content; links to folders
         // are not followed (cycles).
         const stats = statSync(abs, { throwIfNoEntry: false })
-        if (stats?.isFile()) onFile(abs, stats)
+        if (stats?.isFile()) onFile(abs, childRel, stats)
       }
     }
   }
@@ -79,13 +81,13 @@ export function walkFiles(options: FindFilesOptions, onFile: (path: string, stat
     const stats = statSync(root, { throwIfNoEntry: false })
     if (stats?.isDirectory()) {
       if (!isExcluded(root)) visit(root, rel)
-    } else if (stats?.isFile() && wanted(root, rel)) onFile(root, stats)
+    } else if (stats?.isFile() && wanted(root, rel)) onFile(root, rel, stats)
   }
 }
 
 /** The files matching `patterns` with their stamps, in walk order. */
 export function findFiles(options: FindFilesOptions): FoundFile[] {
   const found: FoundFile[] = []
-  walkFiles(options, (path, stats) => found.push({ path, stats: { size: stats.size, mtimeMs: stats.mtimeMs, ino: stats.ino, ctimeMs: stats.ctimeMs } }))
+  walkFiles(options, (path, _rel, stats) => found.push({ path, stats: { size: stats.size, mtimeMs: stats.mtimeMs, ino: stats.ino, ctimeMs: stats.ctimeMs } }))
   return found
 }
