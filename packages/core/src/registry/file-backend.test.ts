@@ -44,6 +44,8 @@ describe('FileRegistryBackend', () => {
     writeFileSync(join(dir, 'registry/versions/.3.0.0.123.abcd.tmp'), 'half')
     writeFileSync(join(dir, 'registry/versions/notes.txt'), 'x')
     expect((await backend.listVersions()).map((v) => v.version)).toEqual(['1.0.0'])
+    await backend.createVersion('1.10.0-rc.1', doc('1.10.0-rc.1'))
+    expect((await backend.listVersions()).map((v) => v.version).sort()).toEqual(['1.0.0', '1.10.0-rc.1'])
   })
 
   it("sweeps, once per backend, temp files of writers that are dead and older than 10 s; a live or recent writer's stay", async () => {
