@@ -2,7 +2,7 @@
 // cache: what an entry records (sorted paths, declared folders, per-phase cwd, modes), when a
 // workspace file's hash may be trusted without reading it again, and what restore rewrites.
 import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { testdir } from '../../../../test/helpers/testdir.js'
 import { StatCache } from '../hash/stat-cache.js'
@@ -67,11 +67,12 @@ describe('storeOutputs', () => {
     const dir = project({ 'a.txt': 'a' })
     const { store, stats } = tools(dir)
     await expect(storeOutputs(dir, [decl(['../elsewhere.txt'])], store, stats)).resolves.toEqual({ outputs: [], dirs: [] })
-    writeFileSync(join(dir, '../outside-out.txt'), 'x')
+    const outside = `../${basename(dir)}-outside-out.txt`
+    writeFileSync(join(dir, outside), 'x')
     try {
-      await expect(storeOutputs(dir, [decl(['../outside-out.txt'])], store, stats)).rejects.toThrow(/outside the project root/)
+      await expect(storeOutputs(dir, [decl([outside])], store, stats)).rejects.toThrow(/outside the project root/)
     } finally {
-      rmSync(join(dir, '../outside-out.txt'))
+      rmSync(join(dir, outside))
     }
     await expect(storeOutputs(dir, [decl(['a.txt'])], store, stats, AbortSignal.abort())).rejects.toThrow()
   })
@@ -131,8 +132,13 @@ describe('restoreOutputs', () => {
     const dir = project({ 'a.txt': 'a' })
     const { store, stats } = tools(dir)
     const entry = entryOf(await storeOutputs(dir, [decl(['a.txt'])], store, stats))
-    entry.outputs[0].path = '../escaped-by-entry.txt'
-    await expect(restoreOutputs(dir, entry, store, stats)).rejects.toMatchObject({ code: 'MLCI_USAGE' })
-    expect(existsSync(join(dir, '../escaped-by-entry.txt'))).toBe(false)
+    const escaped = `../${basename(dir)}-escaped-by-entry.txt`
+    entry.outputs[0].path = escaped
+    try {
+      await expect(restoreOutputs(dir, entry, store, stats)).rejects.toMatchObject({ code: 'MLCI_USAGE' })
+      expect(existsSync(join(dir, escaped))).toBe(false)
+    } finally {
+      rmSync(join(dir, escaped), { force: true })
+    }
   })
 })
