@@ -26,6 +26,10 @@ export default defineConfig({
       'plugins/monitor/src/analysis*.test.ts',
     ],
     testNamePattern: /^(?!.*(kill -9|eight processes))/,
+    // Stryker switches mutants at run time (ignoreStatic: no module-level mutants), so a test file
+    // needs no fresh module graph: reusing it halves the import cost paid on every mutant run
+    // (the whole set ran in 20 s instead of 45 s in one worker; every file passes this way).
+    isolate: false,
     testTimeout: 30_000,
     hookTimeout: 30_000,
   },

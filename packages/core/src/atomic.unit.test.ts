@@ -1,6 +1,7 @@
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { open } from 'node:fs/promises'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { testdir } from '../../../test/helpers/testdir.js'
 import { writeFileAtomic, writeFileAtomicSync, writeJsonAtomic } from './atomic.js'
 
@@ -65,5 +66,35 @@ describe('atomic writes', () => {
     expect(readFileSync(join(dir, 'a.json'), 'utf8')).toBe('{\n  "b": [\n    1,\n    {\n      "c": "d"\n    }\n  ]\n}\n')
     await writeJsonAtomic(join(dir, 'sub', 'b.json'), 1, { durable: false })
     expect(readFileSync(join(dir, 'sub', 'b.json'), 'utf8')).toBe('1\n')
+  })
+})
+
+// What `durable` promises cannot be seen on a running kernel (it shows after a power loss), so
+// this watches the system call that gives it: the temp file's fsync, before the rename.
+describe('atomic writes: durability', () => {
+  it('fsyncs the temp file before renaming it by default and with durable: true; never with durable: false', async () => {
+    const dir = fresh()
+    const probe = await open(join(dir, 'probe'), 'w')
+    const FileHandle = Object.getPrototypeOf(probe) as { sync(): Promise<void> }
+    await probe.close()
+    const synced: { visible: boolean }[] = []
+    const file = join(dir, 'state.json')
+    const original = FileHandle.sync
+    const spy = vi.spyOn(FileHandle, 'sync').mockImplementation(function (this: unknown) {
+      synced.push({ visible: existsSync(file) })
+      return original.call(this)
+    })
+    try {
+      await writeFileAtomic(file, 'default')
+      expect(synced).toEqual([{ visible: false }])
+      await writeFileAtomic(file, 'durable', { durable: true })
+      expect(synced).toHaveLength(2)
+      await writeFileAtomic(file, 'fast', { durable: false })
+      await writeJsonAtomic(file, { fast: true }, { durable: false })
+      expect(synced).toHaveLength(2)
+      expect(readFileSync(file, 'utf8')).toBe('{\n  "fast": true\n}\n')
+    } finally {
+      spy.mockRestore()
+    }
   })
 })

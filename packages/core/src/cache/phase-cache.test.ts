@@ -344,3 +344,144 @@ function testdirWrite(file: string, content: string): void {
   mkdirSync(join(file, '..'), { recursive: true })
   writeFileSync(file, content)
 }
+
+/** A plugin that taps train without declaring anything (so train cannot be cached). */
+function tapper(name: string): LoadedPlugin {
+  return { source: 'config', version: '1.0.0', plugin: { name, version: '1.0.0', apply(mlci) { mlci.hooks.train.tapPromise(name, async () => undefined) } } }
+}
+
+function entryFiles(dir: string, phase: string): string[] {
+  const entries = join(dir, '.mlci/cache/entries', phase)
+  return existsSync(entries) ? readdirSync(entries).filter((f) => f.endsWith('.json') && !f.endsWith('.parts.json')) : []
+}
+
+function readEntry(dir: string, phase: string) {
+  return JSON.parse(readFileSync(join(dir, '.mlci/cache/entries', phase, entryFiles(dir, phase)[0]), 'utf8'))
+}
+
+describe('phase cache: what it says and what it keeps', () => {
+  it('warns once in every run that an undeclared phase is not cacheable, naming each plugin that taps it', async () => {
+    const dir = project()
+    const counts = { train: 0, evaluate: 0 }
+    const one = await build(dir, fakeTrainer(counts, { undeclared: true }), { only: ['train'] })
+    const hint = "no inputs (mlci.declare({ phase: 'train', inputs: [...] }) in apply; docs/plugins.md, \"Caching and watch\")."
+    expect(one.warnings).toEqual([`train is not cacheable and runs every time: fake-trainer taps it but declares ${hint}`])
+    expect(one.log.find((e) => e.level === 'warn')).toMatchObject({ phase: 'train', plugin: 'cache' })
+
+    // One Mlci running twice (as watch does): the warning comes again in the second run.
+    const mlci = new Mlci({ config: { root: dir, plugins: [fakeTrainer(counts, { undeclared: true }), tapper('extra')] }, env: { PATH: process.env.PATH } })
+    const log: LogEntry[] = []
+    mlci.on('log', (e) => log.push(e))
+    for (let run = 1; run <= 2; run++) {
+      const result = await mlci.run({ only: ['train', 'evaluate'] })
+      expect(result.record.phases.find((p) => p.name === 'train')?.reasons).toEqual(['not cacheable: fake-trainer, extra declares no inputs for train'])
+      const warned = log.filter((e) => e.level === 'warn').map((e) => e.message)
+      expect(warned).toEqual(Array(run).fill(`train is not cacheable and runs every time: fake-trainer, extra tap it but declare ${hint}`))
+    }
+  })
+
+  it('under --dry-run a corrupt entry is reported but neither evicted nor its blob removed; a real run evicts it', async () => {
+    const dir = project()
+    const counts = { train: 0, evaluate: 0 }
+    await build(dir, fakeTrainer(counts), { only: ['train'] })
+    const { fingerprint, outputs } = readEntry(dir, 'train')
+    const blob = new ContentStore(join(dir, '.mlci/objects')).path(outputs[0].digest)
+    writeFileSync(blob, 'flipped')
+    const dry = await build(dir, fakeTrainer(counts), { only: ['train'], dryRun: true })
+    const problem = `the stored copy of ${outputs[0].path} (${outputs[0].digest.slice(0, 19)}…) is corrupt`
+    expect(dry.phase('train').reasons).toEqual([`cache entry not usable: ${problem}`])
+    expect(dry.warnings).toEqual([`Cache entry for train (${fingerprint.slice(0, 12)}) is not usable: ${problem}. train runs again.`])
+    expect(entryFiles(dir, 'train')).toHaveLength(1)
+    expect(readFileSync(blob, 'utf8')).toBe('flipped')
+    const real = await build(dir, fakeTrainer(counts), { only: ['train'] })
+    expect(real.warnings).toEqual([`Cache entry for train (${fingerprint.slice(0, 12)}) is not usable: ${problem}; it was evicted. train runs again.`])
+    expect(real.phase('train').reasons).toEqual([`cache entry evicted: ${problem}`])
+  })
+
+  it('an unreadable entry file is evicted (and said so)', async () => {
+    const dir = project()
+    const counts = { train: 0, evaluate: 0 }
+    await build(dir, fakeTrainer(counts), { only: ['train'] })
+    writeFileSync(join(dir, '.mlci/cache/entries/train', entryFiles(dir, 'train')[0]), '{"schema":1,')
+    const again = await build(dir, fakeTrainer(counts), { only: ['train'] })
+    expect(again.phase('train').reasons).toEqual(['cache entry evicted: its entry file is unreadable'])
+  })
+
+  it('records the total output size, keeps the last 2000 log lines of a long phase, and saves the stat cache', async () => {
+    const dir = project()
+    const chatty: LoadedPlugin = {
+      source: 'config', version: '1.0.0',
+      plugin: {
+        name: 'chatty', version: '1.0.0',
+        apply(mlci) {
+          mlci.declare({ phase: 'train', inputs: ['data.csv'], outputs: ['out/a.bin', 'out/b.bin'] })
+          mlci.hooks.train.tapPromise('chatty', async (ctx) => {
+            for (let i = 1; i <= 2005; i++) ctx.log.output(`line ${i}`)
+            writeFileSync(join(ctx.cwd, 'out/a.bin'), Buffer.alloc(300))
+            writeFileSync(join(ctx.cwd, 'out/b.bin'), Buffer.alloc(45))
+          })
+        },
+      },
+    }
+    expect((await build(dir, chatty, { only: ['train'] })).result.error).toBeUndefined()
+    const entry = readEntry(dir, 'train')
+    expect(entry.size).toBe(345)
+    expect(entry.log).toHaveLength(2001)
+    expect(entry.log[0]).toMatchObject({ level: 'info', message: '(5 earlier lines not cached)', phase: 'train' })
+    expect(entry.log.at(-1).message).toContain('line 2005')
+    expect(entry.log[1].message).toContain('line 6')
+    const stat = JSON.parse(readFileSync(join(dir, '.mlci/cache/stat.json'), 'utf8'))
+    expect(Object.keys(stat.rows)).toEqual(expect.arrayContaining(['data.csv', 'out/a.bin', 'out/b.bin']))
+  })
+
+  it('a --dry-run on a fresh project writes nothing, not even the env-hash key', async () => {
+    const dir = project()
+    const before = snapshot(dir)
+    const dry = await build(dir, fakeTrainer({ train: 0, evaluate: 0 }), { dryRun: true })
+    expect(dry.result.error).toBeUndefined()
+    expect(snapshot(dir)).toEqual(before)
+  })
+
+  it('an entry larger than cache.maxSizeMB is still kept (the one just written is never evicted); older ones go, and it says how many', async () => {
+    const dir = project()
+    const counts = { train: 0, evaluate: 0 }
+    for (const data of ['v1\n', 'v2\n']) {
+      writeFileSync(join(dir, 'data.csv'), data)
+      await build(dir, fakeTrainer(counts), { only: ['train'] })
+    }
+    writeFileSync(join(dir, 'data.csv'), 'v3\n')
+    const tiny = 1 / (1024 * 1024) // one byte
+    const v3 = await build(dir, fakeTrainer(counts), { only: ['train'] }, { maxSizeMB: tiny })
+    expect(v3.log.filter((e) => e.message.startsWith('Cache over')).map((e) => e.message)).toEqual(['Cache over 0 MB: evicted 2 least recently used entries.'])
+    expect(entryFiles(dir, 'train')).toHaveLength(1)
+    writeFileSync(join(dir, 'data.csv'), 'v4\n')
+    const v4 = await build(dir, fakeTrainer(counts), { only: ['train'] }, { maxSizeMB: tiny })
+    expect(v4.log.filter((e) => e.message.startsWith('Cache over')).map((e) => e.message)).toEqual(['Cache over 0 MB: evicted 1 least recently used entry.'])
+    expect((await build(dir, fakeTrainer(counts), { only: ['train'] }, { maxSizeMB: tiny })).phase('train').status).toBe('cached')
+    expect(v4.log.some((e) => e.message.startsWith('Cache over') && e.level === 'debug' && e.plugin === 'cache')).toBe(true)
+  })
+
+  it('a plugin that does not declare the phase can change version without invalidating it', async () => {
+    const dir = project()
+    const counts = { train: 0, evaluate: 0 }
+    const bystander = (version: string): LoadedPlugin => ({ source: 'config', version, plugin: { name: 'bystander', version, apply() {} } })
+    const run = (version: string) => {
+      const mlci = new Mlci({ config: { root: dir, plugins: [fakeTrainer(counts), bystander(version)] }, env: { PATH: process.env.PATH } })
+      return mlci.run({ only: ['train'] })
+    }
+    await run('1.0.0')
+    const again = await run('2.0.0')
+    expect(again.record.phases.find((p) => p.name === 'train')?.status).toBe('cached')
+  })
+
+  it('a restore that fails on the workspace (a folder where a file goes) keeps the entry (only a corrupt entry is evicted)', async () => {
+    const dir = project()
+    const counts = { train: 0, evaluate: 0 }
+    await build(dir, fakeTrainer(counts), { only: ['train'] })
+    rmSync(join(dir, 'out/model.txt'))
+    mkdirSync(join(dir, 'out/model.txt/blocker'), { recursive: true })
+    const blocked = await build(dir, fakeTrainer(counts), { only: ['train'] })
+    expect(blocked.phase('train').reasons?.[0]).toMatch(/^cache entry not usable: /)
+    expect(entryFiles(dir, 'train')).toHaveLength(1)
+  })
+})

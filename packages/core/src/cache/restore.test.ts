@@ -80,5 +80,6 @@ describe('phase cache restore', () => {
     expect(counts.train).toBe(2)
     expect(readdirSync(join(dir, '..')).includes(escaped)).toBe(false)
     expect(again.log.some((e) => e.level === 'warn' && /is outside the project root/.test(e.message))).toBe(true)
+    expect(again.result.record.phases.find((p) => p.name === 'train')?.reasons?.[0]).toMatch(/^cache entry evicted: Declared output .* is outside the project root/)
   })
 })

@@ -101,3 +101,22 @@ describe('waitForHealthy', () => {
     })
   })
 })
+
+describe('waitForHealthy: what it reports', () => {
+  it('each probe says whether it was good, with the status; the result counts probes and a real elapsed time', async () => {
+    const { url } = await serve([503, 200])
+    const probes: { ok: boolean; status?: number; streak: number }[] = []
+    const started = Date.now()
+    const result = await waitForHealthy({ url, ...fast, successes: 2, timeoutMs: 60_000, onProbe: (p) => probes.push(p) })
+    expect(probes).toEqual([{ ok: false, status: 503, streak: 0 }, { ok: true, status: 200, streak: 1 }, { ok: true, status: 200, streak: 2 }])
+    expect(result.probes).toBe(3)
+    expect(result.elapsedMs).toBeGreaterThanOrEqual(0)
+    expect(result.elapsedMs).toBeLessThanOrEqual(Date.now() - started)
+  })
+
+  it('a timeout before any answer says so; an abort is said as such', async () => {
+    const { url } = await serve([200])
+    await expect(waitForHealthy({ url, timeoutMs: 0 })).rejects.toMatchObject({ code: 'MLCI_UNHEALTHY', message: `${url} did not become healthy within 0 ms (last answer: no answer yet).` })
+    await expect(waitForHealthy({ url, signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'MLCI_INTERRUPTED', message: 'Interrupted while waiting for health.' })
+  })
+})
