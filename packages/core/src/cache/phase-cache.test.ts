@@ -8,6 +8,7 @@ import { Mlci } from '../mlci.js'
 import type { PhaseRecord } from '../run-record.js'
 import type { RunOptions } from '../context.js'
 import { ContentStore } from '../store/content-store.js'
+import { StatCache } from '../hash/stat-cache.js'
 import { cacheStatus, collectGarbage, clearCache, evictToLimit } from './gc.js'
 
 interface FakeOptions {
@@ -430,8 +431,8 @@ describe('phase cache: what it says and what it keeps', () => {
     expect(entry.log[0]).toMatchObject({ level: 'info', message: '(5 earlier lines not cached)', phase: 'train' })
     expect(entry.log.at(-1).message).toContain('line 2005')
     expect(entry.log[1].message).toContain('line 6')
-    const stat = JSON.parse(readFileSync(join(dir, '.mlci/cache/stat.json'), 'utf8'))
-    expect(Object.keys(stat.rows)).toEqual(expect.arrayContaining(['data.csv', 'out/a.bin', 'out/b.bin']))
+    const stat = StatCache.load(join(dir, '.mlci/cache/stat-cache.bin'))
+    expect(stat.keys()).toEqual(expect.arrayContaining(['data.csv', 'out/a.bin', 'out/b.bin']))
   })
 
   it('a --dry-run on a fresh project writes nothing, not even the env-hash key', async () => {
