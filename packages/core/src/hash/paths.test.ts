@@ -87,4 +87,18 @@ describe('compileGlobs answers exactly as picomatch (the walk and watch mode mus
     expect(compileGlobs(expandGlob('data')).covers('datax')).toBe(false)
     expect(compileGlobs(['**/*.py']).covers('src')).toBe(false)
   })
+  it('covers every folder for `**`, and a `dir/**` or plain-folder glob covers that folder and all below it (the walk takes them whole)', () => {
+    // The other direction of the property above: the re-check of a 10k-file tree (#15) depends
+    // on these shapes being taken whole, without a glob test per file.
+    for (const glob of ['**', '**/**', '**/**/**']) {
+      for (const dir of ['', 'x', 'data/raw', '.hidden/a b']) expect(compileGlobs([glob]).covers(dir), `${glob} covers '${dir}'`).toBe(true)
+    }
+    for (const [globs, dir] of [[expandGlob('data'), 'data'], [expandGlob('data/'), 'data/raw'], [['data/**/**'], 'data/x'], [['src/a b/**'], 'src/a b/c'],
+      [['d-1_x.y/**'], 'd-1_x.y'], [['a/b/**', '*.py'], 'a/b/c/d'], [['x/**', 'data/**'], 'data']] as const) {
+      expect(compileGlobs(globs).covers(dir), `${globs.join(' ')} covers '${dir}'`).toBe(true)
+    }
+    for (const [globs, dir] of [[['data/**'], 'datax'], [['data/**'], 'dat'], [['data/**'], ''], [['src/a b/**'], 'src'], [['data/*.csv'], 'data'], [['*/data/**'], 'x/data']] as const) {
+      expect(compileGlobs(globs).covers(dir), `${globs.join(' ')} does not cover '${dir}'`).toBe(false)
+    }
+  })
 })
