@@ -22,7 +22,9 @@ describe('params', () => {
 
   it("an MLCI_PARAM_<NAME> in mlci's environment overrides that param in argv and env mode, typed like it, and the lineage says so", () => {
     const env = { MLCI_PARAM_EPOCHS: '1', MLCI_PARAM_EXTRA: 'on', PATH: '/bin' }
-    expect(planParams({ values }, 'argv', '/p.json', '/proj', env).argv).toEqual(expect.arrayContaining(['--epochs', '1', '--extra', 'on']))
+    expect(planParams({ values }, 'argv', '/p.json', '/proj', env).argv).toEqual(expect.arrayContaining(['--epochs', '1']))
+    // A variable naming no param reaches the script in its environment, not as a flag it may not parse.
+    expect(planParams({ values }, 'argv', '/p.json', '/proj', env).argv).not.toContain('--extra')
     expect(planParams({ values }, 'argv', '/p.json', '/proj', env).argv).not.toContain('10')
     expect(planParams({ values }, 'env', '/p.json', '/proj', env).env).toMatchObject({ MLCI_PARAM_EPOCHS: '1', MLCI_PARAM_LEARNING_RATE: '0.05' })
     // file mode: the file is passed as it is; the variable reaches the script beside it.

@@ -62,7 +62,10 @@ export async function loadParams(params: Record<string, unknown> | string | unde
 export function planParams(loaded: { values?: Record<string, unknown>; file?: string }, mode: ParamsMode, paramsFile: string, cwd: string, env: Record<string, string | undefined> = {}): ParamsPlan {
   const plan: ParamsPlan = { argv: [], env: {} }
   if (!loaded.values) return plan
-  const values = mode === 'file' ? loaded.values : withOverrides(loaded.values, env).values
+  // Only params mlci passes are overridden here: an MLCI_PARAM_ naming no param reaches the
+  // script through its environment, never as an `--name` flag its parser may not know.
+  const known = Object.keys(loaded.values)
+  const values = mode === 'file' ? loaded.values : Object.fromEntries(Object.entries(withOverrides(loaded.values, env).values).filter(([key]) => known.includes(key)))
   if (mode === 'argv') {
     for (const [key, value] of Object.entries(values)) plan.argv.push(`--${key}`, paramValue(value))
   } else if (mode === 'env') {
