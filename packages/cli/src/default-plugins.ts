@@ -19,7 +19,7 @@ export function withDefaultPlugins(config: ResolvedConfig): ResolvedConfig {
     if (listed(name)) {
       if (options !== undefined) {
         throw new MlciError(ErrorCode.CONFIG_INVALID, `${where} sets "${key}" and also lists the ${name} plugin: the top-level "${key}" options would be ignored.`, {
-          hint: `Move the options into the plugin (${key === 'report' ? 'report' : 'alerts'}({ … })) and remove the top-level "${key}" key.`,
+          hint: `Move the options into the plugin (${key}({ … })) and remove the top-level "${key}" key.`,
         })
       }
       continue
