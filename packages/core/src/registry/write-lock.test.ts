@@ -3,7 +3,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
 import { withWriteLock } from './write-lock.js'
 
 const root = mkdtempSync(join(tmpdir(), 'mlci-write-lock-'))
@@ -82,5 +82,51 @@ describe('withWriteLock', () => {
     writeFileSync(file, JSON.stringify({ pid: 1, host: hostname() })) // no nonce: not a holder either
     utimesSync(file, old, old)
     await expect(withWriteLock(file, async () => 'ok', { timeoutMs: 100 })).resolves.toBe('ok')
+  })
+})
+
+// The waiter's clock and backoff, made observable: Math.random is called exactly once per backoff
+// (the jitter), so a spy on it counts the backoffs and can move a fake Date.now forward. The
+// sleeps themselves are real (node:timers/promises ignores fake timers).
+describe('withWriteLock timing', () => {
+  afterEach(() => { vi.useRealTimers(); vi.restoreAllMocks() })
+
+  it('gives up only once the deadline has passed, not when it is reached', async () => {
+    const file = lockFile()
+    writeFileSync(file, live())
+    vi.useFakeTimers({ toFake: ['Date'] }) // frozen: Date.now() moves only when the spy moves it
+    const backoffs = vi.spyOn(Math, 'random').mockImplementation(() => { vi.setSystemTime(Date.now() + 1); return 0 })
+    // timeoutMs 0: the first check sees now === deadline, which is not past it, so one backoff.
+    await expect(withWriteLock(file, async () => 1, { timeoutMs: 0 })).rejects.toMatchObject({ code: 'MLCI_LOCKED' })
+    expect(backoffs).toHaveBeenCalledTimes(1)
+  })
+
+  it('an unreadable lock exactly 5 s old is not taken over yet; a millisecond later it is', async () => {
+    const file = lockFile()
+    writeFileSync(file, 'not json')
+    const mtime = Math.floor(Date.now() / 1000) - 60 // whole seconds: mtimeMs is exact
+    utimesSync(file, mtime, mtime)
+    vi.useFakeTimers({ toFake: ['Date'] })
+    vi.setSystemTime(mtime * 1000 + 5_000)
+    const backoffs = vi.spyOn(Math, 'random').mockImplementation(() => { vi.setSystemTime(Date.now() + 1); return 0 })
+    await expect(withWriteLock(file, async () => 'ok', { timeoutMs: 10_000 })).resolves.toBe('ok')
+    expect(backoffs).toHaveBeenCalledTimes(1)
+  })
+
+  it('backs off with jittered doubling waits capped at 50 ms: 10 waits take 1-2 × (2+4+…+32+5×50) ms', async () => {
+    const file = lockFile()
+    writeFileSync(file, live())
+    let waits = 0
+    // Jitter at its top (×2 on each wait); the tenth backoff lets the holder go.
+    vi.spyOn(Math, 'random').mockImplementation(() => { if (++waits === 10) rmSync(file); return 0.999 })
+    const started = performance.now()
+    await expect(withWriteLock(file, async () => 'mine', { timeoutMs: 60_000 })).resolves.toBe('mine')
+    const took = performance.now() - started
+    expect(waits).toBe(10)
+    // 2+4+8+16+32+50×5 = 312 ms of base delay, each wait 1.999× its base: ≈ 624 ms. Waits that
+    // shrink, lose the jitter or skip the doubling stay under 400 ms; waits that grow past the cap
+    // take seconds.
+    expect(took).toBeGreaterThanOrEqual(600)
+    expect(took).toBeLessThan(3_000)
   })
 })
