@@ -1,12 +1,12 @@
-// Bundle @mlci/core and the CLI into a few ES modules (after `tsc -b` has type-checked and
-// emitted .d.ts files). Startup is dominated by resolving and parsing hundreds of small files:
-// one bundle with lazily loaded chunks roughly halves the time to a finished no-op build.
+// Bundle @mlci/core, the CLI and the first-party plugins (after `tsc -b` has type-checked and
+// emitted .d.ts files). Startup is dominated by loading modules: core and the CLI are each one
+// CommonJS bundle run from V8's code cache, plugins ES module bundles with lazily loaded chunks.
 // Plugins and configs import '@mlci/core' and get the same bundle the CLI uses (one instance).
 import * as esbuild from 'esbuild'
 import { spawnSync } from 'node:child_process'
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
+import { delimiter, dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -16,31 +16,45 @@ const banner = "import { createRequire as __mlciRequire } from 'node:module'; co
 // typescript: cosmiconfig's own TS loader would pull in the whole compiler; mlci never uses it.
 const native = ['esbuild', '@node-rs/xxhash', 'typescript']
 
+// import.meta does not exist in CommonJS: a CommonJS bundle's own URL stands in (it sits in the
+// folder its ES module bundle would).
+const importMetaUrl = {
+  define: { 'import.meta.url': '__mlciModuleUrl' },
+  banner: { js: 'var __mlciModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
+}
+
 const plugins = readdirSync(join(root, 'plugins')).filter((name) => existsSync(join(root, 'plugins', name, 'src/index.ts')))
+
+// The CLI and core are CommonJS bundles run from V8's code cache (bundleCommonJs): Node then
+// starts no ES module loader for a command whose config is CommonJS-compiled too (load-config.ts).
+// A plugin's light src/plugins.ts entry (the report plugin's: its factories without the
+// renderers, which the CLI adds by default) gets a CommonJS twin for the same reason.
+for (const pkg of ['packages/core', 'packages/cli', ...plugins.map((name) => `plugins/${name}`)]) {
+  rmSync(join(root, pkg, 'dist/bundle'), { recursive: true, force: true })
+}
+const lightEntries = {}
+for (const name of plugins) {
+  if (existsSync(join(root, 'plugins', name, 'src/plugins.ts'))) lightEntries[name] = await bundleLightEntry(`plugins/${name}`)
+}
+
 const targets = [
   // package-version: its own small entry, so `mlci --version` reads the version without core.
-  // Core itself is the CommonJS bundle below (bundleCore), loaded from V8's code cache.
   { pkg: 'packages/core', entry: ['src/package-version.ts'], external: native },
-  // entry.ts answers --help/--version alone and imports main.ts for every command; it keeps
-  // the name main.js (the bin and package.json point there). The default report plugin stays
-  // its own package (one copy, whether added by default or listed).
-  { pkg: 'packages/cli', entry: [{ in: 'src/entry.ts', out: 'main' }], external: [...native, '@mlci/core', '@mlci/plugin-report'] },
-  // First-party plugins share the one @mlci/core the CLI loaded.
-  // A plugin package may have a light src/plugins.ts entry besides index.ts (the report plugin:
-  // its factories without the renderers, for the CLI's default plugins).
+  // First-party plugins share the one @mlci/core the CLI loaded. The modules a light entry
+  // imports lazily are entries too: its CommonJS twin import()s them from here by name.
   ...plugins.map((name) => ({
     pkg: `plugins/${name}`,
-    entry: ['src/index.ts', 'src/plugins.ts'].filter((f) => existsSync(join(root, 'plugins', name, f))),
+    entry: ['src/index.ts', 'src/plugins.ts'].filter((f) => existsSync(join(root, 'plugins', name, f))).concat(lightEntries[name] ?? []),
     external: [...native, '@mlci/core'],
   })),
 ]
 
 for (const t of targets) {
   const outdir = join(root, t.pkg, 'dist/bundle')
-  rmSync(outdir, { recursive: true, force: true })
   await esbuild.build({
     absWorkingDir: join(root, t.pkg),
-    entryPoints: Array.isArray(t.entry) ? t.entry : [t.entry],
+    entryPoints: t.entry,
+    outbase: 'src',
     outdir,
     bundle: true,
     splitting: true,
@@ -57,69 +71,142 @@ for (const t of targets) {
   })
 }
 
-await bundleCore()
+// The small CommonJS module core import()s plugins and configs through (see below).
+writeFileSync(join(root, 'packages/core/dist/bundle/dynamic-import.cjs'), "'use strict'\n// See packages/core/src/dynamic-import.ts.\nexports.importModule = (url) => import(url)\n")
+// @mlci/core. Packages it loads lazily (S3, PostgreSQL, cosmiconfig for non-module configs,
+// semver for rare ranges) stay in node_modules and are required when first used: inside the
+// bundle they made it 2.4 MB, and reading and checking that costs every start more than their
+// one-off load costs the runs that use them.
+await bundleCommonJs({
+  pkg: 'packages/core',
+  name: 'core',
+  entry: 'src/index.ts',
+  external: [...native, '@aws-sdk/client-s3', '@aws-sdk/lib-storage', 'pg', 'cosmiconfig', 'semver'],
+  // Code compiled by node:vm cannot call import() on Node 20: plugins and configs are imported
+  // from a small CommonJS module Node loads itself (src/dynamic-import.ts says the same).
+  plugins: [{
+    name: 'dynamic-import-outside',
+    setup(build) {
+      build.onResolve({ filter: /\/dynamic-import\.js$/ }, () => ({ path: './dynamic-import.cjs', external: true }))
+    },
+  }],
+})
+// The CLI: `@mlci/core` and the report plugin are required from their packages (one instance
+// each, shared with configs and plugins); everything else, listr2 and chokidar included, is inside.
+// Its commands are bundled lazily: `mlci build` never evaluates `mlci init`'s modules.
+await bundleCommonJs({
+  pkg: 'packages/cli',
+  name: 'cli',
+  entry: 'src/entry.ts',
+  external: [...native, '@mlci/core', '@mlci/plugin-report'],
+  plugins: [{
+    // `--help` reads the CLI's version with core's small helper: inside, not required (that
+    // file is an ES module, and requiring it would start Node's ES module loader).
+    name: 'package-version-inside',
+    setup(build) {
+      build.onResolve({ filter: /^@mlci\/core\/package-version$/ }, () => ({ path: join(root, 'packages/core/src/package-version.ts') }))
+    },
+  }],
+})
 await writeCodeCache()
 
 /**
- * @mlci/core as one CommonJS bundle (core.cjs) that core-loader.cjs (scripts/code-cache-loader.cjs)
- * runs with V8's code cache, behind an ES module facade (index.js) that re-exports its names:
- * configs, plugins and the CLI import '@mlci/core' as before and share the one instance.
- * Compiling core was ~a third of a no-op build; with the cache V8 deserializes bytecode instead.
- * Lazily loaded parts (S3, PostgreSQL, cosmiconfig, semver) are inside too, wrapped so they run
- * only when first required; their code is compiled only then.
+ * A package's CommonJS bundle `<name>.cjs`, which `<name>-loader.cjs` (scripts/code-cache-loader.cjs)
+ * runs with V8's code cache, behind an ES module facade `index.js`/`main.js` that re-exports its
+ * names. Compiling core was ~a third of a no-op build; with the cache V8 deserializes bytecode
+ * instead. package.json sends `require` to the loader and `import` to the facade: both get the
+ * loader's one module, so configs, plugins and the CLI share one instance.
  */
-async function bundleCore() {
-  const outdir = join(root, 'packages/core/dist/bundle')
+async function bundleCommonJs({ pkg, name, entry, external, plugins = [] }) {
+  const outdir = join(root, pkg, 'dist/bundle')
   await esbuild.build({
-    absWorkingDir: join(root, 'packages/core'),
-    entryPoints: ['src/index.ts'],
-    outfile: join(outdir, 'core.cjs'),
+    absWorkingDir: join(root, pkg),
+    entryPoints: [entry],
+    outfile: join(outdir, `${name}.cjs`),
     bundle: true,
     format: 'cjs',
     platform: 'node',
     target: 'node20',
-    // Packages core loads lazily (S3, PostgreSQL, cosmiconfig for non-module configs, semver for
-    // rare ranges) stay in node_modules and are required when first used: inside the bundle
-    // they made it 2.4 MB, and reading and checking that costs every start more than their
-    // one-off load costs the runs that use them.
-    external: [...native, '@aws-sdk/client-s3', '@aws-sdk/lib-storage', 'pg', 'cosmiconfig', 'semver'],
-    // import.meta does not exist in CommonJS: the bundle's own URL stands in (same folder as index.js).
-    define: { 'import.meta.url': '__mlciModuleUrl' },
-    // The other import() calls load Node built-ins and CommonJS packages (esbuild, pg, the AWS
-    // SDK): require() them, since code compiled by node:vm cannot call import() on Node 20.
+    external,
+    ...importMetaUrl,
+    // import() of a bundled module becomes a lazy require of its part of the bundle; of a package,
+    // a require from node_modules (CommonJS, or an ES module without top-level await: Node ≥ 20.19).
+    // Code compiled by node:vm cannot call import() on Node 20 anyway.
     supported: { 'dynamic-import': false },
-    banner: { js: 'var __mlciModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
+    plugins,
+    sourcemap: 'linked',
+    keepNames: true,
+    logLevel: 'warning',
+  })
+  asciiOnly(join(outdir, `${name}.cjs`))
+  copyFileSync(join(root, 'scripts/code-cache-loader.cjs'), join(outdir, `${name}-loader.cjs`))
+  const names = Object.keys(createRequire(import.meta.url)(join(outdir, `${name}.cjs`))).filter((n) => n !== 'default' && n !== '__esModule')
+  const facade = JSON.parse(readFileSync(join(root, pkg, 'package.json'), 'utf8')).main.replace(/^.*\//, '')
+  writeFileSync(join(outdir, facade), [
+    `// The CommonJS bundle ${name}.cjs, loaded with V8's code cache (see ${name}-loader.cjs).`,
+    "import { createRequire } from 'node:module'",
+    `const bundle = createRequire(import.meta.url)('./${name}-loader.cjs')`,
+    `export const { ${names.join(', ')} } = bundle`,
+    '',
+  ].join('\n'))
+}
+
+/**
+ * esbuild escapes non-ASCII characters in code but keeps them in the comments it keeps (and in
+ * regular expression literals): escape those too, so the loader can read the bundle as a one-byte
+ * string (latin1): decoding ~0.4 MB as UTF-8 into a two-byte string cost ~2× the read, and V8
+ * scans a one-byte string faster. `\\uXXXX` means the same character in a comment, string or regex.
+ */
+function asciiOnly(file) {
+  const text = readFileSync(file, 'utf8')
+  const ascii = text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  if (ascii !== text) writeFileSync(file, ascii)
+}
+
+/**
+ * A plugin's light entry as CommonJS (`dist/bundle/plugins.cjs`, package.json `require`), for the
+ * CLI. What it imports lazily stays an import() of the ES module bundle (returned here as entry
+ * points for it): the renderers are loaded, once, only by a run that has something to report.
+ */
+async function bundleLightEntry(pkg) {
+  const lazy = new Set()
+  await esbuild.build({
+    absWorkingDir: join(root, pkg),
+    entryPoints: ['src/plugins.ts'],
+    outfile: join(root, pkg, 'dist/bundle/plugins.cjs'),
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    external: [...native, '@mlci/core'],
+    ...importMetaUrl,
     plugins: [{
-      // Code compiled by node:vm cannot call import() on Node 20: plugins and configs are imported
-      // from a small CommonJS module Node loads itself (src/dynamic-import.ts says the same).
-      name: 'dynamic-import-outside',
+      name: 'lazy-stays-esm',
       setup(build) {
-        build.onResolve({ filter: /\/dynamic-import\.js$/ }, () => ({ path: './dynamic-import.cjs', external: true }))
+        build.onResolve({ filter: /^\.\.?\//, namespace: 'file' }, (args) => {
+          if (args.kind !== 'dynamic-import') return undefined
+          const source = join(args.resolveDir, args.path).replace(/\.js$/, '.ts')
+          const fromSrc = relative(join(root, pkg, 'src'), source)
+          lazy.add(`src/${fromSrc}`)
+          return { path: `./${fromSrc.replace(/\.ts$/, '.js')}`, external: true }
+        })
       },
     }],
     sourcemap: 'linked',
     keepNames: true,
     logLevel: 'warning',
   })
-  writeFileSync(join(outdir, 'dynamic-import.cjs'), "'use strict'\n// See packages/core/src/dynamic-import.ts.\nexports.importModule = (url) => import(url)\n")
-  copyFileSync(join(root, 'scripts/code-cache-loader.cjs'), join(outdir, 'core-loader.cjs'))
-  const names = Object.keys(createRequire(import.meta.url)(join(outdir, 'core.cjs'))).filter((n) => n !== 'default' && n !== '__esModule')
-  writeFileSync(join(outdir, 'index.js'), [
-    '// @mlci/core: the CommonJS bundle core.cjs, loaded with V8\'s code cache (see core-loader.cjs).',
-    "import { createRequire } from 'node:module'",
-    "const core = createRequire(import.meta.url)('./core-loader.cjs')",
-    `export const { ${names.join(', ')} } = core`,
-    '',
-  ].join('\n'))
+  return [...lazy]
 }
 
 /**
- * The code cache: a no-op `mlci build` of a small TS-config project, run twice (the first compiles
- * the config), the second writing core.cjs.cache at its exit with the bytecode of every function
- * it ran. Without the file (or with one V8 rejects) core still loads, only slower.
+ * The code caches: a no-op `mlci build` of a small TS-config project, run twice (the first
+ * compiles the config), the second writing core.cjs.cache and cli.cjs.cache at its exit with the
+ * bytecode of every function it ran. Without them (or with ones V8 rejects) mlci still works, only
+ * slower to start.
  */
 async function writeCodeCache() {
-  const bundle = join(root, 'packages/core/dist/bundle/core.cjs')
+  const bundles = ['packages/core/dist/bundle/core.cjs', 'packages/cli/dist/bundle/cli.cjs'].map((b) => join(root, b))
   const dir = join(root, 'node_modules/.cache/mlci-code-cache-warmup')
   rmSync(dir, { recursive: true, force: true })
   mkdirSync(dir, { recursive: true })
@@ -132,10 +219,10 @@ async function writeCodeCache() {
   const cli = join(root, 'packages/cli/bin/mlci.js')
   const env = { ...process.env, NO_COLOR: '1', CI: '1' }
   for (const write of [false, true]) {
-    const r = spawnSync(process.execPath, [cli, 'build'], { cwd: dir, encoding: 'utf8', env: write ? { ...env, MLCI_WRITE_CODE_CACHE: bundle } : env })
+    const r = spawnSync(process.execPath, [cli, 'build'], { cwd: dir, encoding: 'utf8', env: write ? { ...env, MLCI_WRITE_CODE_CACHE: bundles.join(delimiter) } : env })
     if (r.status !== 0) {
       // Not fatal: without the cache mlci is correct, only slower to start. Say so loudly.
-      console.warn(`warning: no V8 code cache for @mlci/core: the warm-up build failed (${r.status ?? r.signal}):\n${r.stdout}${r.stderr}`)
+      console.warn(`warning: no V8 code cache for @mlci/core and the CLI: the warm-up build failed (${r.status ?? r.signal}):\n${r.stdout}${r.stderr}`)
       break
     }
   }

@@ -18,7 +18,8 @@ function required(stderr: string): string[] {
   return [...stderr.matchAll(/^MODULE \d+: load "([^"]+)" for module/gm)].map((m) => m[1])
 }
 
-const CORE_INDEX = '/packages/core/dist/bundle/index.js'
+/** Whether a run loaded @mlci/core: its CommonJS loader (the ES module facade requires it too). */
+const loadedCore = (stderr: string) => required(stderr).some((m) => m.endsWith('/packages/core/dist/bundle/core-loader.cjs'))
 
 describe('startup loads only what the command uses', () => {
   it('--version prints the CLI package version from the bin alone; other forms load no core', async () => {
@@ -31,30 +32,45 @@ describe('startup loads only what the command uses', () => {
       expect(loaded(r.stderr)).toEqual([])
       expect(required(r.stderr).map((m) => m.replace(/.*\/packages\//, ''))).toEqual(['cli/bin/mlci.js', 'cli/package.json'])
     }
-    // With a global flag before it, the bundle's entry answers (still without core).
-    const r = await runCli(['-v', '--version'], { cwd: testdir(), env: { NODE_DEBUG: 'esm' } })
+    // With a global flag before it, the CLI bundle's entry answers (still without core).
+    const r = await runCli(['-v', '--version'], { cwd: testdir(), env: { NODE_DEBUG: 'esm,module' } })
     expect(r.code).toBe(0)
     expect(r.stdout).toBe(`${version}\n`)
-    const modules = loaded(r.stderr)
-    expect(modules.some((m) => m.endsWith('/packages/cli/dist/bundle/main.js'))).toBe(true)
-    expect(modules.filter((m) => m.endsWith(CORE_INDEX))).toEqual([])
+    expect(required(r.stderr).some((m) => m.endsWith('/packages/cli/dist/bundle/cli-loader.cjs'))).toBe(true)
+    expect(loadedCore(r.stderr)).toBe(false)
+    expect(loaded(r.stderr)).toEqual([])
   })
 
   it('--help, help and a bare `mlci` print the main help without core (exit 0, 0 and 2)', async () => {
     for (const [args, code] of [[['--help'], 0], [['help'], 0], [[], 2], [['--cwd', '.'], 2]] as const) {
-      const r = await runCli([...args], { cwd: testdir(), env: { NODE_DEBUG: 'esm' } })
+      const r = await runCli([...args], { cwd: testdir(), env: { NODE_DEBUG: 'module' } })
       expect(r.code, args.join(' ')).toBe(code)
       expect(r.stdout).toContain('Usage: mlci [global options] <command> [options]')
       expect(r.stdout).toMatch(/--config <file>\s+Use this config file/)
-      expect(loaded(r.stderr).filter((m) => m.endsWith(CORE_INDEX)), args.join(' ')).toEqual([])
+      expect(loadedCore(r.stderr), args.join(' ')).toBe(false)
     }
   })
 
   it('a command still loads core (and `build --help` its own flags)', async () => {
-    const r = await runCli(['build', '--help'], { cwd: testdir(), env: { NODE_DEBUG: 'esm' } })
+    const r = await runCli(['build', '--help'], { cwd: testdir(), env: { NODE_DEBUG: 'module' } })
     expect(r.code).toBe(0)
     expect(r.stdout).toContain('--wait-for-lock')
-    expect(loaded(r.stderr).some((m) => m.endsWith(CORE_INDEX))).toBe(true)
+    expect(loadedCore(r.stderr)).toBe(true)
+  })
+
+  it('a build with a TS config starts no ES module loader: CLI, core, report plugin and the compiled config are CommonJS', async () => {
+    const dir = testdir({ 'mlci.config.ts': configSaying('ts', true) })
+    for (const run of ['compiles', 'cached']) {
+      const r = await runCli(['build', '--only', 'verify'], { cwd: dir, env: { NODE_DEBUG: 'esm,module' } })
+      expect(r.code, `${run}: ${r.output}`).toBe(0)
+      expect(r.stdout).toContain('from ts')
+      expect(loaded(r.stderr), run).toEqual([])
+      const files = required(r.stderr)
+      expect(files.some((m) => m.endsWith('/packages/cli/dist/bundle/cli-loader.cjs')), run).toBe(true)
+      expect(loadedCore(r.stderr), run).toBe(true)
+      expect(files.some((m) => m.endsWith('/plugins/report/dist/bundle/plugins.cjs')), run).toBe(true)
+      expect(files.some((m) => /\/mlci\.config\.ts\.[0-9a-f]{16}\.cjs$/.test(m)), run).toBe(true)
+    }
   })
 })
 

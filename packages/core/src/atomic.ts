@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto'
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { mkdir, open, rename, rm } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { diskError } from './disk-error.js'
+import { uniqueSuffix } from './temp-name.js'
 
 export interface AtomicWriteOptions {
   /**
@@ -28,7 +28,7 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, o
 async function writeAtomic(file: string, data: string | Uint8Array, options: AtomicWriteOptions): Promise<void> {
   if (options.durable === false) return writeFileAtomicSync(file, data)
   await mkdir(dirname(file), { recursive: true })
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
+  const tmp = `${file}.${uniqueSuffix()}.tmp`
   const handle = await open(tmp, 'w')
   try {
     await handle.writeFile(data)
@@ -56,7 +56,7 @@ export async function writeJsonAtomic(file: string, value: unknown, options: Ato
  * thread-pool round trip per call costs more than the write. Readers still never see half a file.
  */
 export function writeFileAtomicSync(file: string, data: string | Uint8Array): void {
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
+  const tmp = `${file}.${uniqueSuffix()}.tmp`
   mkdirSync(dirname(file), { recursive: true })
   try {
     writeFileSync(tmp, data)

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs'
 import { createRequire, register } from 'node:module'
+import { dirname, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { importModule } from './dynamic-import.js'
 
@@ -12,9 +14,15 @@ import { importModule } from './dynamic-import.js'
  */
 let registered = false
 
-/** The core's own URL: the package resolves itself by name (its "exports"), bundled or not. */
+/**
+ * The core's own ES module URL: the package resolves itself by name, bundled or not, and its
+ * "exports" "." default is the ES module facade (`require` would name the CommonJS loader, whose
+ * names an `import { … }` cannot see).
+ */
 function coreUrl(): string {
-  return pathToFileURL(createRequire(import.meta.url).resolve('@mlci/core')).href
+  const manifest = createRequire(import.meta.url).resolve('@mlci/core/package.json')
+  const { exports } = JSON.parse(readFileSync(manifest, 'utf8')) as { exports: { '.': { default: string } } }
+  return pathToFileURL(join(dirname(manifest), exports['.'].default)).href
 }
 
 /** The bare package an import failed to find, if that is why it failed. */

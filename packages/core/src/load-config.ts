@@ -1,6 +1,7 @@
-import { createHash } from 'node:crypto'
+import { createHash } from './lazy-crypto.js'
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { mkdir, readFile, stat } from 'node:fs/promises'
+import { createRequire } from 'node:module'
 import { basename, dirname, join, relative, resolve, sep } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { writeFileAtomic, writeJsonAtomic } from './atomic.js'
@@ -49,9 +50,9 @@ function readManifest(file: string): CompiledManifest | undefined {
 }
 
 /**
- * Load a TypeScript config fast: bundle it (and its relative imports) with esbuild into a real
- * ES module once, keyed by the inputs' stat; later loads only stat the inputs and import the
- * cached module (cosmiconfig's own TS loader loads the TypeScript compiler: ~0.9 s a run).
+ * Load a TypeScript config fast: bundle it (and its relative imports) with esbuild into a
+ * CommonJS module (an ES module when it must be) once, keyed by the inputs' stat; later loads
+ * only stat the inputs and load the cached module (cosmiconfig's own TS loader loads the TypeScript compiler: ~0.9 s a run).
  * Packages stay external and resolve from the config's folder as usual.
  */
 export async function loadTsConfigModule(configFile: string): Promise<unknown> {
@@ -64,22 +65,58 @@ export async function loadTsConfigModule(configFile: string): Promise<unknown> {
  */
 async function loadTsConfig(configFile: string): Promise<{ module: unknown; discard: () => void }> {
   const cacheDir = cacheDirFor(configFile)
-  const key = createHash('sha256').update(resolve(configFile)).digest('hex').slice(0, 16)
-  const manifestFile = join(cacheDir, `${basename(configFile)}.${key}.json`)
+  const manifestFile = join(cacheDir, `${basename(configFile)}.json`)
   let manifest = readManifest(manifestFile)
   const written: string[] = []
-  if (!manifest || !fresh(manifest)) manifest = await compile(configFile, cacheDir, manifestFile, written)
+  // A manifest copied with the project (cp -r, a CI cache) names the other copy's files: compile again.
+  if (!manifest || !manifest.inputs.some((input) => input.path === configFile) || !fresh(manifest)) manifest = await compile(configFile, cacheDir, manifestFile, written, 'cjs')
   const discard = () => { for (const path of written.reverse()) rmSync(path, { recursive: true, force: true }) }
   try {
-    return { module: await importConfigModule(manifest.output, configFile), discard }
+    try {
+      return { module: await loadCompiledConfig(manifest.output), discard }
+    } catch (error) {
+      if (!manifest.output.endsWith('.cjs') || !needsEsModule(error)) throw error
+      // What CommonJS cannot carry is loaded as the ES module the config was written as (the
+      // manifest remembers: the next start imports it at once).
+      manifest = await compile(configFile, cacheDir, manifestFile, written, 'esm')
+      return { module: await loadCompiledConfig(manifest.output), discard }
+    }
   } catch (error) {
+    // A throw in the compiled config (or a helper bundled into it) is reported at the line the
+    // user wrote, through the compiled module's source map (read before discard() removes it).
+    const reported = configLoadError(configFile, error, manifest.output)
     discard()
-    throw error
+    throw reported
   }
 }
 
+/**
+ * A compiled config is CommonJS when it can be: `require` needs no ES module loader, which
+ * Node otherwise starts for this one import (~15 % of a no-op build's instructions), and the
+ * packages it imports load either way (require() of an ES module, Node ≥ 20.19). Top-level
+ * await cannot be CommonJS; esbuild says so when compiling, Node when a package has it.
+ */
+async function loadCompiledConfig(file: string): Promise<unknown> {
+  const mod = (file.endsWith('.cjs') ? requireModule(file) : await importWithCore(pathToFileURL(file).href)) as { default?: unknown }
+  return mod.default ?? mod
+}
+
+const requireModule = createRequire(import.meta.url)
+
+/**
+ * Why a CommonJS config must be an ES module after all: a package with top-level await, or a
+ * package that is not installed where the config is (the ES module route then looks next to
+ * mlci, core-resolution.ts, and names it when it is not there either).
+ */
+function needsEsModule(error: unknown): boolean {
+  const e = error as { code?: string; message?: string } | undefined
+  if (e?.code === 'ERR_REQUIRE_ASYNC_MODULE' || e?.code === 'ERR_REQUIRE_ESM') return true
+  const missing = e?.code === 'MODULE_NOT_FOUND' ? /Cannot find module '([^']+)'/.exec(e.message ?? '')?.[1] : undefined
+  return missing !== undefined && !missing.startsWith('.') && !missing.startsWith('/')
+}
+
 /** Compile into the cache; `written` gets each path created (the first new folder, files). */
-async function compile(configFile: string, cacheDir: string, manifestFile: string, written: string[]): Promise<CompiledManifest> {
+async function compile(configFile: string, cacheDir: string, manifestFile: string, written: string[], format: 'cjs' | 'esm'): Promise<CompiledManifest> {
   const esbuild = await import('esbuild')
   let result: import('esbuild').BuildResult<{ write: false; metafile: true }>
   try {
@@ -88,7 +125,7 @@ async function compile(configFile: string, cacheDir: string, manifestFile: strin
       bundle: true,
       packages: 'external',
       platform: 'node',
-      format: 'esm',
+      format,
       target: 'node20',
       write: false,
       metafile: true,
@@ -97,10 +134,11 @@ async function compile(configFile: string, cacheDir: string, manifestFile: strin
       sourceRoot: `${pathToFileURL(dirname(configFile)).href}/`,
       logLevel: 'silent',
       absWorkingDir: dirname(configFile),
-      plugins: [keepLocations()],
+      plugins: [keepLocations(format)],
     })
   } catch (error) {
     const failure = error as { errors?: import('esbuild').Message[] }
+    if (format === 'cjs' && failure.errors?.some((e) => /top-level await/i.test(e.text))) return compile(configFile, cacheDir, manifestFile, written, 'esm')
     const first = failure.errors?.[0]
     if (first?.location) {
       const loc = first.location
@@ -113,7 +151,7 @@ async function compile(configFile: string, cacheDir: string, manifestFile: strin
     throw new MlciError(ErrorCode.CONFIG_LOAD, `Could not compile ${configFile}: ${errorMessage(error)}`, { cause: error })
   }
   const code = result.outputFiles[0].text
-  const output = join(cacheDir, `${basename(configFile)}.${createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`)
+  const output = join(cacheDir, `${basename(configFile)}.${createHash('sha256').update(code).digest('hex').slice(0, 16)}.${format === 'cjs' ? 'cjs' : 'mjs'}`)
   const firstNewDir = await mkdir(cacheDir, { recursive: true })
   if (firstNewDir) written.push(firstNewDir)
   if (!existsSync(output)) {
@@ -141,7 +179,7 @@ const RESOLVING = Symbol('mlci.resolving')
  * compiled, so it is bundled, with `import.meta.url`/`dirname`/`filename` replaced by its
  * original file's.
  */
-function keepLocations(): import('esbuild').Plugin {
+function keepLocations(format: 'cjs' | 'esm'): import('esbuild').Plugin {
   return {
     name: 'mlci-keep-locations',
     setup(build) {
@@ -149,7 +187,8 @@ function keepLocations(): import('esbuild').Plugin {
         if (args.pluginData === RESOLVING || args.kind === 'entry-point') return undefined
         const resolved = await build.resolve(args.path, { resolveDir: args.resolveDir, importer: args.importer, kind: args.kind, pluginData: RESOLVING })
         if (resolved.errors.length || !/\.[mc]?js$/.test(resolved.path)) return undefined
-        return { path: pathToFileURL(resolved.path).href, external: true }
+        // require() takes a path, import() a URL (a path with a drive letter is no URL on Windows).
+        return { path: format === 'cjs' ? resolved.path : pathToFileURL(resolved.path).href, external: true }
       })
       build.onLoad({ filter: /\.[mc]?tsx?$/ }, async (args) => {
         const text = await readFile(args.path, 'utf8')
@@ -161,17 +200,6 @@ function keepLocations(): import('esbuild').Plugin {
         return { contents, loader: args.path.endsWith('x') ? 'tsx' : 'ts' }
       })
     },
-  }
-}
-
-async function importConfigModule(file: string, configFile: string): Promise<unknown> {
-  try {
-    const mod = (await importWithCore(pathToFileURL(file).href)) as { default?: unknown }
-    return mod.default ?? mod
-  } catch (error) {
-    // A throw in the compiled config (or a helper bundled into it) is reported at the line the
-    // user wrote, through the compiled module's source map.
-    throw configLoadError(configFile, error, file)
   }
 }
 

@@ -1,5 +1,5 @@
 import { diskError } from './disk-error.js'
-import { randomBytes } from 'node:crypto'
+import { uniqueSuffix } from './temp-name.js'
 import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 
@@ -12,7 +12,7 @@ import { basename, dirname, join } from 'node:path'
  */
 export function createExclusive(file: string, content: string): boolean {
   mkdirSync(dirname(file), { recursive: true })
-  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`)
+  const tmp = join(dirname(file), `.${basename(file)}.${uniqueSuffix()}.tmp`)
   try {
     writeFileSync(tmp, content)
   } catch (error) {
@@ -37,7 +37,7 @@ export function createExclusive(file: string, content: string): boolean {
  * (Two waiters judging the same dead holder would otherwise delete each other's new locks.)
  */
 export function reclaimLock(file: string, judged: string): void {
-  const aside = `${file}.${randomBytes(6).toString('hex')}.stale`
+  const aside = `${file}.${uniqueSuffix()}.stale`
   try {
     renameSync(file, aside)
   } catch (error) {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { randomBytes } from '../lazy-crypto.js'
 import { appendFile, mkdir, open, readFile, rename, stat, type FileHandle } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { writeFileAtomic } from '../atomic.js'

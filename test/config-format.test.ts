@@ -1,0 +1,73 @@
+// A TypeScript config is compiled to CommonJS when it can be (no ES module loader at startup,
+// issue 15) and to an ES module when it must be: top-level await in the config, or in a package
+// it imports. Either way it loads once per run, and the compiled file stays in the cache.
+import { cpSync, readdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { runCli } from './helpers/cli.js'
+import { testdir } from './helpers/testdir.js'
+
+/** The compiled config files in the project's cache (`.mlci/config-cache`, or node_modules/.cache/mlci). */
+function compiled(dir: string, cache = '.mlci/config-cache'): string[] {
+  return readdirSync(join(dir, cache)).filter((f) => /\.(cjs|mjs)$/.test(f))
+}
+
+/** A plugin that prints `from <label>` in verify; the config prints `evaluated` each time it runs. */
+const saying = (label: string) => `{ name: 'say', apply(mlci: any) { mlci.hooks.verify.tapPromise('say', async () => { console.log('from ${label}') }) } }`
+
+async function verify(dir: string) {
+  const r = await runCli(['build', '--only', 'verify'], { cwd: dir })
+  expect(r.code, r.output).toBe(0)
+  return r
+}
+
+describe('the compiled TS config', () => {
+  it('is CommonJS by default, and loads ES module packages and import.meta of each file it bundles', async () => {
+    const dir = testdir({
+      'node_modules/esm-only/package.json': JSON.stringify({ name: 'esm-only', type: 'module', exports: './index.js' }),
+      'node_modules/esm-only/index.js': "export const label = 'esm package'\n",
+      'helpers/where.ts': 'export const here = import.meta.dirname\nexport const url = import.meta.url\n',
+      'mlci.config.ts': `import { label } from 'esm-only'\nimport { here, url } from './helpers/where'\nconsole.log('evaluated', label, here.endsWith('/helpers'), url.endsWith('/helpers/where.ts'), import.meta.filename.endsWith('/mlci.config.ts'))\nexport default { plugins: [${saying('cjs')}] }\n`,
+    })
+    const r = await verify(dir)
+    expect(r.stdout).toContain('evaluated esm package true true true')
+    expect(r.stdout).toContain('from cjs')
+    expect(compiled(dir, 'node_modules/.cache/mlci')).toEqual([expect.stringMatching(/^mlci\.config\.ts\.[0-9a-f]{16}\.cjs$/)])
+  })
+
+  it('with top-level await in the config it is an ES module', async () => {
+    const dir = testdir({ 'mlci.config.ts': `const label: string = await Promise.resolve('tla')\nconsole.log('evaluated')\nexport default { plugins: [${saying('tla')}] }\n` })
+    for (let i = 0; i < 2; i++) {
+      const r = await verify(dir)
+      expect(r.stdout).toContain('from tla')
+      expect(r.stdout.match(/evaluated/g)).toHaveLength(1)
+    }
+    expect(compiled(dir)).toEqual([expect.stringMatching(/\.mjs$/)])
+  })
+
+  it('importing a package with top-level await it becomes an ES module once, and the next start imports that at once', async () => {
+    const dir = testdir({
+      'node_modules/tla-pkg/package.json': JSON.stringify({ name: 'tla-pkg', type: 'module', exports: './index.js' }),
+      'node_modules/tla-pkg/index.js': "export const label = await Promise.resolve('tla package')\n",
+      'mlci.config.ts': `import { label } from 'tla-pkg'\nconsole.log('evaluated', label)\nexport default { plugins: [${saying('tla package')}] }\n`,
+    })
+    for (let i = 0; i < 2; i++) {
+      const r = await verify(dir)
+      // The CommonJS attempt fails at the require, before the config's own code runs.
+      expect(r.stdout.match(/evaluated tla package/g)).toHaveLength(1)
+      expect(r.stdout).toContain('from tla package')
+    }
+    const files = compiled(dir, 'node_modules/.cache/mlci')
+    expect(files.filter((f) => f.endsWith('.mjs'))).toHaveLength(1)
+  })
+
+  it('a project copied with its cache compiles its own config, never the other copy\'s', async () => {
+    const a = testdir({ 'mlci.config.ts': `export default { plugins: [${saying('A')}] }\n` })
+    expect((await verify(a)).stdout).toContain('from A')
+    const b = testdir()
+    cpSync(a, b, { recursive: true })
+    writeFileSync(join(b, 'mlci.config.ts'), `export default { plugins: [${saying('B')}] }\n`)
+    expect((await verify(b)).stdout).toContain('from B')
+    expect((await verify(a)).stdout).toContain('from A')
+  })
+})
