@@ -35,6 +35,31 @@ describe('the compiled TS config', () => {
     expect(compiled(dir, 'node_modules/.cache/mlci')).toEqual([expect.stringMatching(/^mlci\.config\.ts\.[0-9a-f]{16}\.cjs$/)])
   })
 
+  it('sees packages as `import` does: an ES module\'s default, names and namespace; a CommonJS module.exports as default', async () => {
+    const files = {
+      'node_modules/esm-pkg/package.json': JSON.stringify({ name: 'esm-pkg', type: 'module', exports: './index.js' }),
+      'node_modules/esm-pkg/index.js': "export default function factory() { return 'esm default' }\nexport const named = 'esm named'\n",
+      // What tsc emits for `export default` + `export const` in CommonJS: Node's import gives module.exports as default.
+      'node_modules/cjs-pkg/package.json': JSON.stringify({ name: 'cjs-pkg' }),
+      'node_modules/cjs-pkg/index.js': "Object.defineProperty(exports, '__esModule', { value: true })\nexports.default = 'cjs exports.default'\nexports.named = 'cjs named'\n",
+      'mlci.config.ts': [
+        "import factory, { named } from 'esm-pkg'",
+        "import * as ns from 'esm-pkg'",
+        "import cjs, { named as cjsNamed } from 'cjs-pkg'",
+        "console.log('seen', factory(), named, typeof ns.default, ns.named, typeof cjs, (cjs as any).default, cjsNamed)",
+        `export default { plugins: [${saying('interop')}] }`,
+        '',
+      ].join('\n'),
+    }
+    // With and without "type": "module" above the config (esbuild's interop differs between them).
+    for (const type of ['module', 'commonjs']) {
+      const dir = testdir({ ...files, 'package.json': JSON.stringify({ name: 'p', private: true, type }) })
+      const r = await verify(dir)
+      expect(r.stdout, type).toContain('seen esm default esm named function esm named object cjs exports.default cjs named')
+      expect(compiled(dir, 'node_modules/.cache/mlci'), type).toEqual([expect.stringMatching(/\.cjs$/)])
+    }
+  })
+
   it('with top-level await in the config it is an ES module', async () => {
     const dir = testdir({ 'mlci.config.ts': `const label: string = await Promise.resolve('tla')\nconsole.log('evaluated')\nexport default { plugins: [${saying('tla')}] }\n` })
     for (let i = 0; i < 2; i++) {

@@ -150,7 +150,7 @@ async function compile(configFile: string, cacheDir: string, manifestFile: strin
     }
     throw new MlciError(ErrorCode.CONFIG_LOAD, `Could not compile ${configFile}: ${errorMessage(error)}`, { cause: error })
   }
-  const code = result.outputFiles[0].text
+  const code = format === 'cjs' ? withImportSemantics(result.outputFiles[0].text) : result.outputFiles[0].text
   const output = join(cacheDir, `${basename(configFile)}.${createHash('sha256').update(code).digest('hex').slice(0, 16)}.${format === 'cjs' ? 'cjs' : 'mjs'}`)
   const firstNewDir = await mkdir(cacheDir, { recursive: true })
   if (firstNewDir) written.push(firstNewDir)
@@ -167,6 +167,20 @@ async function compile(configFile: string, cacheDir: string, manifestFile: strin
   await writeJsonAtomic(manifestFile, manifest, { durable: false })
   written.push(manifestFile) // a missing manifest only means the next load compiles again
   return manifest
+}
+
+/**
+ * A CommonJS config gets what `import` gave the ES module it was written as. esbuild converts a
+ * default or namespace import into `__toESM(require(x))`, which takes an ES module package's
+ * namespace (what require() of an ES module returns) for a CommonJS `module.exports` and puts it
+ * under `default` — a default-imported plugin would be its namespace. The namespace is used as
+ * it is, and CommonJS modules get Node's own rule (`default` is `module.exports`, "node mode")
+ * whatever the project's package.json says. (One line: the inline source map stays true.)
+ */
+function withImportSemantics(code: string): string {
+  const helper = 'var __toESM = '
+  if (!code.includes(helper)) return code
+  return code.replace(helper, "var __toESM = (mod, isNodeMode, target) => mod?.[Symbol.toStringTag] === 'Module' ? mod : __esbuildToESM(mod, 1, target); var __esbuildToESM = ")
 }
 
 const RESOLVING = Symbol('mlci.resolving')
