@@ -25,26 +25,29 @@ const importMetaUrl = {
 
 const plugins = readdirSync(join(root, 'plugins')).filter((name) => existsSync(join(root, 'plugins', name, 'src/index.ts')))
 
-// The CLI and core are CommonJS bundles run from V8's code cache (bundleCommonJs): Node then
-// starts no ES module loader for a command whose config is CommonJS-compiled too (load-config.ts).
-// A plugin's light src/plugins.ts entry (the report plugin's: its factories without the
-// renderers, which the CLI adds by default) gets a CommonJS twin for the same reason.
+// The CLI and core are CommonJS bundles run from V8's code cache (bundleCommonJs), and each
+// plugin entry has a CommonJS twin (index.cjs, and plugins.cjs for the report plugin's light
+// entry, which the CLI adds by default): a build whose config compiles to CommonJS (load-config.ts)
+// then never starts Node's ES module loader. What an entry imports lazily stays ES modules.
 for (const pkg of ['packages/core', 'packages/cli', ...plugins.map((name) => `plugins/${name}`)]) {
   rmSync(join(root, pkg, 'dist/bundle'), { recursive: true, force: true })
 }
-const lightEntries = {}
+const lazyEntries = {}
 for (const name of plugins) {
-  if (existsSync(join(root, 'plugins', name, 'src/plugins.ts'))) lightEntries[name] = await bundleLightEntry(`plugins/${name}`)
+  lazyEntries[name] = []
+  for (const entry of ['index', 'plugins'].filter((e) => existsSync(join(root, 'plugins', name, `src/${e}.ts`)))) {
+    lazyEntries[name].push(...await bundleCommonJsTwin(`plugins/${name}`, entry))
+  }
 }
 
 const targets = [
   // package-version: its own small entry, so `mlci --version` reads the version without core.
   { pkg: 'packages/core', entry: ['src/package-version.ts'], external: native },
-  // First-party plugins share the one @mlci/core the CLI loaded. The modules a light entry
-  // imports lazily are entries too: its CommonJS twin import()s them from here by name.
+  // First-party plugins share the one @mlci/core the CLI loaded. The modules an entry imports
+  // lazily are entries too: its CommonJS twin import()s them from here by name.
   ...plugins.map((name) => ({
     pkg: `plugins/${name}`,
-    entry: ['src/index.ts', 'src/plugins.ts'].filter((f) => existsSync(join(root, 'plugins', name, f))).concat(lightEntries[name] ?? []),
+    entry: [...new Set(['src/index.ts', 'src/plugins.ts'].filter((f) => existsSync(join(root, 'plugins', name, f))).concat(lazyEntries[name]))],
     external: [...native, '@mlci/core'],
   })),
 ]
@@ -164,29 +167,38 @@ function asciiOnly(file) {
 }
 
 /**
- * A plugin's light entry as CommonJS (`dist/bundle/plugins.cjs`, package.json `require`), for the
- * CLI. What it imports lazily stays an import() of the ES module bundle (returned here as entry
- * points for it): the renderers are loaded, once, only by a run that has something to report.
+ * A plugin entry as CommonJS (`dist/bundle/<entry>.cjs`, package.json `require`), for configs
+ * compiled to CommonJS and the CLI. What it imports lazily stays an import(): of the ES module
+ * bundle for its own modules (returned here, to be entry points there), of the installed package
+ * for a dependency. The report plugin's renderers thus load, once, only for a run that reports.
  */
-async function bundleLightEntry(pkg) {
+async function bundleCommonJsTwin(pkg, entry) {
   const lazy = new Set()
+  const dependencies = Object.keys(JSON.parse(readFileSync(join(root, pkg, 'package.json'), 'utf8')).dependencies ?? {})
   await esbuild.build({
     absWorkingDir: join(root, pkg),
-    entryPoints: ['src/plugins.ts'],
-    outfile: join(root, pkg, 'dist/bundle/plugins.cjs'),
+    entryPoints: [`src/${entry}.ts`],
+    outfile: join(root, pkg, `dist/bundle/${entry}.cjs`),
     bundle: true,
     format: 'cjs',
     platform: 'node',
     target: 'node20',
     external: [...native, '@mlci/core'],
     ...importMetaUrl,
+    // What it exports is an ES module's namespace: tagged as one, so a CommonJS config sees its
+    // default export as `import` would (load-config.ts, withImportSemantics).
+    footer: { js: "Object.defineProperty(module.exports, Symbol.toStringTag, { value: 'Module' });" },
     plugins: [{
       name: 'lazy-stays-esm',
       setup(build) {
-        build.onResolve({ filter: /^\.\.?\//, namespace: 'file' }, (args) => {
-          if (args.kind !== 'dynamic-import') return undefined
-          const source = join(args.resolveDir, args.path).replace(/\.js$/, '.ts')
-          const fromSrc = relative(join(root, pkg, 'src'), source)
+        build.onResolve({ filter: /.*/, namespace: 'file' }, (args) => {
+          if (args.kind !== 'dynamic-import' || args.path.startsWith('node:')) return undefined
+          if (!/^\.\.?\//.test(args.path)) {
+            const name = args.path.split('/').slice(0, args.path.startsWith('@') ? 2 : 1).join('/')
+            if (!dependencies.includes(name)) throw new Error(`${pkg}: import('${args.path}') needs "${name}" in dependencies (its CommonJS twin imports it from node_modules)`)
+            return { path: args.path, external: true }
+          }
+          const fromSrc = relative(join(root, pkg, 'src'), join(args.resolveDir, args.path).replace(/\.js$/, '.ts'))
           lazy.add(`src/${fromSrc}`)
           return { path: `./${fromSrc.replace(/\.ts$/, '.js')}`, external: true }
         })
