@@ -86,6 +86,20 @@ describe('the compiled TS config', () => {
     expect(files.filter((f) => f.endsWith('.mjs'))).toHaveLength(1)
   })
 
+  it('a JSON config loads plugins by name as `import` would: a CommonJS package, a first-party plugin (its CommonJS twin), an ES module by path', async () => {
+    const apply = (label: string) => `apply(mlci) { mlci.hooks.verify.tapPromise('${label}', async () => { console.log('from ${label}') }) }`
+    const dir = testdir({
+      'node_modules/cjs-plugin/package.json': JSON.stringify({ name: 'cjs-plugin', version: '1.0.0' }),
+      'node_modules/cjs-plugin/index.js': "module.exports = (options) => ({ name: 'cjs-plugin', apply(mlci) { mlci.hooks.verify.tapPromise('cjs', async () => { console.log('from cjs', options.say) }) } })\n",
+      'esm-plugin.mjs': `export default () => ({ name: 'esm-plugin', ${apply('esm by path')} })\n`,
+      'mlci.config.json': JSON.stringify({ plugins: [['cjs-plugin', { say: 'hi' }], './esm-plugin.mjs', '@mlci/plugin-rollback'] }),
+    })
+    const r = await runCli(['build', '--only', 'verify'], { cwd: dir, env: { NODE_DEBUG: 'esm,module' } })
+    expect(r.code, r.output).toBe(0)
+    for (const said of ['from cjs hi', 'from esm by path']) expect(r.stdout).toContain(said)
+    expect(r.stderr).toMatch(/load "[^"]*\/plugins\/rollback\/dist\/bundle\/index\.cjs"/)
+  })
+
   it('a project copied with its cache compiles its own config, never the other copy\'s', async () => {
     const a = testdir({ 'mlci.config.ts': `export default { plugins: [${saying('A')}] }\n` })
     expect((await verify(a)).stdout).toContain('from A')

@@ -72,6 +72,27 @@ describe('startup loads only what the command uses', () => {
       expect(files.some((m) => /\/mlci\.config\.ts\.[0-9a-f]{16}\.cjs$/.test(m)), run).toBe(true)
     }
   })
+
+  it('first-party plugins imported by a TS config load as CommonJS twins, and work as the ES modules did', async () => {
+    const dir = testdir({
+      'mlci.config.ts': [
+        "import { defineConfig } from '@mlci/core'",
+        "import rollback, * as all from '@mlci/plugin-rollback'",
+        "import local from '@mlci/plugin-local'",
+        "console.log('namespace', typeof all.default, Object.prototype.toString.call(all))",
+        "export default defineConfig({ plugins: [rollback(), local({ command: ['python3', '-c', 'pass'] })] })",
+        '',
+      ].join('\n'),
+    })
+    const r = await runCli(['plugins'], { cwd: dir, env: { NODE_DEBUG: 'esm,module' } })
+    expect(r.code, r.output).toBe(0)
+    expect(r.stdout).toContain('namespace function [object Module]')
+    expect(r.stdout).toMatch(/rollback/)
+    expect(r.stdout).toMatch(/local/)
+    expect(loaded(r.stderr)).toEqual([])
+    const files = required(r.stderr)
+    for (const name of ['rollback', 'local']) expect(files.some((m) => m.endsWith(`/plugins/${name}/dist/bundle/index.cjs`)), name).toBe(true)
+  })
 })
 
 /** A config whose one plugin prints which file configured it (`from <label>`) in verify. */

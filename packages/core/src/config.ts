@@ -1,6 +1,5 @@
 import { createRequire } from 'node:module'
 import { join, relative } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { ErrorCode, MlciError, errorMessage } from './errors.js'
 import { validateOptions, type Shape } from './options.js'
 import { isPlugin, optionProblems, problemsOfError, type MlciPlugin } from './plugin.js'
@@ -9,7 +8,7 @@ import { CORE_VERSION } from './version.js'
 import type { TimeoutsConfig } from './timeouts.js'
 import { findPackageJson } from './package-version.js'
 import { REGISTRY_SHAPE, STORE_SHAPE, type RegistryConfig, type StoreConfig } from './shared/settings.js'
-import { importWithCore, resolveFromMlciLocation } from './core-resolution.js'
+import { loadModuleFile, resolveFromMlciLocation } from './core-resolution.js'
 import { satisfiesCaret } from './caret-range.js'
 
 /** A plugin entry in config: an instance, a specifier, `[specifier, options]`, nested lists, or falsy (ignored). */
@@ -108,7 +107,7 @@ async function loadSpecifier(specifier: string, options: unknown, fromDir: strin
       const { loadTsConfigModule } = await import('./load-config.js')
       const loaded = await loadTsConfigModule(file)
       mod = typeof loaded === 'function' || isPlugin(loaded) ? { default: loaded } : loaded as Record<string, unknown>
-    } else mod = await importWithCore(pathToFileURL(file).href)
+    } else mod = await loadModuleFile(file)
   } catch (error) {
     throw new MlciError(ErrorCode.PLUGIN_INVALID, `Plugin "${specifier}" failed to load: ${errorMessage(error)}`, {
       hint: `Check that ${specifier} is built and is an ES module or CommonJS module exporting a plugin factory.`, cause: error,

@@ -76,3 +76,33 @@ export async function importWithCore(url: string): Promise<Record<string, unknow
     return await importModule(`${url}${url.includes('?') ? '&' : '?'}resolved-from-mlci`)
   }
 }
+
+/** Whether Node runs `file` as CommonJS: `.cjs`, or `.js` under a package.json without "type": "module". */
+function isCommonJs(file: string): boolean {
+  if (file.endsWith('.cjs')) return true
+  if (!file.endsWith('.js')) return false
+  for (let dir = dirname(file); ; dir = dirname(dir)) {
+    try {
+      return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { type?: string }).type !== 'module'
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return true
+    }
+    if (dirname(dir) === dir) return true
+  }
+}
+
+const requireModule = createRequire(import.meta.url)
+
+/**
+ * Load a plugin module by its resolved path, as `import` would see it. A CommonJS file is
+ * required (no ES module loader; plugin specifiers resolve with `require` conditions, so a
+ * first-party plugin resolves to its CommonJS twin): a twin is tagged as the ES module namespace
+ * it stands for and taken as it is (scripts/bundle.mjs), any other module gets Node's rule
+ * (`default` is `module.exports`). An ES module is imported.
+ */
+export async function loadModuleFile(file: string): Promise<Record<string, unknown>> {
+  if (!isCommonJs(file)) return importWithCore(pathToFileURL(file).href)
+  const exports = requireModule(file) as Record<string | symbol, unknown>
+  if (exports?.[Symbol.toStringTag] === 'Module') return exports as Record<string, unknown>
+  return { ...exports, default: exports }
+}

@@ -6,6 +6,10 @@ import { describe, expect, it } from 'vitest'
 import { projectPath } from '../cache/outputs.js'
 import { MATCH_OPTIONS, compileGlobs, escapes, expandGlob, isWithin, toPosix } from './paths.js'
 
+// 2000 random cases each in the suite; `npm run mutate` runs these for each of paths.ts's ~110
+// mutants and sets fewer (vitest.mutate.config.ts): a wrong line shows within the first few dozen.
+const RUNS = Number(process.env.MLCI_PROPERTY_RUNS ?? 2000)
+
 describe('isWithin', () => {
   it('is true for the folder itself and anything below it', () => {
     expect(isWithin('/p', '/p')).toBe(true)
@@ -70,7 +74,7 @@ describe('compileGlobs answers exactly as picomatch (the walk and watch mode mus
       const fast = compileGlobs(chosen.flatMap(expandGlob))
       const slow = picomatch(chosen.flatMap(expandGlob), MATCH_OPTIONS)
       for (const rel of paths.map((p) => p.join('/'))) expect(fast(rel), `${chosen.join(' ')} on ${rel}`).toBe(slow(rel))
-    }), { numRuns: 2000 })
+    }), { numRuns: RUNS })
   })
   it('a folder it says it covers has every path below it matched (the walk then skips the per-file test)', () => {
     fc.assert(fc.property(fc.subarray(globs, { minLength: 1 }), fc.array(fc.array(segment, { minLength: 2, maxLength: 5 }), { minLength: 1, maxLength: 20 }), (chosen, paths) => {
@@ -82,7 +86,7 @@ describe('compileGlobs answers exactly as picomatch (the walk and watch mode mus
           if (fast.covers(dir)) expect(slow(segments.join('/')), `${chosen.join(' ')} covers '${dir}' but not ${segments.join('/')}`).toBe(true)
         }
       }
-    }), { numRuns: 2000 })
+    }), { numRuns: RUNS })
     expect(compileGlobs(expandGlob('data')).covers('data/raw')).toBe(true)
     expect(compileGlobs(expandGlob('data')).covers('datax')).toBe(false)
     expect(compileGlobs(['**/*.py']).covers('src')).toBe(false)
