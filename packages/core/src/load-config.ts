@@ -52,8 +52,9 @@ function readManifest(file: string): CompiledManifest | undefined {
 /**
  * Load a TypeScript config fast: bundle it (and its relative imports) with esbuild into a
  * CommonJS module (an ES module when it must be) once, keyed by the inputs' stat; later loads
- * only stat the inputs and load the cached module (cosmiconfig's own TS loader loads the TypeScript compiler: ~0.9 s a run).
- * Packages stay external and resolve from the config's folder as usual.
+ * only stat the inputs and load the cached module (cosmiconfig's own TS loader loads the
+ * TypeScript compiler: ~0.9 s a run). Packages stay external and resolve from the config's
+ * folder as usual.
  */
 export async function loadTsConfigModule(configFile: string): Promise<unknown> {
   return (await loadTsConfig(configFile)).module

@@ -91,6 +91,12 @@ describe('compileGlobs answers exactly as picomatch (the walk and watch mode mus
     expect(compileGlobs(expandGlob('data')).covers('datax')).toBe(false)
     expect(compileGlobs(['**/*.py']).covers('src')).toBe(false)
   })
+  it('leaves globs with a `.` or `..` segment to picomatch (`./a` matches `a`): they are not literal paths', () => {
+    for (const [glob, path] of [['./a', 'a'], ['./data/x.csv', 'data/x.csv'], ['a/./b', 'a/./b'], ['a/../b', 'a/../b']]) {
+      expect(compileGlobs([glob])(path), `${glob} on ${path}`).toBe(picomatch(glob, MATCH_OPTIONS)(path))
+      expect(compileGlobs([glob])(path), `${glob} on ${path}`).toBe(true)
+    }
+  })
   it('covers every folder for `**`, and a `dir/**` or plain-folder glob covers that folder and all below it (the walk takes them whole)', () => {
     // The other direction of the property above: the re-check of a 10k-file tree (#15) depends
     // on these shapes being taken whole, without a glob test per file.
