@@ -212,25 +212,38 @@ async function bundleCommonJsTwin(pkg, entry) {
 }
 
 /**
- * The code caches: a no-op `mlci build` of a small TS-config project, run twice (the first
- * compiles the config), the second writing core.cjs.cache and cli.cjs.cache at its exit with the
- * bytecode of every function it ran. Without them (or with ones V8 rejects) mlci still works, only
+ * The code caches: V8 keeps the bytecode of every function a run compiled, so the warm-up runs
+ * what builds run: a project whose config (TS) taps verify and declares a cached train phase
+ * (inputs, outputs), built three times — the first compiles the config and trains, the second
+ * is fully cached, the third (cached again) writes core.cjs.cache and cli.cjs.cache at its exit.
+ * Functions it never ran (fingerprints, globs, restore on a cache hit) would otherwise be
+ * compiled on every start. Without the caches (or with ones V8 rejects) mlci still works, only
  * slower to start.
  */
 async function writeCodeCache() {
   const bundles = ['packages/core/dist/bundle/core.cjs', 'packages/cli/dist/bundle/cli.cjs'].map((b) => join(root, b))
   const dir = join(root, 'node_modules/.cache/mlci-code-cache-warmup')
   rmSync(dir, { recursive: true, force: true })
-  mkdirSync(dir, { recursive: true })
+  mkdirSync(join(dir, 'data'), { recursive: true })
+  writeFileSync(join(dir, 'data/train.csv'), 'x,y\n1,2\n')
+  writeFileSync(join(dir, 'params.txt'), 'lr=0.1\n')
   writeFileSync(join(dir, 'mlci.config.ts'), [
     "import { definePlugin } from '@mlci/core'",
-    "const check = definePlugin(() => ({ name: 'warmup', apply(mlci) { mlci.hooks.verify.tapPromise('warmup', async () => {}) } }))",
-    'export default { plugins: [check()] }',
+    "import { mkdirSync, writeFileSync } from 'node:fs'",
+    "const warmup = definePlugin(() => ({ name: 'warmup', version: '1.0.0', apply(mlci) {",
+    "  mlci.hooks.verify.tapPromise('warmup', async () => {})",
+    "  mlci.declare({ phase: 'train', inputs: ['data/**', '*.txt'], outputs: ['out/model.txt'] })",
+    "  mlci.hooks.train.tapPromise('warmup', async (ctx) => {",
+    "    mkdirSync(ctx.cwd + '/out', { recursive: true })",
+    "    writeFileSync(ctx.cwd + '/out/model.txt', 'model')",
+    '  })',
+    '} }))',
+    'export default { plugins: [warmup()] }',
     '',
   ].join('\n'))
   const cli = join(root, 'packages/cli/bin/mlci.js')
   const env = { ...process.env, NO_COLOR: '1', CI: '1' }
-  for (const write of [false, true]) {
+  for (const write of [false, false, true]) {
     const r = spawnSync(process.execPath, [cli, 'build'], { cwd: dir, encoding: 'utf8', env: write ? { ...env, MLCI_WRITE_CODE_CACHE: bundles.join(delimiter) } : env })
     if (r.status !== 0) {
       // Not fatal: without the cache mlci is correct, only slower to start. Say so loudly.
