@@ -84,6 +84,39 @@ describe('CLI paper cuts a new user met', () => {
     expect(lines[gate + 1], frame).toBe('✖ pipeline')
     expect(lines[gate + 2], frame).toContain('Vetoed: accuracy dropped below live')
   })
+
+  it('`mlci build | head` closing the pipe early drops the rest of the output, not the run: it finishes with its own status', async () => {
+    const dir = testdir({
+      // Verify prints a line, waits until the reader has closed the pipe (the test writes
+      // closed.txt then), prints 200 more (EPIPE), and records that it got to the end.
+      'mlci.config.mjs': `import { existsSync, writeFileSync } from 'node:fs'
+import { setTimeout as sleep } from 'node:timers/promises'
+export default { plugins: [{ name: 'chatty', apply(mlci) {
+  mlci.hooks.verify.tapPromise('chatty', async () => {
+    console.log('first line')
+    while (!existsSync('closed.txt')) await sleep(10)
+    for (let i = 0; i < 200; i++) { console.log('line ' + i); await sleep(0) }
+    writeFileSync('finished.txt', 'yes')
+  })
+} }] }
+`,
+    })
+    const child = spawn(process.execPath, [CLI, 'build'], { cwd: dir, env: { ...process.env, NO_COLOR: '1', CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stderr = ''
+    child.stderr.on('data', (d: Buffer) => { stderr += d })
+    child.stdout.once('data', () => {
+      child.stdout.destroy() // as `head -1` does: the read end of the pipe is closed
+      writeFileSync(join(dir, 'closed.txt'), '')
+    })
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+    expect(stderr).not.toMatch(/EPIPE|Unhandled/)
+    expect(code, stderr).toBe(0)
+    expect(readFileSync(join(dir, 'finished.txt'), 'utf8')).toBe('yes')
+    // The run ended properly: its lock is released and its record says ok.
+    expect(readdirSync(join(dir, '.mlci'))).not.toContain('lock')
+    const records = readdirSync(join(dir, '.mlci', 'runs')).filter((f) => f.endsWith('.json'))
+    expect(JSON.parse(readFileSync(join(dir, '.mlci', 'runs', records[0]), 'utf8'))).toMatchObject({ status: 'ok' })
+  })
 })
 
 /** Run a shell command under a real pseudo-terminal (util-linux `script`), as a person at a terminal would. */

@@ -6,6 +6,7 @@ import { formatError } from './ui/format-error.js'
 import { commandHelp, quickAnswer } from './help.js'
 import { redactError } from './session.js'
 import { splitCommand } from './command-line.js'
+import { dropOutputWhenReaderCloses } from './closed-pipe.js'
 
 /** The only place that prints errors and exits. */
 export async function main(argv: string[]): Promise<void> {
@@ -36,6 +37,8 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = ExitCode.FAILED
   }
   process.on('beforeExit', onBeforeExit)
+  dropOutputWhenReaderCloses(process.stdout)
+  dropOutputWhenReaderCloses(process.stderr)
   const io: CommandIo = {
     stdout: process.stdout, stderr: process.stderr, env: process.env, signal: controller.signal,
     commandLine: ['mlci', ...argv].join(' '),
