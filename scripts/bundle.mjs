@@ -16,11 +16,19 @@ const banner = "import { createRequire as __mlciRequire } from 'node:module'; co
 // typescript: cosmiconfig's own TS loader would pull in the whole compiler; mlci never uses it.
 const native = ['esbuild', '@node-rs/xxhash', 'typescript']
 
-// import.meta does not exist in CommonJS: a CommonJS bundle's own URL stands in (it sits in the
-// folder its ES module bundle would).
-const importMetaUrl = {
+// The options of every CommonJS bundle. import.meta does not exist in CommonJS: a bundle's own
+// URL stands in (it sits in the folder its ES module bundle would).
+// Class and function names stay what the source says (error names, tapable hook types).
+const commonJs = {
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
   define: { 'import.meta.url': '__mlciModuleUrl' },
   banner: { js: 'var __mlciModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
+  sourcemap: 'linked',
+  keepNames: true,
+  logLevel: 'warning',
 }
 
 const plugins = readdirSync(join(root, 'plugins')).filter((name) => existsSync(join(root, 'plugins', name, 'src/index.ts')))
@@ -126,20 +134,13 @@ async function bundleCommonJs({ pkg, name, entry, external, plugins = [] }) {
     absWorkingDir: join(root, pkg),
     entryPoints: [entry],
     outfile: join(outdir, `${name}.cjs`),
-    bundle: true,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node20',
+    ...commonJs,
     external,
-    ...importMetaUrl,
     // import() of a bundled module becomes a lazy require of its part of the bundle; of a package,
     // a require from node_modules (CommonJS, or an ES module without top-level await: Node ≥ 20.19).
     // Code compiled by node:vm cannot call import() on Node 20 anyway.
     supported: { 'dynamic-import': false },
     plugins,
-    sourcemap: 'linked',
-    keepNames: true,
-    logLevel: 'warning',
   })
   asciiOnly(join(outdir, `${name}.cjs`))
   copyFileSync(join(root, 'scripts/code-cache-loader.cjs'), join(outdir, `${name}-loader.cjs`))
@@ -179,12 +180,8 @@ async function bundleCommonJsTwin(pkg, entry) {
     absWorkingDir: join(root, pkg),
     entryPoints: [`src/${entry}.ts`],
     outfile: join(root, pkg, `dist/bundle/${entry}.cjs`),
-    bundle: true,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node20',
+    ...commonJs,
     external: [...native, '@mlci/core'],
-    ...importMetaUrl,
     // What it exports is an ES module's namespace: tagged as one, so a CommonJS config sees its
     // default export as `import` would (load-config.ts, withImportSemantics).
     footer: { js: "Object.defineProperty(module.exports, Symbol.toStringTag, { value: 'Module' });" },
@@ -204,9 +201,6 @@ async function bundleCommonJsTwin(pkg, entry) {
         })
       },
     }],
-    sourcemap: 'linked',
-    keepNames: true,
-    logLevel: 'warning',
   })
   return [...lazy]
 }
