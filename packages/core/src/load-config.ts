@@ -79,8 +79,11 @@ async function loadTsConfig(configFile: string): Promise<{ module: unknown; disc
       if (!manifest.output.endsWith('.cjs') || !needsEsModule(error)) throw error
       // What CommonJS cannot carry is loaded as the ES module the config was written as (the
       // manifest remembers: the next start imports it at once).
+      const commonJs = manifest.output
       manifest = await compile(configFile, cacheDir, manifestFile, written, 'esm')
-      return { module: await loadCompiledConfig(manifest.output), discard }
+      const module = await loadCompiledConfig(manifest.output)
+      rmSync(commonJs, { force: true })
+      return { module, discard }
     }
   } catch (error) {
     // A throw in the compiled config (or a helper bundled into it) is reported at the line the
