@@ -182,8 +182,8 @@ async function bundleCommonJsTwin(pkg, entry) {
     outfile: join(root, pkg, `dist/bundle/${entry}.cjs`),
     ...commonJs,
     external: [...native, '@mlci/core'],
-    // What it exports is an ES module's namespace: tagged as one, so a CommonJS config sees its
-    // default export as `import` would (load-config.ts, withImportSemantics).
+    // What it exports is an ES module's namespace: tagged as one, so a CommonJS config and
+    // loadModuleFile see its default export as `import` would (load-config.ts, core-resolution.ts).
     footer: { js: "Object.defineProperty(module.exports, Symbol.toStringTag, { value: 'Module' });" },
     plugins: [{
       name: 'lazy-stays-esm',

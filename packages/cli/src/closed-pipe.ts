@@ -6,7 +6,8 @@
  */
 export function dropOutputWhenReaderCloses(stream: NodeJS.WriteStream): void {
   stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error
+    // A write already on its way when the stream closed reports the stream destroyed.
+    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error
     stream.write = ((_chunk: unknown, encoding?: unknown, done?: unknown) => {
       const callback = typeof encoding === 'function' ? encoding : done
       if (typeof callback === 'function') process.nextTick(callback as () => void)

@@ -1,13 +1,12 @@
 import { createHash } from './lazy-crypto.js'
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { mkdir, readFile, stat } from 'node:fs/promises'
-import { createRequire } from 'node:module'
 import { basename, dirname, join, relative, resolve, sep } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { writeFileAtomic, writeJsonAtomic } from './atomic.js'
 import { resolveConfig, type ResolvedConfig } from './config.js'
 import { ErrorCode, MlciError, errorMessage } from './errors.js'
-import { importWithCore } from './core-resolution.js'
+import { importWithCore, loadModuleFile } from './core-resolution.js'
 import { findModuleConfigQuickly, isModuleConfig } from './config-search.js'
 import { compiledConfigMapper } from './compiled-config-map.js'
 import { collectingOptionProblems } from './plugin.js'
@@ -101,11 +100,9 @@ async function loadTsConfig(configFile: string): Promise<{ module: unknown; disc
  * await cannot be CommonJS; esbuild says so when compiling, Node when a package has it.
  */
 async function loadCompiledConfig(file: string): Promise<unknown> {
-  const mod = (file.endsWith('.cjs') ? requireModule(file) : await importWithCore(pathToFileURL(file).href)) as { default?: unknown }
+  const mod = await loadModuleFile(file)
   return mod.default ?? mod
 }
-
-const requireModule = createRequire(import.meta.url)
 
 /**
  * Why a CommonJS config must be an ES module after all: a package with top-level await, or a
@@ -139,6 +136,9 @@ async function compile(configFile: string, cacheDir: string, manifestFile: strin
       logLevel: 'silent',
       absWorkingDir: dirname(configFile),
       plugins: [keepLocations(format)],
+      // CommonJS standing for an ES module: tagged as its namespace, so loadModuleFile takes its
+      // exports as they are (as it does the first-party plugins' CommonJS twins).
+      ...(format === 'cjs' ? { footer: { js: "Object.defineProperty(module.exports, Symbol.toStringTag, { value: 'Module' });" } } : {}),
     })
   } catch (error) {
     const failure = error as { errors?: import('esbuild').Message[] }
