@@ -1,7 +1,7 @@
 // A TypeScript config is compiled to CommonJS when it can be (no ES module loader at startup,
 // issue 15) and to an ES module when it must be: top-level await in the config, or in a package
 // it imports. Either way it loads once per run, and the compiled file stays in the cache.
-import { cpSync, readdirSync, writeFileSync } from 'node:fs'
+import { cpSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { runCli } from './helpers/cli.js'
@@ -98,6 +98,22 @@ describe('the compiled TS config', () => {
     expect(r.code, r.output).toBe(0)
     for (const said of ['from cjs hi', 'from esm by path']) expect(r.stdout).toContain(said)
     expect(r.stderr).toMatch(/load "[^"]*\/plugins\/rollback\/dist\/bundle\/index\.cjs"/)
+  })
+
+  it('a manifest written by another compile scheme (another mlci) is compiled again, never loaded as it is', async () => {
+    const dir = testdir({ 'mlci.config.ts': `export default { plugins: [${saying('source')}] }\n` })
+    expect((await verify(dir)).stdout).toContain('from source')
+    const manifestFile = join(dir, '.mlci/config-cache/mlci.config.ts.json')
+    const { scheme, ...older } = JSON.parse(readFileSync(manifestFile, 'utf8'))
+    expect(scheme).toEqual(expect.any(Number))
+    // Its compiled file, as an older scheme would have left it: untagged CommonJS exports (other
+    // code, so another content-hashed name).
+    const stale = older.output.replace(/\.cjs$/, '0.cjs')
+    writeFileSync(stale, `exports.__esModule = true\nexports.default = { plugins: [${saying('stale').replace(': any', '')}] }\n`)
+    writeFileSync(manifestFile, JSON.stringify({ ...older, output: stale }))
+    const r = await verify(dir)
+    expect(r.stdout).toContain('from source')
+    expect(r.stdout).not.toContain('from stale')
   })
 
   it('a project copied with its cache compiles its own config, never the other copy\'s', async () => {

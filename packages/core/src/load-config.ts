@@ -20,7 +20,15 @@ export const SEARCH_PLACES = [
   '.mlcirc', '.mlcirc.json', '.mlcirc.yaml', '.mlcirc.yml',
 ]
 
+/**
+ * How configs are compiled; a manifest written by another scheme is compiled again (an
+ * upgrade of mlci must not load a compiled file by rules it was not written for).
+ * 2: CommonJS tagged as an ES module namespace, `__toESM` with import semantics.
+ */
+const COMPILE_SCHEME = 2
+
 interface CompiledManifest {
+  scheme: number
   inputs: { path: string; mtimeMs: number; size: number }[]
   output: string
 }
@@ -68,8 +76,9 @@ async function loadTsConfig(configFile: string): Promise<{ module: unknown; disc
   const manifestFile = join(cacheDir, `${basename(configFile)}.json`)
   let manifest = readManifest(manifestFile)
   const written: string[] = []
-  // A manifest copied with the project (cp -r, a CI cache) names the other copy's files: compile again.
-  if (!manifest || !manifest.inputs.some((input) => input.path === configFile) || !fresh(manifest)) manifest = await compile(configFile, cacheDir, manifestFile, written, 'cjs')
+  // Compile again for a manifest of another scheme, or one copied with the project (cp -r, a CI
+  // cache), which names the other copy's files.
+  if (manifest?.scheme !== COMPILE_SCHEME || !manifest.inputs.some((input) => input.path === configFile) || !fresh(manifest)) manifest = await compile(configFile, cacheDir, manifestFile, written, 'cjs')
   const discard = () => { for (const path of written.reverse()) rmSync(path, { recursive: true, force: true }) }
   try {
     try {
@@ -167,7 +176,7 @@ async function compile(configFile: string, cacheDir: string, manifestFile: strin
     const s = await stat(path)
     return { path, mtimeMs: s.mtimeMs, size: s.size }
   }))
-  const manifest: CompiledManifest = { inputs, output }
+  const manifest: CompiledManifest = { scheme: COMPILE_SCHEME, inputs, output }
   await writeJsonAtomic(manifestFile, manifest, { durable: false })
   written.push(manifestFile) // a missing manifest only means the next load compiles again
   return manifest
