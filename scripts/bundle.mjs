@@ -31,6 +31,48 @@ const commonJs = {
   logLevel: 'warning',
 }
 
+// Built-ins a no-op build never uses, whose loading is a measurable part of its start
+// (node:fs/promises alone pulls in readline, fs watchers and the Dir API: ~11 M instructions,
+// against ~125 M for all of a no-op build over `node -e 0`). Inside the CommonJS bundles each
+// becomes a module whose functions require the real one on their first call; esbuild keeps only
+// the names a bundle imports. Only modules of plain functions are listed: a wrapper cannot stand
+// for a class someone extends (stream), nor carry util.promisify.custom (child_process.execFile).
+const LAZY_BUILTINS = ['fs/promises', 'timers/promises']
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(build) {
+    const filter = new RegExp(`^(node:)?(${LAZY_BUILTINS.map((b) => b.replace('/', '\\/')).join('|')})$`)
+    build.onResolve({ filter }, (args) => args.namespace === 'lazy-builtin'
+      ? { path: args.path, external: true } // the wrappers' own require of the real module
+      : { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' })
+    build.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => {
+      const id = JSON.stringify(`node:${args.path}`)
+      const real = createRequire(import.meta.url)(`node:${args.path}`)
+      const names = Object.keys(real).filter((n) => n !== 'default' && /^[A-Za-z_$][\w$]*$/.test(n))
+      return {
+        loader: 'js',
+        contents: [
+          `let loaded; const load = () => (loaded ??= require(${id}))`,
+          // A value that is not a function (os.EOL, fs/promises' constants) is read when the
+          // bundle starts, if the bundle uses it at all.
+          ...names.map((n) => typeof real[n] === 'function'
+            ? `export function ${n}() { return load().${n}.apply(this, arguments) }`
+            : `export const ${n} = /* @__PURE__ */ (() => load().${n})()`),
+          `export default /* @__PURE__ */ (() => load())()`,
+          '',
+        ].join('\n'),
+      }
+    })
+  },
+}
+
+// The core a process runs registers itself under this key (the core bundle's footer; the first
+// core loaded keeps it), and first-party plugin twins and compiled configs take `@mlci/core`
+// from there: one instance for everyone, found without resolving the package again.
+// packages/core/src/load-config.ts uses the same key.
+const RUNNING_CORE = 'globalThis[Symbol.for("@mlci/core")]'
+const runningCore = (specifier) => (specifier === '@mlci/core' ? `(${RUNNING_CORE} ?? require("@mlci/core"))` : undefined)
+
 const plugins = readdirSync(join(root, 'plugins')).filter((name) => existsSync(join(root, 'plugins', name, 'src/index.ts')))
 
 // The CLI and core are CommonJS bundles run from V8's code cache (bundleCommonJs), and each
@@ -93,6 +135,7 @@ await bundleCommonJs({
   name: 'core',
   entry: 'src/index.ts',
   external: [...native, '@aws-sdk/client-s3', '@aws-sdk/lib-storage', 'pg', 'cosmiconfig', 'semver'],
+  footer: `if (!${RUNNING_CORE}) Object.defineProperty(globalThis, Symbol.for("@mlci/core"), { value: module.exports });`,
   // Code compiled by node:vm cannot call import() on Node 20: plugins and configs are imported
   // from a small CommonJS module Node loads itself (src/dynamic-import.ts says the same).
   plugins: [{
@@ -118,7 +161,11 @@ await bundleCommonJs({
       build.onResolve({ filter: /^@mlci\/core\/package-version$/ }, () => ({ path: join(root, 'packages/core/src/package-version.ts') }))
     },
   }],
+  // Its two packages are required through package-require.cjs (read there why).
+  banner: `${commonJs.banner.js}\nvar __mlciRequirePackage = (specifier) => require("./package-require.cjs").requirePackage(specifier, __dirname);`,
+  requires: (specifier) => (specifier === '@mlci/core' || specifier === '@mlci/plugin-report/plugins' ? `__mlciRequirePackage("${specifier}")` : undefined),
 })
+copyFileSync(join(root, 'scripts/package-require.cjs'), join(root, 'packages/cli/dist/bundle/package-require.cjs'))
 await writeCodeCache()
 
 /**
@@ -128,20 +175,23 @@ await writeCodeCache()
  * instead. package.json sends `require` to the loader and `import` to the facade: both get the
  * loader's one module, so configs, plugins and the CLI share one instance.
  */
-async function bundleCommonJs({ pkg, name, entry, external, plugins = [] }) {
+async function bundleCommonJs({ pkg, name, entry, external, plugins = [], banner = commonJs.banner.js, footer = '', requires }) {
   const outdir = join(root, pkg, 'dist/bundle')
   await esbuild.build({
     absWorkingDir: join(root, pkg),
     entryPoints: [entry],
     outfile: join(outdir, `${name}.cjs`),
     ...commonJs,
+    banner: { js: banner },
+    footer: { js: footer },
     external,
     // import() of a bundled module becomes a lazy require of its part of the bundle; of a package,
     // a require from node_modules (CommonJS, or an ES module without top-level await: Node ≥ 20.19).
     // Code compiled by node:vm cannot call import() on Node 20 anyway.
     supported: { 'dynamic-import': false },
-    plugins,
+    plugins: [lazyBuiltins, ...plugins],
   })
+  if (requires) replaceRequires(join(outdir, `${name}.cjs`), requires)
   asciiOnly(join(outdir, `${name}.cjs`))
   copyFileSync(join(root, 'scripts/code-cache-loader.cjs'), join(outdir, `${name}-loader.cjs`))
   const names = Object.keys(createRequire(import.meta.url)(join(outdir, `${name}.cjs`))).filter((n) => n !== 'default' && n !== '__esModule')
@@ -154,6 +204,17 @@ async function bundleCommonJs({ pkg, name, entry, external, plugins = [] }) {
     '',
   ].join('\n'))
 }
+
+/**
+ * Rewrite a bundle's `require("<external package>")` calls (esbuild writes each exactly so):
+ * `replacement(specifier)` returns the expression to use instead, or undefined to keep the call.
+ */
+function replaceRequires(file, replacement) {
+  const text = readFileSync(file, 'utf8')
+  const out = text.replace(/\brequire\("([^"]+)"\)/g, (call, specifier) => replacement(specifier) ?? call)
+  if (out !== text) writeFileSync(file, out)
+}
+
 
 /**
  * esbuild escapes non-ASCII characters in code but keeps them in the comments it keeps (and in
@@ -185,7 +246,7 @@ async function bundleCommonJsTwin(pkg, entry) {
     // What it exports is an ES module's namespace: tagged as one, so a CommonJS config and
     // loadModuleFile see its default export as `import` would (load-config.ts, core-resolution.ts).
     footer: { js: "Object.defineProperty(module.exports, Symbol.toStringTag, { value: 'Module' });" },
-    plugins: [{
+    plugins: [lazyBuiltins, {
       name: 'lazy-stays-esm',
       setup(build) {
         build.onResolve({ filter: /.*/, namespace: 'file' }, (args) => {
@@ -202,6 +263,7 @@ async function bundleCommonJsTwin(pkg, entry) {
       },
     }],
   })
+  replaceRequires(join(root, pkg, `dist/bundle/${entry}.cjs`), runningCore)
   return [...lazy]
 }
 

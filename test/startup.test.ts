@@ -73,6 +73,28 @@ describe('startup loads only what the command uses', () => {
     }
   })
 
+  it('mlci finds its own packages without Node\'s package "exports" resolver: the CLI\'s, the report plugin\'s and the config\'s @mlci/core is the running core', async () => {
+    const dir = testdir({
+      'mlci.config.ts': [
+        "import { definePlugin } from '@mlci/core'",
+        "import * as core from '@mlci/core'",
+        "console.log('running core', core.definePlugin === (globalThis as any)[Symbol.for('@mlci/core')].definePlugin)",
+        "export default { plugins: [definePlugin(() => ({ name: 'say', apply(mlci) { mlci.hooks.verify.tapPromise('say', async () => { console.log('from ts') }) } }))()] }",
+        '',
+      ].join('\n'),
+    })
+    for (const run of ['compiles', 'cached']) {
+      const r = await runCli(['build', '--only', 'verify'], { cwd: dir, env: { NODE_DEBUG: 'module' } })
+      expect(r.code, `${run}: ${r.output}`).toBe(0)
+      expect(r.stdout).toContain('running core true')
+      expect(r.stdout).toContain('from ts')
+      // NODE_DEBUG=module says "looking for "<name>"" for each package required by name.
+      expect(r.stderr.match(/looking for "@mlci\/[^"]*"/g) ?? [], run).toEqual([])
+      expect(loadedCore(r.stderr), run).toBe(true)
+      expect(required(r.stderr).some((m) => m.endsWith('/plugins/report/dist/bundle/plugins.cjs')), run).toBe(true)
+    }
+  })
+
   it('first-party plugins imported by a TS config load as CommonJS twins, and work as the ES modules did', async () => {
     const dir = testdir({
       'mlci.config.ts': [

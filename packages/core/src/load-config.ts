@@ -6,7 +6,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { writeFileAtomic, writeJsonAtomic } from './atomic.js'
 import { resolveConfig, type ResolvedConfig } from './config.js'
 import { ErrorCode, MlciError, errorMessage } from './errors.js'
-import { importWithCore, loadModuleFile } from './core-resolution.js'
+import { importWithCore, loadModuleFile, missingPackage } from './core-resolution.js'
 import { findModuleConfigQuickly, isModuleConfig } from './config-search.js'
 import { compiledConfigMapper } from './compiled-config-map.js'
 import { collectingOptionProblems } from './plugin.js'
@@ -24,8 +24,9 @@ export const SEARCH_PLACES = [
  * How configs are compiled; a manifest written by another scheme is compiled again (an
  * upgrade of mlci must not load a compiled file by rules it was not written for).
  * 2: CommonJS tagged as an ES module namespace, `__toESM` with import semantics.
+ * 3: and `@mlci/core` is the core running the config.
  */
-const COMPILE_SCHEME = 2
+const COMPILE_SCHEME = 3
 
 interface CompiledManifest {
   scheme: number
@@ -122,7 +123,9 @@ function needsEsModule(error: unknown): boolean {
   const e = error as { code?: string; message?: string } | undefined
   if (e?.code === 'ERR_REQUIRE_ASYNC_MODULE' || e?.code === 'ERR_REQUIRE_ESM') return true
   const missing = e?.code === 'MODULE_NOT_FOUND' ? /Cannot find module '([^']+)'/.exec(e.message ?? '')?.[1] : undefined
-  return missing !== undefined && !missing.startsWith('.') && !missing.startsWith('/')
+  // An ES module the config imports by path (required, Node ≥ 20.19) whose own import of a
+  // package failed says so in the ES module loader's words.
+  return (missing !== undefined && !missing.startsWith('.') && !missing.startsWith('/')) || missingPackage(error) !== undefined
 }
 
 /** Compile into the cache; `written` gets each path created (the first new folder, files). */
@@ -163,7 +166,7 @@ async function compile(configFile: string, cacheDir: string, manifestFile: strin
     }
     throw new MlciError(ErrorCode.CONFIG_LOAD, `Could not compile ${configFile}: ${errorMessage(error)}`, { cause: error })
   }
-  const code = format === 'cjs' ? withImportSemantics(result.outputFiles[0].text) : result.outputFiles[0].text
+  const code = format === 'cjs' ? withRunningCore(withImportSemantics(result.outputFiles[0].text)) : result.outputFiles[0].text
   const output = join(cacheDir, `${basename(configFile)}.${createHash('sha256').update(code).digest('hex').slice(0, 16)}.${format === 'cjs' ? 'cjs' : 'mjs'}`)
   const firstNewDir = await mkdir(cacheDir, { recursive: true })
   if (firstNewDir) written.push(firstNewDir)
@@ -194,6 +197,18 @@ function withImportSemantics(code: string): string {
   const helper = 'var __toESM = '
   if (!code.includes(helper)) return code
   return code.replace(helper, "var __toESM = (mod, isNodeMode, target) => mod?.[Symbol.toStringTag] === 'Module' ? mod : __esbuildToESM(mod, 1, target); var __esbuildToESM = ")
+}
+
+/**
+ * `@mlci/core` in a CommonJS config is the core running it, which registered itself when it
+ * loaded (the core bundle's footer, scripts/bundle.mjs): the one instance mlci uses, found
+ * without resolving the package again (Node resolves package "exports" with its ES module
+ * resolver, ~4 % of a no-op build), and there even where the project has no @mlci/core
+ * installed (a global mlci). Without a registered core (core's sources run directly, as in
+ * mlci's unit tests) the package is required as before.
+ */
+function withRunningCore(code: string): string {
+  return code.replaceAll('require("@mlci/core")', '(globalThis[Symbol.for("@mlci/core")] ?? require("@mlci/core"))')
 }
 
 const RESOLVING = Symbol('mlci.resolving')

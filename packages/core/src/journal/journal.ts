@@ -1,5 +1,6 @@
 import { randomBytes } from '../lazy-crypto.js'
-import { appendFile, mkdir, open, readFile, rename, stat, type FileHandle } from 'node:fs/promises'
+import { appendFile, mkdir, open, readFile, rename, type FileHandle } from 'node:fs/promises'
+import { readText, statOf } from '../fs-light.js'
 import { dirname, join } from 'node:path'
 import { writeFileAtomic } from '../atomic.js'
 import { namingPath } from '../disk-error.js'
@@ -139,7 +140,7 @@ export class Journal extends JournalLog {
   async scan(): Promise<JournalScan> {
     let text: string
     try {
-      text = await readFile(this.file, 'utf8')
+      text = await readText(this.file)
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { entries: [], problems: [] }
       throw error
@@ -188,7 +189,7 @@ export class Journal extends JournalLog {
 
   /** Move a large journal aside when nothing in it is pending (keeps reads fast). */
   async rotate(): Promise<boolean> {
-    const size = await stat(this.file).then((s) => s.size, () => 0)
+    const size = await statOf(this.file).then((s) => s.size, () => 0)
     if (size < ROTATE_BYTES || (await this.pending()).length) return false
     await rename(this.file, `${this.file}.1`)
     return true
