@@ -22,6 +22,9 @@ export interface FindFilesOptions {
 }
 
 
+// One options object for every stat call of a walk, not one per file.
+const NO_THROW = { throwIfNoEntry: false } as const
+
 /**
  * Call `onFile` for each file matching `patterns`, in walk order, with its path relative to
  * `cwd` (POSIX) and its stats. Walks only from each glob's static base, synchronously: at
@@ -70,7 +73,7 @@ export function walkFiles(options: FindFilesOptions, onFile: (path: string, rel:
       } else if ((entry.isFile() || entry.isSymbolicLink()) && (all || wanted(abs, childRel))) {
         // Match first, stat after. Symlinks count by their target's content; links to folders
         // are not followed (cycles).
-        const stats = statSync(abs, { throwIfNoEntry: false })
+        const stats = statSync(abs, NO_THROW)
         if (stats?.isFile()) onFile(abs, childRel, stats)
       }
     }
