@@ -180,4 +180,38 @@ describe('StatCache', () => {
     expect(again.lookup('a.txt', statSync(join(dir, 'a.txt')))).toBe(changed)
     expect(again.lookup('c.txt', statSync(join(dir, 'c.txt')))).toBe(hashes[2])
   })
+
+  it('answers lookups in any order, after forgetting and re-adding keys, as in stored order', async () => {
+    const names = ['a.txt', 'b.txt', 'c.txt', 'd.txt']
+    const dir = tree(Object.fromEntries(names.map((f, i) => [f, `content ${i}`])))
+    for (const f of names) age(join(dir, f))
+    const cacheFile = join(dir, 'stat-cache.bin')
+    const first = StatCache.load(cacheFile)
+    for (const f of names) await first.hash(f, join(dir, f), statSync(join(dir, f)))
+    first.save()
+    const stat = (f: string) => statSync(join(dir, f))
+    const expected = (f: string) => hashBytes(`content ${names.indexOf(f)}`)
+    // Stored order, then out of order, then a name never stored, then stored order again.
+    const cache = StatCache.load(cacheFile)
+    for (const f of ['a.txt', 'b.txt', 'd.txt', 'a.txt', 'c.txt', 'nope.txt', 'b.txt', 'c.txt', 'd.txt']) {
+      expect(cache.lookup(f, stat(f === 'nope.txt' ? 'a.txt' : f)), f).toBe(f === 'nope.txt' ? undefined : expected(f))
+    }
+    // A forgotten key is unknown even where the next stored row is its own.
+    const forgetting = StatCache.load(cacheFile)
+    expect(forgetting.lookup('a.txt', stat('a.txt'))).toBe(expected('a.txt'))
+    forgetting.forget('b.txt')
+    expect(forgetting.lookup('b.txt', stat('b.txt'))).toBeUndefined()
+    expect(forgetting.lookup('c.txt', stat('c.txt'))).toBe(expected('c.txt'))
+    // Re-added with a new content, it is found by its new row, in order or not.
+    writeFileSync(join(dir, 'b.txt'), 'content new')
+    age(join(dir, 'b.txt'))
+    await forgetting.hash('b.txt', join(dir, 'b.txt'), stat('b.txt'))
+    expect(forgetting.lookup('b.txt', stat('b.txt'))).toBe(hashBytes('content new'))
+    expect(forgetting.keys()).toEqual(['a.txt', 'c.txt', 'd.txt', 'b.txt'])
+    // A lookup with another stat never answers, wherever the cursor is.
+    const other = StatCache.load(cacheFile)
+    expect(other.lookup('a.txt', { ...stat('a.txt'), size: 1 })).toBeUndefined()
+    expect(other.lookup('b.txt', stat('b.txt'))).toBeUndefined() // rewritten since that file was saved
+    expect(other.lookup('c.txt', stat('c.txt'))).toBe(expected('c.txt'))
+  })
 })
