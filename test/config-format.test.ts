@@ -2,7 +2,7 @@
 // issue 15) and to an ES module when it must be: top-level await in the config, or in a package
 // it imports. Either way it loads once per run, and the compiled file stays in the cache.
 import { cpSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { runCli } from './helpers/cli.js'
 import { testdir } from './helpers/testdir.js'
@@ -114,6 +114,27 @@ describe('the compiled TS config', () => {
     const r = await verify(dir)
     expect(r.stdout).toContain('from source')
     expect(r.stdout).not.toContain('from stale')
+  })
+
+  it('keeps the compiled file in use and the one before it, no older ones, through edits', async () => {
+    const dir = testdir({ 'mlci.config.ts': `export default { plugins: [${saying('v0')}] }\n` })
+    expect((await verify(dir)).stdout).toContain('from v0')
+    const inUse = () => basename(JSON.parse(readFileSync(join(dir, '.mlci/config-cache/mlci.config.ts.json'), 'utf8')).output)
+    expect(compiled(dir)).toEqual([inUse()])
+    let before = inUse()
+    for (const v of ['v1', 'v2', 'v3']) {
+      writeFileSync(join(dir, 'mlci.config.ts'), `export default { plugins: [${saying(v)}] }\n`)
+      expect((await verify(dir)).stdout).toContain(`from ${v}`)
+      // The new file, and the one it replaced (a build started a moment earlier may load it).
+      expect(compiled(dir).sort(), v).toEqual([before, inUse()].sort())
+      before = inUse()
+    }
+    // A config that fails validation leaves the files as they were.
+    const files = compiled(dir).sort()
+    writeFileSync(join(dir, 'mlci.config.ts'), 'export default { plugins: [{ name: 42 }] }\n')
+    const bad = await runCli(['build', '--only', 'verify'], { cwd: dir })
+    expect(bad.code, bad.output).toBe(2)
+    expect(compiled(dir).sort()).toEqual(files)
   })
 
   it('a project copied with its cache compiles its own config, never the other copy\'s', async () => {

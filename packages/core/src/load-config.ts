@@ -1,5 +1,5 @@
 import { createHash } from './lazy-crypto.js'
-import { existsSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { mkdir, readFile, stat } from 'node:fs/promises'
 import { basename, dirname, join, relative, resolve, sep } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -70,20 +70,23 @@ export async function loadTsConfigModule(configFile: string): Promise<unknown> {
 
 /**
  * The module, and `discard()` to remove what this load wrote to the cache: a config that then
- * fails (throws while loading, or fails validation) leaves the project as it found it.
+ * fails (throws while loading, or fails validation) leaves the project as it found it. `keep()`,
+ * once the config is valid, removes the compiled files this one replaced.
  */
-async function loadTsConfig(configFile: string): Promise<{ module: unknown; discard: () => void }> {
+async function loadTsConfig(configFile: string): Promise<{ module: unknown; discard: () => void; keep: () => void }> {
   const cacheDir = cacheDirFor(configFile)
   const manifestFile = join(cacheDir, `${basename(configFile)}.json`)
   let manifest = readManifest(manifestFile)
+  const previous = manifest
   const written: string[] = []
   // Compile again for a manifest of another scheme, or one copied with the project (cp -r, a CI
   // cache), which names the other copy's files.
   if (manifest?.scheme !== COMPILE_SCHEME || !manifest.inputs.some((input) => input.path === configFile) || !fresh(manifest)) manifest = await compile(configFile, cacheDir, manifestFile, written, 'cjs')
   const discard = () => { for (const path of written.reverse()) rmSync(path, { recursive: true, force: true }) }
+  const keep = () => { if (written.length) removeReplacedOutputs(cacheDir, configFile, [manifest!.output, previous?.output]) }
   try {
     try {
-      return { module: await loadCompiledConfig(manifest.output), discard }
+      return { module: await loadCompiledConfig(manifest.output), discard, keep }
     } catch (error) {
       if (!manifest.output.endsWith('.cjs') || !needsEsModule(error)) throw error
       // What CommonJS cannot carry is loaded as the ES module the config was written as (the
@@ -92,7 +95,7 @@ async function loadTsConfig(configFile: string): Promise<{ module: unknown; disc
       manifest = await compile(configFile, cacheDir, manifestFile, written, 'esm')
       const module = await loadCompiledConfig(manifest.output)
       rmSync(commonJs, { force: true })
-      return { module, discard }
+      return { module, discard, keep }
     }
   } catch (error) {
     // A throw in the compiled config (or a helper bundled into it) is reported at the line the
@@ -100,6 +103,25 @@ async function loadTsConfig(configFile: string): Promise<{ module: unknown; disc
     const reported = configLoadError(configFile, error, manifest.output)
     discard()
     throw reported
+  }
+}
+
+/**
+ * Each compile writes `<config>.<hash of the code>.cjs|mjs`; once a new one is in use, the older
+ * ones (earlier edits, earlier compile schemes) go — all but `kept`: the new one, and the one
+ * the manifest named before, which a build started a moment ago (another terminal, `mlci watch`)
+ * may be about to load. Only this config's compiled files in its own cache folder, and never a
+ * failure: it is tidying.
+ */
+function removeReplacedOutputs(cacheDir: string, configFile: string, kept: (string | undefined)[]): void {
+  const prefix = `${basename(configFile)}.`
+  try {
+    for (const name of readdirSync(cacheDir)) {
+      const path = join(cacheDir, name)
+      if (!kept.includes(path) && name.startsWith(prefix) && /^[0-9a-f]{16}\.[cm]js$/.test(name.slice(prefix.length))) rmSync(path, { force: true })
+    }
+  } catch {
+    // an unreadable cache folder: the next compile tries again
   }
 }
 
@@ -336,6 +358,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Promise<ResolvedCon
 async function load(options: LoadConfigOptions): Promise<ResolvedConfig> {
   const cwd = resolve(options.cwd ?? process.cwd())
   let discard: (() => void) | undefined
+  let keep: (() => void) | undefined
   let found: { config: unknown; filepath: string; isEmpty?: boolean } | null
   try {
     const file = options.file && resolve(cwd, options.file)
@@ -350,7 +373,7 @@ async function load(options: LoadConfigOptions): Promise<ResolvedConfig> {
       found = file ? explorer.load(file) : explorer.search(cwd)
     }
     const module = (found?.config as Record<symbol, string> | undefined)?.[DEFERRED]
-    if (found && module && /\.[mc]?ts$/.test(module)) ({ module: found.config, discard } = await loadTsConfig(module))
+    if (found && module && /\.[mc]?ts$/.test(module)) ({ module: found.config, discard, keep } = await loadTsConfig(module))
     else if (found && module) found.config = await loadJsModule(module)
   } catch (error) {
     if (MlciError.is(error)) throw error
@@ -367,7 +390,9 @@ async function load(options: LoadConfigOptions): Promise<ResolvedConfig> {
   try {
     let raw = found.config
     if (typeof raw === 'function') raw = await (raw as () => unknown)()
-    return await resolveConfig(raw ?? {}, found.filepath, dirname(found.filepath))
+    const resolved = await resolveConfig(raw ?? {}, found.filepath, dirname(found.filepath))
+    keep?.()
+    return resolved
   } catch (error) {
     discard?.()
     throw error
