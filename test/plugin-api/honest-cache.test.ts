@@ -44,6 +44,35 @@ describe('honest caching', () => {
     }
   })
 
+  it('a plugin defined in the config itself: editing a JavaScript helper it imports by path re-runs its phase (TS, ES module and top-level await configs)', async () => {
+    for (const [config, file] of [['ts', 'mlci.config.ts'], ['mjs', 'mlci.config.mjs'], ['top-level await (compiled as an ES module)', 'mlci.config.ts']]) {
+      const dir = testdir({
+        'helper.mjs': lib(1),
+        [file]: [
+          "import { definePlugin } from '@mlci/core'",
+          "import { train } from './helper.mjs'",
+          config.startsWith('top-level') ? 'await Promise.resolve()' : '',
+          "const inline = definePlugin(() => ({ name: 'inline', version: '1.0.0', apply(mlci) {",
+          "  mlci.declare({ phase: 'train', inputs: ['data.csv'] })",
+          "  mlci.hooks.train.tapPromise('inline', async (ctx) => { ctx.log.info('inline trained ' + train()) })",
+          '} }))',
+          'export default { plugins: [inline()] }',
+          '',
+        ].join('\n'),
+        'data.csv': 'x\n1\n',
+      })
+      const first = await runCli(['build'], { cwd: dir })
+      expect(first.code, first.output).toBe(0)
+      expect(first.stdout, config).toContain('inline trained 1')
+      const again = await runCli(['build'], { cwd: dir })
+      expect(again.stdout, config).toMatch(/\[train\] ↺ cached/)
+      writeFileSync(join(dir, 'helper.mjs'), lib(2))
+      const edited = await runCli(['build'], { cwd: dir })
+      expect(edited.code, edited.output).toBe(0)
+      expect(edited.stdout, config).toContain('inline trained 2')
+    }
+  })
+
   it('an absolute input outside the project is hashed: changing it re-runs the phase', async () => {
     const shared = mkdtempSync(join(tmpdir(), 'mlci-shared-data-'))
     outside.push(shared)

@@ -12,7 +12,7 @@ import type { LoadedPlugin } from '../config.js'
  *   like a workspace link): `version` (the package name is the key), as a publish changes it;
  * - loaded by path (a file next to the config, a plugin developed in its own folder, the
  *   monorepo's own plugins): `code:<hash>` of its module graph — the module and every module it
- *   imports by relative path, transitively. Bare imports (packages) are not followed: they are
+ *   imports by path (relative, or absolute as in a compiled config), transitively. Bare imports (packages) are not followed: they are
  *   versioned by their own package.json.
  * - no known module (an object literal in the config, a factory not made by definePlugin): the
  *   version alone; docs/plugins.md says so.
@@ -74,7 +74,9 @@ function moduleFile(loaded: LoadedPlugin): string | undefined {
 /** Memo per file stamp: several phases (and `mlci watch` cycles) ask for the same graph. */
 const memo = new Map<string, { stamp: string; text: string }>()
 
-const IMPORT = /(?:\bfrom\s*|\bimport\s*\(?\s*|\bexport\s*\*\s*from\s*|\brequire\s*\(\s*)(['"])(\.{1,2}\/[^'"]+)\1/g
+// Relative specifiers, and the absolute paths and file: URLs a compiled config (load-config.ts)
+// has for the JavaScript modules it imports by path: an inline plugin's helper is its code too.
+const IMPORT = /(?:\bfrom\s*|\bimport\s*\(?\s*|\bexport\s*\*\s*from\s*|\brequire\s*\(\s*)(['"])(\.{1,2}\/[^'"]+|\/[^'"]+|file:\/\/[^'"]+)\1/g
 const EXTENSIONS = ['', '.js', '.mjs', '.cjs', '.ts', '.mts', '/index.js', '/index.ts']
 
 /** sha256 over every module of the graph (path relative to the entry's folder + content), or undefined when unreadable. */
@@ -96,7 +98,7 @@ export function moduleGraphHash(entry: string): string | undefined {
     }
     seen.set(file, text)
     for (const match of text.matchAll(IMPORT)) {
-      const target = resolveRelative(dirname(file), match[2])
+      const target = resolveRelative(dirname(file), match[2].startsWith('file:') ? fileURLToPath(match[2]) : match[2])
       if (target && !seen.has(target)) queue.push(target)
     }
   }
