@@ -70,6 +70,20 @@ describe('the compiled TS config', () => {
     expect(compiled(dir)).toEqual([expect.stringMatching(/\.mjs$/)])
   })
 
+  it('with import.meta.resolve (import.meta beyond url, filename, dirname) in a file it bundles it is an ES module', async () => {
+    const dir = testdir({
+      'x.mjs': 'export const x = 1\n',
+      'helpers/where.ts': "export const found = import.meta.resolve('../x.mjs').endsWith('/x.mjs')\n",
+      'mlci.config.ts': `import { found } from './helpers/where'\nconsole.log('resolved', found, import.meta.resolve('./x.mjs').endsWith('/x.mjs'))\nexport default { plugins: [${saying('meta')}] }\n`,
+    })
+    for (let i = 0; i < 2; i++) {
+      const r = await verify(dir)
+      expect(r.stdout).toContain('resolved true true')
+      expect(r.stdout).toContain('from meta')
+    }
+    expect(compiled(dir)).toEqual([expect.stringMatching(/\.mjs$/)])
+  })
+
   it('importing a package with top-level await it becomes an ES module once, and the next start imports that at once', async () => {
     const dir = testdir({
       'node_modules/tla-pkg/package.json': JSON.stringify({ name: 'tla-pkg', type: 'module', exports: './index.js' }),

@@ -188,6 +188,9 @@ async function compile(configFile: string, cacheDir: string, manifestFile: strin
     }
     throw new MlciError(ErrorCode.CONFIG_LOAD, `Could not compile ${configFile}: ${errorMessage(error)}`, { cause: error })
   }
+  // import.meta beyond url/filename/dirname (replaced in keepLocations), e.g. import.meta.resolve,
+  // exists only in an ES module: esbuild would leave an empty object in CommonJS.
+  if (format === 'cjs' && result.warnings.some((w) => w.id === 'empty-import-meta')) return compile(configFile, cacheDir, manifestFile, written, 'esm')
   const code = format === 'cjs' ? withRunningCore(withImportSemantics(result.outputFiles[0].text)) : result.outputFiles[0].text
   const output = join(cacheDir, `${basename(configFile)}.${createHash('sha256').update(code).digest('hex').slice(0, 16)}.${format === 'cjs' ? 'cjs' : 'mjs'}`)
   const firstNewDir = await mkdir(cacheDir, { recursive: true })
