@@ -1,5 +1,5 @@
 // A TypeScript config is compiled to CommonJS when it can be (no ES module loader at startup,
-// issue 15) and to an ES module when it must be: top-level await in the config, or in a package
+// issue 15) and to an ES module when it must be: top-level await or import.meta.resolve in the config, or top-level await in a package
 // it imports. Either way it loads once per run, and the compiled file stays in the cache.
 import { cpSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
