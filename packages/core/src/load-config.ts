@@ -228,7 +228,8 @@ function withImportSemantics(code: string): string {
  * `@mlci/core` in a CommonJS config is the core running it, which registered itself when it
  * loaded (the core bundle's footer, scripts/bundle.mjs): the one instance mlci uses, found
  * without resolving the package again (Node resolves package "exports" with its ES module
- * resolver, ~4 % of a no-op build), and there even where the project has no @mlci/core
+ * resolver, whose first use costs ~12 M instructions, ~6 % of a no-op build; the CLI avoids it
+ * too, scripts/package-require.cjs), and there even where the project has no @mlci/core
  * installed (a global mlci). Without a registered core (core's sources run directly, as in
  * mlci's unit tests) the package is required as before.
  */
