@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { existsSync, readdirSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { runCli } from '../helpers/cli.js'
@@ -40,10 +40,18 @@ function hostileProject(port: number, path: string): string {
   return dir
 }
 
-/** Every file under `dir`'s parent that the test's hostile path could have reached, by name. */
+/**
+ * Where the hostile path (`out/` then `..` after `..`, then a folder of that unique name) could
+ * have landed outside `dir`: a folder of that name in any folder above it, up to the root. Not a
+ * recursive scan of the shared tests folder, which other test files fill and empty meanwhile
+ * (that raced: ENOENT on a folder removed mid-scan).
+ */
 function escaped(dir: string, name: string): string[] {
-  const parent = dirname(dir)
-  return readdirSync(parent, { recursive: true }).map(String).filter((p) => p.includes(name))
+  const found: string[] = []
+  for (let above = dirname(dir); ; above = dirname(above)) {
+    if (existsSync(join(above, name))) found.push(join(above, name))
+    if (dirname(above) === above) return found
+  }
 }
 
 describe('paths from config and records stay inside the project', () => {
