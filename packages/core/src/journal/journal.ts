@@ -1,6 +1,6 @@
-import { randomBytes } from '../lazy-crypto.js'
+import { randomBytes } from 'node:crypto'
+import { readFileSync, statSync } from 'node:fs'
 import { appendFile, mkdir, open, readFile, rename, type FileHandle } from 'node:fs/promises'
-import { readText, statOf } from '../fs-light.js'
 import { dirname, join } from 'node:path'
 import { writeFileAtomic } from '../atomic.js'
 import { namingPath } from '../disk-error.js'
@@ -140,7 +140,9 @@ export class Journal extends JournalLog {
   async scan(): Promise<JournalScan> {
     let text: string
     try {
-      text = await readText(this.file)
+      // Synchronous, as for the other small state files read on every build (a journal is
+      // rotated at 512 KiB): node:fs/promises would load on every start only for this read.
+      text = readFileSync(this.file, 'utf8')
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { entries: [], problems: [] }
       throw error
@@ -189,7 +191,12 @@ export class Journal extends JournalLog {
 
   /** Move a large journal aside when nothing in it is pending (keeps reads fast). */
   async rotate(): Promise<boolean> {
-    const size = await statOf(this.file).then((s) => s.size, () => 0)
+    let size = 0
+    try {
+      size = statSync(this.file).size
+    } catch {
+      // no journal yet, or unreadable: nothing to move aside
+    }
     if (size < ROTATE_BYTES || (await this.pending()).length) return false
     await rename(this.file, `${this.file}.1`)
     return true
