@@ -8,6 +8,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync,
 import { createRequire } from 'node:module'
 import { delimiter, dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 // Bundled CommonJS dependencies call require(); give ESM output a real one.
@@ -32,12 +33,13 @@ const commonJs = {
 }
 
 // Built-ins a no-op build never uses, whose loading is a measurable part of its start
-// (node:fs/promises alone pulls in readline, fs watchers and the Dir API: ~11 M instructions,
-// against ~125 M for all of a no-op build over `node -e 0`). Inside the CommonJS bundles each
-// becomes a module whose functions require the real one on their first call; esbuild keeps only
-// the names a bundle imports. Only modules of plain functions are listed: a wrapper cannot stand
-// for a class someone extends (stream), nor carry util.promisify.custom (child_process.execFile).
-const LAZY_BUILTINS = ['fs/promises', 'timers/promises']
+// (node:fs/promises alone pulls in readline, fs watchers and the Dir API: ~11 M instructions;
+// node:crypto ~20 modules, ~14 M; against ~125 M for all of a no-op build over `node -e 0`).
+// Inside the CommonJS bundles each becomes a module whose functions require the real one on
+// their first call; esbuild keeps only the names a bundle imports. A wrapper cannot stand for a
+// class (`new`, `extends`, `instanceof`: capitalised names) nor carry util.promisify.custom:
+// those, and values that are not functions, are read when the bundle starts, if it uses them.
+const LAZY_BUILTINS = ['fs/promises', 'timers/promises', 'crypto']
 const lazyBuiltins = {
   name: 'lazy-builtins',
   setup(build) {
@@ -53,9 +55,7 @@ const lazyBuiltins = {
         loader: 'js',
         contents: [
           `let loaded; const load = () => (loaded ??= require(${id}))`,
-          // A value that is not a function (os.EOL, fs/promises' constants) is read when the
-          // bundle starts, if the bundle uses it at all.
-          ...names.map((n) => typeof real[n] === 'function'
+          ...names.map((n) => typeof real[n] === 'function' && /^[a-z]/.test(n) && !real[n][promisify.custom]
             ? `export function ${n}() { return load().${n}.apply(this, arguments) }`
             : `export const ${n} = /* @__PURE__ */ (() => load().${n})()`),
           `export default /* @__PURE__ */ (() => load())()`,
@@ -66,12 +66,9 @@ const lazyBuiltins = {
   },
 }
 
-// The core a process runs registers itself under this key (the core bundle's footer; the first
-// core loaded keeps it), and first-party plugin twins and compiled configs take `@mlci/core`
-// from there: one instance for everyone, found without resolving the package again.
-// packages/core/src/load-config.ts uses the same key.
-const RUNNING_CORE = 'globalThis[Symbol.for("@mlci/core")]'
-const runningCore = (specifier) => (specifier === '@mlci/core' ? `(${RUNNING_CORE} ?? require("@mlci/core"))` : undefined)
+// The conventions a CommonJS file standing for an ES module follows, shared with core's config
+// compiler and loader: from core's compiled sources (`tsc -b` ran first).
+const { NAMESPACE_FOOTER, REGISTER_RUNNING_CORE, withRunningCore } = await import('../packages/core/dist/commonjs-interop.js')
 
 const plugins = readdirSync(join(root, 'plugins')).filter((name) => existsSync(join(root, 'plugins', name, 'src/index.ts')))
 
@@ -135,7 +132,7 @@ await bundleCommonJs({
   name: 'core',
   entry: 'src/index.ts',
   external: [...native, '@aws-sdk/client-s3', '@aws-sdk/lib-storage', 'pg', 'cosmiconfig', 'semver'],
-  footer: `if (!${RUNNING_CORE}) Object.defineProperty(globalThis, Symbol.for("@mlci/core"), { value: module.exports });`,
+  footer: REGISTER_RUNNING_CORE,
   // Code compiled by node:vm cannot call import() on Node 20: plugins and configs are imported
   // from a small CommonJS module Node loads itself (src/dynamic-import.ts says the same).
   plugins: [{
@@ -191,8 +188,7 @@ async function bundleCommonJs({ pkg, name, entry, external, plugins = [], banner
     supported: { 'dynamic-import': false },
     plugins: [lazyBuiltins, ...plugins],
   })
-  if (requires) replaceRequires(join(outdir, `${name}.cjs`), requires)
-  asciiOnly(join(outdir, `${name}.cjs`))
+  rewrite(join(outdir, `${name}.cjs`), (text) => asciiOnly(requires ? replaceRequires(text, requires) : text))
   copyFileSync(join(root, 'scripts/code-cache-loader.cjs'), join(outdir, `${name}-loader.cjs`))
   const names = Object.keys(createRequire(import.meta.url)(join(outdir, `${name}.cjs`))).filter((n) => n !== 'default' && n !== '__esModule')
   const facade = JSON.parse(readFileSync(join(root, pkg, 'package.json'), 'utf8')).main.replace(/^.*\//, '')
@@ -205,16 +201,20 @@ async function bundleCommonJs({ pkg, name, entry, external, plugins = [], banner
   ].join('\n'))
 }
 
-/**
- * Rewrite a bundle's `require("<external package>")` calls (esbuild writes each exactly so):
- * `replacement(specifier)` returns the expression to use instead, or undefined to keep the call.
- */
-function replaceRequires(file, replacement) {
+/** Rewrite a bundle file in place (written only when `change` changed it). */
+function rewrite(file, change) {
   const text = readFileSync(file, 'utf8')
-  const out = text.replace(/\brequire\("([^"]+)"\)/g, (call, specifier) => replacement(specifier) ?? call)
+  const out = change(text)
   if (out !== text) writeFileSync(file, out)
 }
 
+/**
+ * A bundle's `require("<external package>")` calls (esbuild writes each exactly so), each
+ * replaced by `replacement(specifier)`, or kept when that is undefined.
+ */
+function replaceRequires(text, replacement) {
+  return text.replace(/\brequire\("([^"]+)"\)/g, (call, specifier) => replacement(specifier) ?? call)
+}
 
 /**
  * esbuild escapes non-ASCII characters in code but keeps them in the comments it keeps (and in
@@ -222,10 +222,8 @@ function replaceRequires(file, replacement) {
  * string (latin1): decoding ~0.4 MB as UTF-8 into a two-byte string cost ~2× the read, and V8
  * scans a one-byte string faster. `\\uXXXX` means the same character in a comment, string or regex.
  */
-function asciiOnly(file) {
-  const text = readFileSync(file, 'utf8')
-  const ascii = text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
-  if (ascii !== text) writeFileSync(file, ascii)
+function asciiOnly(text) {
+  return text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
 }
 
 /**
@@ -245,7 +243,7 @@ async function bundleCommonJsTwin(pkg, entry) {
     external: [...native, '@mlci/core'],
     // What it exports is an ES module's namespace: tagged as one, so a CommonJS config and
     // loadModuleFile see its default export as `import` would (load-config.ts, core-resolution.ts).
-    footer: { js: "Object.defineProperty(module.exports, Symbol.toStringTag, { value: 'Module' });" },
+    footer: { js: NAMESPACE_FOOTER },
     plugins: [lazyBuiltins, {
       name: 'lazy-stays-esm',
       setup(build) {
@@ -263,7 +261,7 @@ async function bundleCommonJsTwin(pkg, entry) {
       },
     }],
   })
-  replaceRequires(join(root, pkg, `dist/bundle/${entry}.cjs`), runningCore)
+  rewrite(join(root, pkg, `dist/bundle/${entry}.cjs`), withRunningCore)
   return [...lazy]
 }
 

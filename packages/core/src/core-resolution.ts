@@ -3,6 +3,7 @@ import { createRequire, register } from 'node:module'
 import { dirname, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { importModule } from './dynamic-import.js'
+import { isTaggedNamespace } from './commonjs-interop.js'
 
 /**
  * Resolving packages for configs and plugins that live outside any folder with mlci installed:
@@ -103,6 +104,6 @@ const requireModule = createRequire(import.meta.url)
 export async function loadModuleFile(file: string): Promise<Record<string, unknown>> {
   if (!isCommonJs(file)) return importWithCore(pathToFileURL(file).href)
   const exports = requireModule(file) as Record<string | symbol, unknown>
-  if (exports?.[Symbol.toStringTag] === 'Module') return exports as Record<string, unknown>
+  if (isTaggedNamespace(exports)) return exports as Record<string, unknown>
   return { ...exports, default: exports }
 }

@@ -1,4 +1,4 @@
-import { createHash } from './lazy-crypto.js'
+import { createHash } from 'node:crypto'
 import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { mkdir, readFile, stat } from 'node:fs/promises'
 import { basename, dirname, join, relative, resolve, sep } from 'node:path'
@@ -7,6 +7,7 @@ import { writeFileAtomic, writeJsonAtomic } from './atomic.js'
 import { resolveConfig, type ResolvedConfig } from './config.js'
 import { ErrorCode, MlciError, errorMessage } from './errors.js'
 import { importWithCore, loadModuleFile, missingPackage } from './core-resolution.js'
+import { NAMESPACE_FOOTER, withRunningCore } from './commonjs-interop.js'
 import { findModuleConfigQuickly, isModuleConfig } from './config-search.js'
 import { compiledConfigMapper } from './compiled-config-map.js'
 import { collectingOptionProblems } from './plugin.js'
@@ -150,6 +151,15 @@ function needsEsModule(error: unknown): boolean {
   return (missing !== undefined && !missing.startsWith('.') && !missing.startsWith('/')) || missingPackage(error) !== undefined
 }
 
+/**
+ * What esbuild says when the config cannot be CommonJS: top-level await (an error), or
+ * import.meta beyond url/filename/dirname (replaced in keepLocations), e.g. import.meta.resolve,
+ * which it would leave an empty object (a warning).
+ */
+function cannotBeCommonJs(messages: import('esbuild').Message[]): boolean {
+  return messages.some((m) => /top-level await/i.test(m.text) || m.id === 'empty-import-meta')
+}
+
 /** Compile into the cache; `written` gets each path created (the first new folder, files). */
 async function compile(configFile: string, cacheDir: string, manifestFile: string, written: string[], format: 'cjs' | 'esm'): Promise<CompiledManifest> {
   const esbuild = await import('esbuild')
@@ -172,11 +182,11 @@ async function compile(configFile: string, cacheDir: string, manifestFile: strin
       plugins: [keepLocations(format)],
       // CommonJS standing for an ES module: tagged as its namespace, so loadModuleFile takes its
       // exports as they are (as it does the first-party plugins' CommonJS twins).
-      ...(format === 'cjs' ? { footer: { js: "Object.defineProperty(module.exports, Symbol.toStringTag, { value: 'Module' });" } } : {}),
+      ...(format === 'cjs' ? { footer: { js: NAMESPACE_FOOTER } } : {}),
     })
   } catch (error) {
     const failure = error as { errors?: import('esbuild').Message[] }
-    if (format === 'cjs' && failure.errors?.some((e) => /top-level await/i.test(e.text))) return compile(configFile, cacheDir, manifestFile, written, 'esm')
+    if (format === 'cjs' && cannotBeCommonJs(failure.errors ?? [])) return compile(configFile, cacheDir, manifestFile, written, 'esm')
     const first = failure.errors?.[0]
     if (first?.location) {
       const loc = first.location
@@ -188,9 +198,7 @@ async function compile(configFile: string, cacheDir: string, manifestFile: strin
     }
     throw new MlciError(ErrorCode.CONFIG_LOAD, `Could not compile ${configFile}: ${errorMessage(error)}`, { cause: error })
   }
-  // import.meta beyond url/filename/dirname (replaced in keepLocations), e.g. import.meta.resolve,
-  // exists only in an ES module: esbuild would leave an empty object in CommonJS.
-  if (format === 'cjs' && result.warnings.some((w) => w.id === 'empty-import-meta')) return compile(configFile, cacheDir, manifestFile, written, 'esm')
+  if (format === 'cjs' && cannotBeCommonJs(result.warnings)) return compile(configFile, cacheDir, manifestFile, written, 'esm')
   const code = format === 'cjs' ? withRunningCore(withImportSemantics(result.outputFiles[0].text)) : result.outputFiles[0].text
   const output = join(cacheDir, `${basename(configFile)}.${createHash('sha256').update(code).digest('hex').slice(0, 16)}.${format === 'cjs' ? 'cjs' : 'mjs'}`)
   const firstNewDir = await mkdir(cacheDir, { recursive: true })
@@ -222,19 +230,6 @@ function withImportSemantics(code: string): string {
   const helper = 'var __toESM = '
   if (!code.includes(helper)) return code
   return code.replace(helper, "var __toESM = (mod, isNodeMode, target) => mod?.[Symbol.toStringTag] === 'Module' ? mod : __esbuildToESM(mod, 1, target); var __esbuildToESM = ")
-}
-
-/**
- * `@mlci/core` in a CommonJS config is the core running it, which registered itself when it
- * loaded (the core bundle's footer, scripts/bundle.mjs): the one instance mlci uses, found
- * without resolving the package again (Node resolves package "exports" with its ES module
- * resolver, whose first use costs ~12 M instructions, ~6 % of a no-op build; the CLI avoids it
- * too, scripts/package-require.cjs), and there even where the project has no @mlci/core
- * installed (a global mlci). Without a registered core (core's sources run directly, as in
- * mlci's unit tests) the package is required as before.
- */
-function withRunningCore(code: string): string {
-  return code.replaceAll('require("@mlci/core")', '(globalThis[Symbol.for("@mlci/core")] ?? require("@mlci/core"))')
 }
 
 const RESOLVING = Symbol('mlci.resolving')

@@ -1,4 +1,4 @@
-import { createHash, createHmac } from '../lazy-crypto.js'
+import { createHash, createHmac } from 'node:crypto'
 import type { Stats } from 'node:fs'
 import { isAbsolute, parse, relative, resolve, sep } from 'node:path'
 import type { ContentHash } from '../hash/content-hash.js'

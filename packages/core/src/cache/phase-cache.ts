@@ -1,4 +1,4 @@
-import { randomBytes } from '../lazy-crypto.js'
+import { randomBytes } from 'node:crypto'
 import { readFileSync, rmSync } from 'node:fs'
 import { writeFileAtomic } from '../atomic.js'
 import type { PhaseContext } from '../context.js'

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from '../lazy-crypto.js'
+import { createHmac, timingSafeEqual } from 'node:crypto'
 import type { PhaseContext } from '../context.js'
 import { errorMessage } from '../errors.js'
 import type { Mlci } from '../mlci.js'

@@ -1,4 +1,4 @@
-import { createHash } from '../lazy-crypto.js'
+import { createHash } from 'node:crypto'
 import { relative } from 'node:path'
 import { sha256File } from '../store/content-store.js'
 import { toPosix } from './paths.js'

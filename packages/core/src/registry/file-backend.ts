@@ -1,4 +1,4 @@
-import { randomBytes } from '../lazy-crypto.js'
+import { randomBytes } from 'node:crypto'
 import { link, mkdir, open, readFile, readdir, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { writeFileAtomic } from '../atomic.js'

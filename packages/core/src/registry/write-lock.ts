@@ -1,4 +1,4 @@
-import { randomBytes } from '../lazy-crypto.js'
+import { randomBytes } from 'node:crypto'
 import { readFile, rm, stat } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { setTimeout as sleep } from 'node:timers/promises'

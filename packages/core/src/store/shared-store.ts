@@ -1,4 +1,4 @@
-import { randomBytes } from '../lazy-crypto.js'
+import { randomBytes } from 'node:crypto'
 import { mkdir, rename, rm } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { ErrorCode, MlciError } from '../errors.js'
