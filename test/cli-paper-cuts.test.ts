@@ -85,6 +85,22 @@ describe('CLI paper cuts a new user met', () => {
     expect(lines[gate + 2], frame).toContain('Vetoed: accuracy dropped below live')
   })
 
+  it('a build started in a subfolder says first which project it builds (the config found above); not in the project folder, not with --json', async () => {
+    const dir = testdir({
+      'mlci.config.mjs': "export default { plugins: [{ name: 'say', apply(mlci) { mlci.hooks.verify.tapPromise('say', async () => {}) } }] }\n",
+      'notebooks/keep.txt': '',
+    })
+    const sub = await runCli(['build'], { cwd: join(dir, 'notebooks') })
+    expect(sub.code, sub.output).toBe(0)
+    expect(sub.stdout.split('\n')[0]).toBe('project: ../mlci.config.mjs (the nearest config above this folder)')
+    const here = await runCli(['build'], { cwd: dir })
+    expect(here.code, here.output).toBe(0)
+    expect(here.stdout).not.toContain('project:')
+    const json = await runCli(['build', '--json'], { cwd: join(dir, 'notebooks') })
+    expect(json.code, json.output).toBe(0)
+    expect(JSON.parse(json.stdout)).toMatchObject({ status: 'ok' })
+  })
+
   it('`mlci build | head` closing the pipe early drops the rest of the output, not the run: it finishes with its own status', async () => {
     const dir = testdir({
       // Verify prints a line, waits for the end of its stdin (the test ends it once it has closed

@@ -1,4 +1,4 @@
-import { relative } from 'node:path'
+import { dirname, relative, resolve } from 'node:path'
 import { ExitCode, isPhaseName, type LifecyclePhase, type RunOptions, type RunRecord } from '@mlci/core'
 import { listFlag } from '../options.js'
 import { openProject } from '../session.js'
@@ -22,6 +22,10 @@ const command: Command = {
       command: io.commandLine,
     }
     const ui = await runUi(args, io, Boolean(args.flags.verbose) || options.explain === true)
+    // A build started in a subfolder builds (and may deploy) the project whose config was found
+    // above it: say which, before anything runs.
+    const above = ui && !args.flags.config && projectAbove(mlci.config.file, resolve((args.flags.cwd as string | undefined) ?? '.'))
+    if (above) io.stdout.write(`${above}\n`)
     ui?.attach(mlci)
     const result = await mlci.run(options, io.signal, { waitForLock: Boolean(args.flags['wait-for-lock']) })
     await showRun(result, ui, io)
@@ -32,6 +36,12 @@ const command: Command = {
   },
 }
 export default command
+
+/** One line naming the config when the search found it above the folder it started from. */
+function projectAbove(configFile: string | undefined, searchedFrom: string): string | undefined {
+  if (!configFile || dirname(configFile) === searchedFrom) return undefined
+  return `project: ${relative(process.cwd(), configFile)} (the nearest config above ${relative(process.cwd(), searchedFrom) || 'this folder'})`
+}
 
 /** One line: where this run's report and full log are (paths relative to where mlci was started). */
 function reportLocation(record: RunRecord): string | undefined {
